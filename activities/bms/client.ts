@@ -1,0 +1,639 @@
+/**
+ * The Kaseya BMS REST client: V2 for accounts, contacts, hardware assets and lookups; V1 for account
+ * location writes (V2 has none). Tokens are cached per connection and refreshed before they expire; a
+ * 401 re-authenticates once. Every call passes through the rate budget first. The client never retries
+ * on its own beyond that: retries belong to Temporal, which knows what is safe to repeat.
+ */
+import { Agent, type Dispatcher, errors as undiciErrors, request } from 'undici';
+import {
+  BmsAuthError,
+  type BmsError,
+  type BmsErrorDetails,
+  BmsNetworkError,
+  BmsNotFoundError,
+  BmsPermissionError,
+  BmsProtocolError,
+  BmsRateLimitedError,
+  BmsServerError,
+  BmsValidationError,
+} from './errors';
+import { type RateBudget, unlimitedBudget } from './rate-budget';
+import type {
+  BmsAccount,
+  BmsAccountLookup,
+  BmsAsset,
+  BmsAssetSummary,
+  BmsContact,
+  BmsContactSearchItem,
+  BmsEmailPatch,
+  BmsLookupItem,
+  BmsPatchOperation,
+  BmsPhonePatch,
+  BmsToken,
+  BmsUserInfo,
+  BmsV1Location,
+} from './types';
+import { normalizeKeys, parseBmsTime, readEnvelope, readProblemDetails } from './wire';
+
+export interface BmsConnection {
+  /** V2 API base, e.g. https://api.bms.kaseya.com */
+  apiUrl: string;
+  /** V1 base (the UI host), e.g. https://bms.kaseya.com; derived from apiUrl when omitted. */
+  v1Url?: string | null;
+  /** The BMS company name shown under My Settings. */
+  tenant: string;
+  username: string;
+  password: string;
+}
+
+export interface BmsClientOptions {
+  connection: BmsConnection;
+  /** Per-request timeout in ms (default 15000). */
+  timeoutMs?: number;
+  /** Shared request budget (default: unlimited). */
+  budget?: RateBudget;
+  /** HTTP connection pool (default: one shared keep-alive pool per process). */
+  dispatcher?: Dispatcher;
+  /** Refresh the access token this long before it expires (default 60 s). */
+  tokenMarginMs?: number;
+}
+
+export const PAGE_SIZE = 100;
+
+type Query = Record<string, string | number | boolean | Array<string | number> | null | undefined>;
+type AuthMode = 'v2' | 'v1' | 'none';
+
+interface CallOptions {
+  params?: Record<string, string | number>;
+  query?: Query;
+  body?: unknown;
+  form?: Record<string, string>;
+  contentType?: string;
+  auth?: AuthMode;
+  signal?: AbortSignal;
+}
+
+interface Answer {
+  status: number;
+  body: unknown;
+  totalRecords: number | undefined;
+}
+
+let sharedAgent: Agent | undefined;
+function defaultDispatcher(): Agent {
+  sharedAgent ??= new Agent({ keepAliveTimeout: 10_000, connections: 128, pipelining: 1 });
+  return sharedAgent;
+}
+
+/** V1 lives on the UI host: `api.bms.kaseya.com` → `bms.kaseya.com`. */
+export function deriveV1Url(apiUrl: string): string {
+  const url = new URL(apiUrl);
+  url.hostname = url.hostname.replace(/^api\./i, '');
+  return url.origin;
+}
+
+interface CachedToken {
+  accessToken: string;
+  refreshToken: string | undefined;
+  expiresAt: number;
+}
+
+export class BmsClient {
+  readonly connection: BmsConnection;
+  private readonly apiBase: string;
+  private readonly v1Base: string;
+  private readonly timeoutMs: number;
+  private readonly budget: RateBudget;
+  private readonly budgetKey: string;
+  private readonly dispatcher: Dispatcher;
+  private readonly tokenMarginMs: number;
+  private v2Token: CachedToken | undefined;
+  private v1Token: CachedToken | undefined;
+  private v2Login: Promise<CachedToken> | undefined;
+  private v1Login: Promise<CachedToken> | undefined;
+
+  constructor(options: BmsClientOptions) {
+    this.connection = options.connection;
+    this.apiBase = options.connection.apiUrl.replace(/\/+$/, '');
+    this.v1Base = (options.connection.v1Url ?? deriveV1Url(this.apiBase)).replace(/\/+$/, '');
+    this.timeoutMs = options.timeoutMs ?? 15_000;
+    this.budget = options.budget ?? unlimitedBudget;
+    this.budgetKey = `${new URL(this.apiBase).host}|${options.connection.tenant.trim().toLowerCase()}`;
+    this.dispatcher = options.dispatcher ?? defaultDispatcher();
+    this.tokenMarginMs = options.tokenMarginMs ?? 60_000;
+  }
+
+  // ---------------------------------------------------------------- security
+
+  /** Logs in (V2) and returns the token; also proves the connection settings work. */
+  async authenticate(signal?: AbortSignal): Promise<BmsToken> {
+    const answer = await this.call('POST', '/v2/security/authenticate', {
+      auth: 'none',
+      signal,
+      form: {
+        GrantType: 'password',
+        UserName: this.connection.username,
+        Password: this.connection.password,
+        Tenant: this.connection.tenant,
+      },
+    });
+    const token = answer.body as BmsToken | undefined;
+    if (!token?.accessToken) {
+      throw new BmsProtocolError('Authentication answer carried no access token', {
+        endpoint: 'POST /v2/security/authenticate',
+        status: answer.status,
+      });
+    }
+    return token;
+  }
+
+  async userInfo(signal?: AbortSignal): Promise<BmsUserInfo> {
+    return (await this.call('GET', '/v2/security/userinfo', { signal })).body as BmsUserInfo;
+  }
+
+  // ---------------------------------------------------------------- accounts
+
+  async accountsPage(
+    options: { modifiedFrom?: string; pageNumber: number; pageSize?: number; accountName?: string; isActive?: boolean },
+    signal?: AbortSignal,
+  ): Promise<{ items: BmsAccount[]; total: number | undefined }> {
+    const answer = await this.call('GET', '/v2/crm/accounts/summary', {
+      signal,
+      query: {
+        'Filter.ModifiedOnFrom': options.modifiedFrom,
+        'Filter.AccountName': options.accountName,
+        'Filter.IsActive': options.isActive,
+        PageSize: options.pageSize ?? PAGE_SIZE,
+        PageNumber: options.pageNumber,
+      },
+    });
+    return { items: asArray<BmsAccount>(answer.body), total: answer.totalRecords };
+  }
+
+  async getAccount(id: number, signal?: AbortSignal): Promise<BmsAccount> {
+    return (await this.call('GET', '/v2/crm/accounts/summary/{id}', { params: { id }, signal })).body as BmsAccount;
+  }
+
+  /** Accounts whose name equals `name` (BMS matches case-insensitively), active or not. */
+  async lookupAccountsByName(name: string, signal?: AbortSignal): Promise<BmsAccountLookup[]> {
+    const answer = await this.call('GET', '/v2/crm/accounts/lookup', {
+      signal,
+      query: { 'Filter.Name': name, 'Filter.WithInactiveAccounts': true, PageSize: PAGE_SIZE, PageNumber: 1 },
+    });
+    return asArray<BmsAccountLookup>(answer.body);
+  }
+
+  async createAccount(body: Record<string, unknown>, signal?: AbortSignal): Promise<BmsAccount> {
+    return (await this.call('POST', '/v2/crm/accounts', { body, signal })).body as BmsAccount;
+  }
+
+  async putAccount(id: number, body: Record<string, unknown>, signal?: AbortSignal): Promise<BmsAccount> {
+    return (await this.call('PUT', '/v2/crm/accounts/{id}', { params: { id }, body, signal })).body as BmsAccount;
+  }
+
+  async patchAccount(id: number, operations: BmsPatchOperation[], signal?: AbortSignal): Promise<BmsAccount> {
+    const answer = await this.call('PATCH', '/v2/crm/accounts/{id}', {
+      params: { id },
+      body: operations,
+      contentType: 'application/json-patch+json',
+      signal,
+    });
+    return answer.body as BmsAccount;
+  }
+
+  async accountLocationIds(accountId: number, signal?: AbortSignal): Promise<Array<{ id: number; name?: string; isMain?: boolean }>> {
+    const answer = await this.call('GET', '/v2/crm/accounts/{accountId}/locations/lookup', {
+      params: { accountId },
+      signal,
+    });
+    return asArray(answer.body);
+  }
+
+  // ---------------------------------------------------------------- lookups
+
+  async accountTypes(signal?: AbortSignal): Promise<BmsLookupItem[]> {
+    return asArray((await this.call('GET', '/v2/system/accounttypes/lookup', { signal })).body);
+  }
+
+  async lookup(tableName: string, signal?: AbortSignal): Promise<BmsLookupItem[]> {
+    const answer = await this.call('GET', '/v2/system/lookup/{tableName}', { params: { tableName }, signal });
+    return asArray(answer.body);
+  }
+
+  // ---------------------------------------------------------------- contacts
+
+  async contactsPage(
+    options: { modifiedFrom?: string; pageNumber: number; pageSize?: number; accountId?: number },
+    signal?: AbortSignal,
+  ): Promise<{ items: BmsContact[]; total: number | undefined }> {
+    const answer = await this.call('GET', '/v2/crm/contacts/summary', {
+      signal,
+      query: {
+        'Filter.ModifiedOnFrom': options.modifiedFrom,
+        'Filter.AccountId': options.accountId,
+        PageSize: options.pageSize ?? PAGE_SIZE,
+        PageNumber: options.pageNumber,
+      },
+    });
+    return { items: asArray<BmsContact>(answer.body), total: answer.totalRecords };
+  }
+
+  async getContact(id: number, signal?: AbortSignal): Promise<BmsContact> {
+    return (await this.call('GET', '/v2/crm/contacts/summary/{id}', { params: { id }, signal })).body as BmsContact;
+  }
+
+  async searchContacts(
+    filter: { accountId: number; firstName?: string; lastName?: string },
+    signal?: AbortSignal,
+  ): Promise<BmsContactSearchItem[]> {
+    const answer = await this.call('GET', '/v2/crm/contacts/search', {
+      signal,
+      query: {
+        'Filter.AccountIds': [filter.accountId],
+        'Filter.FirstName': filter.firstName,
+        'Filter.LastName': filter.lastName,
+        PageSize: PAGE_SIZE,
+        PageNumber: 1,
+      },
+    });
+    return asArray(answer.body);
+  }
+
+  async createContact(body: Record<string, unknown>, signal?: AbortSignal): Promise<{ id: number }> {
+    return (await this.call('POST', '/v2/crm/contacts/summary', { body, signal })).body as { id: number };
+  }
+
+  async patchContact(id: number, operations: BmsPatchOperation[], signal?: AbortSignal): Promise<BmsContact> {
+    const answer = await this.call('PATCH', '/v2/crm/contacts/{id}', {
+      params: { id },
+      body: operations,
+      contentType: 'application/json-patch+json',
+      signal,
+    });
+    return answer.body as BmsContact;
+  }
+
+  async patchContactEmails(contactId: number, operations: BmsEmailPatch[], signal?: AbortSignal): Promise<unknown> {
+    const answer = await this.call('PATCH', '/v2/crm/contacts/{contactId}/emails', {
+      params: { contactId },
+      body: operations,
+      signal,
+    });
+    return answer.body;
+  }
+
+  async patchContactPhones(contactId: number, operations: BmsPhonePatch[], signal?: AbortSignal): Promise<unknown> {
+    const answer = await this.call('PATCH', '/v2/crm/contacts/{contactId}/phones', {
+      params: { contactId },
+      body: operations,
+      signal,
+    });
+    return answer.body;
+  }
+
+  // ---------------------------------------------------------------- hardware assets
+
+  async assetsPage(
+    options: { pageNumber: number; pageSize?: number; accountId?: number; assetName?: string; serialNumber?: string },
+    signal?: AbortSignal,
+  ): Promise<BmsAssetSummary[]> {
+    const answer = await this.call('GET', '/v2/servicedesk/hardwareasset/searchselect', {
+      signal,
+      query: {
+        'Filter.AccountId': options.accountId,
+        'Filter.AssetName': options.assetName,
+        'Filter.SerialNumber': options.serialNumber,
+        PageSize: options.pageSize ?? PAGE_SIZE,
+        PageNumber: options.pageNumber,
+      },
+    });
+    return asArray(answer.body);
+  }
+
+  async getAsset(assetId: number, signal?: AbortSignal): Promise<BmsAsset> {
+    return (await this.call('GET', '/v2/servicedesk/hardwareasset/{assetId}', { params: { assetId }, signal }))
+      .body as BmsAsset;
+  }
+
+  async createAsset(body: Record<string, unknown>, signal?: AbortSignal): Promise<BmsAsset> {
+    return (await this.call('POST', '/v2/servicedesk/hardwareasset', { body, signal })).body as BmsAsset;
+  }
+
+  async putAsset(assetId: number, body: Record<string, unknown>, signal?: AbortSignal): Promise<BmsAsset> {
+    return (await this.call('PUT', '/v2/servicedesk/hardwareasset/{assetId}', { params: { assetId }, body, signal }))
+      .body as BmsAsset;
+  }
+
+  // ---------------------------------------------------------------- V1 locations
+
+  async v1AccountLocations(accountId: number, signal?: AbortSignal): Promise<BmsV1Location[]> {
+    const answer = await this.call('GET', '/api/crm/accounts/{id}/locations', { params: { id: accountId }, auth: 'v1', signal });
+    return asArray(answer.body);
+  }
+
+  async v1GetLocation(id: number, signal?: AbortSignal): Promise<BmsV1Location> {
+    return (await this.call('GET', '/api/crm/locations/{id}', { params: { id }, auth: 'v1', signal })).body as BmsV1Location;
+  }
+
+  async v1CreateLocation(body: Record<string, unknown>, signal?: AbortSignal): Promise<BmsV1Location> {
+    return (await this.call('POST', '/api/crm/locations', { body, auth: 'v1', signal })).body as BmsV1Location;
+  }
+
+  async v1UpdateLocation(id: number, body: Record<string, unknown>, signal?: AbortSignal): Promise<BmsV1Location> {
+    return (await this.call('PUT', '/api/crm/locations/{id}', { params: { id }, body, auth: 'v1', signal }))
+      .body as BmsV1Location;
+  }
+
+  // ---------------------------------------------------------------- plumbing
+
+  /** One call: budget, token, HTTP, envelope; on a 401 it logs in again and repeats once. */
+  async call(method: string, route: string, options: CallOptions = {}): Promise<Answer> {
+    const auth: AuthMode = options.auth ?? (route.startsWith('/api/') ? 'v1' : 'v2');
+    try {
+      return await this.send(method, route, options, auth);
+    } catch (err) {
+      if (auth !== 'none' && err instanceof UnauthorizedOnce) {
+        this.forgetToken(auth);
+        try {
+          return await this.send(method, route, options, auth);
+        } catch (second) {
+          if (second instanceof UnauthorizedOnce) {
+            throw new BmsAuthError('Kaseya BMS refused the credentials (401 after logging in again)', second.details);
+          }
+          throw second;
+        }
+      }
+      if (err instanceof UnauthorizedOnce) throw new BmsAuthError('Kaseya BMS answered 401', err.details);
+      throw err;
+    }
+  }
+
+  private async send(method: string, route: string, options: CallOptions, auth: AuthMode): Promise<Answer> {
+    const endpoint = `${method} ${route}`;
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (auth !== 'none') headers.authorization = `Bearer ${await this.token(auth, options.signal)}`;
+
+    let payload: string | undefined;
+    if (options.form) {
+      headers['content-type'] = 'application/x-www-form-urlencoded';
+      payload = new URLSearchParams(options.form).toString();
+    } else if (options.body !== undefined) {
+      headers['content-type'] = options.contentType ?? 'application/json';
+      payload = JSON.stringify(options.body);
+    }
+
+    const base = route.startsWith('/api/') ? this.v1Base : this.apiBase;
+    const url = base + fillRoute(route, options.params) + queryString(options.query);
+    await this.budget.acquire(this.budgetKey, endpoint, options.signal);
+
+    const timeout = AbortSignal.timeout(this.timeoutMs);
+    const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+    let status: number;
+    let text: string;
+    let responseHeaders: Record<string, string | string[] | undefined>;
+    try {
+      const res = await request(url, {
+        method: method as Dispatcher.HttpMethod,
+        headers,
+        body: payload,
+        signal,
+        dispatcher: this.dispatcher,
+        headersTimeout: this.timeoutMs,
+        bodyTimeout: this.timeoutMs,
+      });
+      status = res.statusCode;
+      responseHeaders = res.headers;
+      text = await res.body.text();
+    } catch (err) {
+      if (options.signal?.aborted) throw err;
+      throw new BmsNetworkError(describeNetworkError(err, this.timeoutMs), { endpoint, cause: err });
+    }
+    try {
+      return this.interpret(endpoint, status, text, responseHeaders);
+    } catch (err) {
+      // Everyone else calling this endpoint waits too, not only the caller that met the 429.
+      if (err instanceof BmsRateLimitedError) await this.budget.backOff(this.budgetKey, endpoint, err.retryAfterMs ?? 1000);
+      throw err;
+    }
+  }
+
+  private interpret(
+    endpoint: string,
+    status: number,
+    text: string,
+    headers: Record<string, string | string[] | undefined>,
+  ): Answer {
+    const details: BmsErrorDetails = { endpoint, status };
+    if (status === 401) throw new UnauthorizedOnce(details);
+
+    let parsed: unknown;
+    let parseFailed = false;
+    if (text.trim().length > 0) {
+      try {
+        parsed = normalizeKeys(JSON.parse(text));
+      } catch {
+        parseFailed = true;
+      }
+    }
+
+    if (status === 429) {
+      throw new BmsRateLimitedError(`Kaseya BMS throttled ${endpoint} (429)`, {
+        ...details,
+        retryAfterMs: parseRetryAfter(headerValue(headers['retry-after'])),
+      });
+    }
+    if (status >= 500) {
+      const message = parseFailed || parsed === undefined ? snippet(text) : errorMessage(parsed);
+      throw new BmsServerError(`Kaseya BMS failed on ${endpoint} (${status}): ${message}`, details);
+    }
+    if (parseFailed) {
+      throw new BmsProtocolError(`Kaseya BMS sent an unreadable answer for ${endpoint} (${status}): ${snippet(text)}`, details);
+    }
+    if (status >= 400) {
+      const problem = readProblemDetails(parsed);
+      const envelope = readEnvelope(parsed);
+      const message = problem?.message ?? envelope.error?.message ?? `HTTP ${status}`;
+      const subErrors = problem?.subErrors ?? envelope.error?.subErrors;
+      const withDetails = { ...details, code: envelope.error?.code, subErrors };
+      if (status === 403) throw new BmsPermissionError(`Kaseya BMS denied ${endpoint}: ${message}`, withDetails);
+      if (status === 404) throw new BmsNotFoundError(`Kaseya BMS found nothing at ${endpoint}: ${message}`, withDetails);
+      if (status === 408) throw new BmsNetworkError(`Kaseya BMS timed out on ${endpoint}`, withDetails);
+      throw new BmsValidationError(`Kaseya BMS rejected ${endpoint}: ${message}`, withDetails);
+    }
+
+    if (endpoint.includes(' /api/')) return readV1(endpoint, status, parsed);
+
+    const envelope = readEnvelope(parsed);
+    if (!envelope.success) {
+      const code = envelope.error?.code;
+      const message = envelope.error?.message ?? 'success:false without a message';
+      const withDetails = { ...details, code, subErrors: envelope.error?.subErrors };
+      if (typeof code === 'number' && code >= 500) {
+        throw new BmsServerError(`Kaseya BMS failed on ${endpoint}: ${message}`, withDetails);
+      }
+      if (code === 404) throw new BmsNotFoundError(`Kaseya BMS found nothing at ${endpoint}: ${message}`, withDetails);
+      throw new BmsValidationError(`Kaseya BMS rejected ${endpoint}: ${message}`, withDetails);
+    }
+    return { status, body: envelope.result, totalRecords: envelope.totalRecords };
+  }
+
+  // ---------------------------------------------------------------- tokens
+
+  private forgetToken(auth: AuthMode): void {
+    if (auth === 'v1') this.v1Token = undefined;
+    else this.v2Token = undefined;
+  }
+
+  private async token(auth: AuthMode, signal?: AbortSignal): Promise<string> {
+    const now = Date.now();
+    if (auth === 'v1') {
+      if (this.v1Token && this.v1Token.expiresAt - this.tokenMarginMs > now) return this.v1Token.accessToken;
+      this.v1Login ??= this.loginV1(signal).finally(() => (this.v1Login = undefined));
+      this.v1Token = await this.v1Login;
+      return this.v1Token.accessToken;
+    }
+    if (this.v2Token && this.v2Token.expiresAt - this.tokenMarginMs > now) return this.v2Token.accessToken;
+    this.v2Login ??= this.loginV2(this.v2Token, signal).finally(() => (this.v2Login = undefined));
+    this.v2Token = await this.v2Login;
+    return this.v2Token.accessToken;
+  }
+
+  private async loginV2(previous: CachedToken | undefined, signal?: AbortSignal): Promise<CachedToken> {
+    if (previous?.refreshToken) {
+      try {
+        const answer = await this.call('POST', '/v2/security/refreshtoken', {
+          auth: 'none',
+          signal,
+          form: { AccessToken: previous.accessToken, RefreshToken: previous.refreshToken },
+        });
+        const refreshed = answer.body as BmsToken | undefined;
+        if (refreshed?.accessToken) return toCachedToken(refreshed);
+      } catch (err) {
+        if (signal?.aborted) throw err;
+        // A refused refresh falls back to a full login below.
+      }
+    }
+    return toCachedToken(await this.authenticate(signal));
+  }
+
+  private async loginV1(signal?: AbortSignal): Promise<CachedToken> {
+    const answer = await this.call('POST', '/api/token', {
+      auth: 'none',
+      signal,
+      form: {
+        grant_type: 'password',
+        username: this.connection.username,
+        password: this.connection.password,
+        tenant: this.connection.tenant,
+      },
+    });
+    const body = answer.body as { accessToken?: string; access_token?: string; expiresIn?: number; expires_in?: number };
+    const accessToken = body.accessToken ?? body.access_token;
+    if (!accessToken) {
+      throw new BmsProtocolError('V1 token answer carried no access_token', { endpoint: 'POST /api/token', status: answer.status });
+    }
+    const expiresIn = body.expiresIn ?? body.expires_in ?? 900;
+    return { accessToken, refreshToken: undefined, expiresAt: Date.now() + expiresIn * 1000 };
+  }
+}
+
+/** Internal signal that a request met a 401; `call` decides between logging in again and giving up. */
+class UnauthorizedOnce extends Error {
+  constructor(readonly details: BmsErrorDetails) {
+    super('401');
+  }
+}
+
+function toCachedToken(token: BmsToken): CachedToken {
+  const expiresAt = parseBmsTime(token.accessTokenExpireOn);
+  return {
+    accessToken: token.accessToken,
+    refreshToken: token.refreshToken ?? undefined,
+    // Without a readable expiry, assume a short life and let a 401 correct us.
+    expiresAt: Number.isFinite(expiresAt) ? expiresAt : Date.now() + 10 * 60_000,
+  };
+}
+
+/** V1 answers: `{ResponseCode, Status, Error, Result, TotalRecords}` (token answers are bare). */
+function readV1(endpoint: string, status: number, body: unknown): Answer {
+  if (body !== null && typeof body === 'object' && !Array.isArray(body) && 'result' in body) {
+    const v1 = body as { responseCode?: number; status?: string; error?: unknown; result?: unknown; totalRecords?: number };
+    const failed = (typeof v1.responseCode === 'number' && v1.responseCode !== 0) || /error/i.test(v1.status ?? '');
+    if (failed) {
+      const message = typeof v1.error === 'string' ? v1.error : JSON.stringify(v1.error);
+      throw new BmsValidationError(`Kaseya BMS rejected ${endpoint}: ${message}`, { endpoint, status });
+    }
+    return { status, body: v1.result, totalRecords: v1.totalRecords };
+  }
+  return { status, body, totalRecords: undefined };
+}
+
+function asArray<T>(value: unknown): T[] {
+  if (Array.isArray(value)) return value as T[];
+  if (value === null || value === undefined) return [];
+  // Some list answers wrap the items once more ({items: [...]}); accept that too.
+  if (typeof value === 'object') {
+    const inner = Object.values(value as Record<string, unknown>).find(Array.isArray);
+    if (inner) return inner as T[];
+  }
+  throw new BmsProtocolError('Expected a list from Kaseya BMS', { endpoint: 'list' });
+}
+
+function fillRoute(route: string, params: Record<string, string | number> | undefined): string {
+  return route.replace(/\{(\w+)\}/g, (_, name: string) => {
+    const value = params?.[name];
+    if (value === undefined) throw new Error(`Missing path parameter ${name} for ${route}`);
+    return encodeURIComponent(String(value));
+  });
+}
+
+function queryString(query: Query | undefined): string {
+  if (!query) return '';
+  const search = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) {
+    if (value === undefined || value === null) continue;
+    if (Array.isArray(value)) for (const item of value) search.append(key, String(item));
+    else search.append(key, String(value));
+  }
+  const text = search.toString();
+  return text ? `?${text}` : '';
+}
+
+function headerValue(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** `Retry-After` as seconds or an HTTP date, in ms. */
+export function parseRetryAfter(value: string | undefined): number | undefined {
+  if (!value) return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const at = Date.parse(value);
+  return Number.isFinite(at) ? Math.max(0, at - Date.now()) : undefined;
+}
+
+function errorMessage(body: unknown): string {
+  const problem = readProblemDetails(body);
+  if (problem) return problem.message;
+  return readEnvelope(body).error?.message ?? 'no message';
+}
+
+function snippet(text: string): string {
+  const flat = text.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim();
+  return flat.length > 200 ? `${flat.slice(0, 200)}…` : flat || '(empty body)';
+}
+
+function describeNetworkError(err: unknown, timeoutMs: number): string {
+  if (err instanceof undiciErrors.HeadersTimeoutError || err instanceof undiciErrors.BodyTimeoutError) {
+    return `no answer from Kaseya BMS within ${timeoutMs} ms`;
+  }
+  if (err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError')) {
+    return `no answer from Kaseya BMS within ${timeoutMs} ms`;
+  }
+  const code = (err as { code?: string }).code;
+  return `connection to Kaseya BMS failed${code ? ` (${code})` : ''}: ${err instanceof Error ? err.message : String(err)}`;
+}
+
+export function isBmsError(err: unknown): err is BmsError {
+  return err instanceof Error && 'retryable' in err && 'endpoint' in err;
+}

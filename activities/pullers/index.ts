@@ -1,0 +1,8 @@
+import type { PullEntity } from '../../workflows/definitions';
+import type { PagePull } from '../pull';
+import { accountsPull } from './accounts';
+
+/** How each BMS entity is pulled. */
+export const pullers: Partial<Record<PullEntity, PagePull>> = {
+  accounts: accountsPull,
+};

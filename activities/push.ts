@@ -1,0 +1,277 @@
+/**
+ * Push activities: send one record's latest saved state to Kaseya BMS. Reads everything from the
+ * database (the workflow passes ids only), creates safely (looks the record up by its natural key before
+ * creating, so a create whose answer was lost never makes a second BMS record), updates only the fields
+ * that changed since the last sync, and stores the new base.
+ */
+import { activityInfo, ApplicationFailure, Context } from '@temporalio/activity';
+import { addHistory, diff } from '../db/history';
+import { type Integration, getIntegration } from '../db/integrations';
+import { applyLinkEvent, getLink, type SyncLink, updateLink } from '../db/links';
+import { getRecord, type StoredRecord } from '../db/records';
+import { type CreateDefaults, type Lookups, MappingError } from '../domain/mapping';
+import { changedFields } from '../domain/merge';
+import { fieldSpecs, type RecordFields, type RecordType, syncedFieldNames } from '../domain/records';
+import { syncExclusion } from '../domain/rules';
+import type { PushFailure, PushResult } from '../workflows/definitions';
+import { recordPushWorkflowId } from '../workflows/definitions';
+import { signalRecordPush } from '../lib/temporal';
+import type { BmsClient } from './bms/client';
+import { type BmsError, BmsNotFoundError } from './bms/errors';
+import { isBmsError } from './bms/client';
+import { type ActivityDeps, BmsClients } from './context';
+import { ensureLookups } from './lookups';
+import { pushers } from './pushers';
+
+/** What a type-specific pusher gets. */
+export interface PushContext {
+  client: BmsClient;
+  integration: Integration;
+  lookups: Lookups;
+  defaults: CreateDefaults;
+  record: StoredRecord;
+  /** The record's synced fields in documentation form. */
+  synced: RecordFields;
+  /** BMS ids of the records this one refers to, by field name (e.g. parentId → 123). */
+  refs: Record<string, number | null>;
+  deps: ActivityDeps;
+  signal: AbortSignal;
+}
+
+export interface RemoteState {
+  bmsId: number;
+  modifiedOn: string | null;
+}
+
+export interface Pusher {
+  /** Finds the BMS record this one already is, by natural key (safe creates, first links). */
+  findExisting(ctx: PushContext): Promise<(RemoteState & { fields: RecordFields }) | null>;
+  create(ctx: PushContext): Promise<RemoteState>;
+  /** Sends the changed synced fields; returns the BMS modifiedOn after the write. */
+  update(ctx: PushContext, bmsId: number, changed: RecordFields): Promise<{ modifiedOn: string | null }>;
+}
+
+export function syncedFieldsOf(record: StoredRecord): RecordFields {
+  const out: RecordFields = {};
+  for (const name of syncedFieldNames(record.type)) out[name] = record.fields[name] ?? null;
+  return out;
+}
+
+/** Turns a BMS or mapping error into a Temporal failure whose type drives the retry policy. */
+export function toFailure(err: unknown): unknown {
+  if (err instanceof MappingError) {
+    return ApplicationFailure.create({ type: 'MappingError', message: err.message, nonRetryable: true, details: [{ field: err.field }] });
+  }
+  if (isBmsError(err)) {
+    const e = err as BmsError & { retryAfterMs?: number };
+    return ApplicationFailure.create({
+      type: e.name,
+      message: e.message,
+      nonRetryable: !e.retryable,
+      details: [e.toJSON()],
+      nextRetryDelay: e.retryAfterMs,
+    });
+  }
+  return err;
+}
+
+export function createPushActivities(deps: ActivityDeps) {
+  const clients = new BmsClients(deps);
+
+  async function resolveRefs(
+    record: StoredRecord,
+  ): Promise<{ refs: Record<string, number | null>; needs?: { recordType: RecordType; recordId: string } }> {
+    const refs: Record<string, number | null> = {};
+    for (const [name, spec] of Object.entries(fieldSpecs(record.type))) {
+      if (spec.kind !== 'ref' || !spec.synced || !spec.ref) continue;
+      const target = record.fields[name];
+      if (typeof target !== 'string') {
+        refs[name] = null;
+        continue;
+      }
+      const link = await getLink(deps.db, spec.ref, target);
+      if (!link?.bmsId) return { refs, needs: { recordType: spec.ref, recordId: target } };
+      refs[name] = link.bmsId;
+    }
+    return { refs };
+  }
+
+  function createDefaults(integration: Integration, lookups: Lookups & { userId: number | null }): CreateDefaults {
+    const businessTypeId = integration.settings.createDefaults.businessTypeId ?? lookups.businessTypes[0]?.id ?? null;
+    const accountManagerId = integration.settings.createDefaults.accountManagerId ?? lookups.userId;
+    if (businessTypeId === null) throw new MappingError('Kaseya BMS has no business type to give new accounts', 'businessTypeId');
+    if (accountManagerId === null) throw new MappingError('No account manager is known for new accounts', 'accountManagerId');
+    return { businessTypeId, accountManagerId };
+  }
+
+  async function recordSuccess(
+    record: StoredRecord,
+    link: SyncLink | undefined,
+    remote: RemoteState,
+    newBase: RecordFields,
+    summary: string,
+  ): Promise<void> {
+    await deps.db.transaction(async (trx) => {
+      const current = await getLink(trx, record.type, record.id, true);
+      const newerSave = (current?.requestedVersion ?? 0) > record.version;
+      const changes = {
+        bmsId: remote.bmsId,
+        base: newBase,
+        bmsModifiedOn: remote.modifiedOn,
+        pushedVersion: record.version,
+        lastPushedAt: new Date(),
+        lastError: null,
+        stateReason: null,
+      };
+      const key = { accountId: record.accountId, type: record.type, recordId: record.id };
+      if (newerSave) await updateLink(trx, record.type, record.id, changes);
+      else await applyLinkEvent(trx, key, 'push_succeeded', changes);
+      await addHistory(trx, {
+        accountId: record.accountId,
+        recordType: record.type,
+        recordId: record.id,
+        kind: 'pushed',
+        origin: 'push',
+        summary,
+        changes: diff(link?.base ?? null, newBase),
+        workflowId: recordPushWorkflowId(record.accountId, record.type, record.id),
+      });
+    });
+  }
+
+  async function pushRecord(input: { accountId: string; recordType: RecordType; recordId: string }): Promise<PushResult> {
+    const { accountId, recordType, recordId } = input;
+    const integration = await getIntegration(deps.db, accountId);
+    if (!integration) return { outcome: 'skipped', pushedVersion: 0, reason: 'Kaseya BMS is not connected' };
+    const record = await getRecord(deps.db, accountId, recordType, recordId);
+    if (!record) return { outcome: 'skipped', pushedVersion: Number.MAX_SAFE_INTEGER, reason: 'the record was deleted' };
+    const link = await getLink(deps.db, recordType, recordId);
+    if (!integration.twoWayEnabled) return { outcome: 'skipped', pushedVersion: record.version, reason: 'two-way sync is off' };
+    if (integration.paused) return { outcome: 'skipped', pushedVersion: 0, reason: 'sync is paused' };
+    if (link?.syncDisabled || link?.state === 'disabled') {
+      return { outcome: 'skipped', pushedVersion: record.version, reason: 'sync is disabled for this record' };
+    }
+
+    const signal = Context.current().cancellationSignal;
+    try {
+      const client = await clients.forAccount(accountId, integration);
+      const lookups = await ensureLookups(deps.db, client, integration, { signal });
+      const synced = syncedFieldsOf(record);
+
+      const exclusion = syncExclusion(recordType, synced, integration.settings, lookups);
+      if (exclusion) {
+        await deps.db.transaction(async (trx) => {
+          await applyLinkEvent(trx, { accountId, type: recordType, recordId }, 'push_excluded', {
+            stateReason: exclusion,
+            pushedVersion: record.version,
+          });
+          await addHistory(trx, { accountId, recordType, recordId, kind: 'excluded', summary: `Not pushed: ${exclusion}` });
+        });
+        return { outcome: 'excluded', pushedVersion: record.version, reason: exclusion };
+      }
+
+      const { refs, needs } = await resolveRefs(record);
+      if (needs) return { outcome: 'waiting', pushedVersion: 0, needs };
+
+      const pusher = pushers[recordType];
+      if (!pusher) throw new MappingError(`Pushing ${recordType} records is not supported`, 'type');
+      const ctx: PushContext = {
+        client,
+        integration,
+        lookups,
+        defaults: createDefaults(integration, lookups),
+        record,
+        synced,
+        refs,
+        deps,
+        signal,
+      };
+      const fields = syncedFieldNames(recordType);
+
+      if (link?.bmsId) {
+        const changed = changedFields(synced, link.base, fields) as RecordFields;
+        if (Object.keys(changed).length === 0) {
+          await recordSuccess(record, link, { bmsId: link.bmsId, modifiedOn: link.bmsModifiedOn }, synced, 'Already in Kaseya BMS');
+          return { outcome: 'unchanged', pushedVersion: record.version, bmsId: link.bmsId };
+        }
+        try {
+          const { modifiedOn } = await pusher.update(ctx, link.bmsId, changed);
+          await recordSuccess(record, link, { bmsId: link.bmsId, modifiedOn }, { ...(link.base ?? {}), ...changed }, `Pushed ${Object.keys(changed).join(', ')}`);
+          return { outcome: 'updated', pushedVersion: record.version, bmsId: link.bmsId };
+        } catch (err) {
+          if (err instanceof BmsNotFoundError) {
+            await deps.db.transaction(async (trx) => {
+              await applyLinkEvent(trx, { accountId, type: recordType, recordId }, 'orphaned', {
+                stateReason: 'the Kaseya BMS record no longer exists',
+                pushedVersion: record.version,
+              });
+              await addHistory(trx, { accountId, recordType, recordId, kind: 'orphaned', summary: 'Kaseya BMS record not found on push' });
+            });
+            return { outcome: 'orphaned', pushedVersion: record.version, bmsId: link.bmsId };
+          }
+          throw err;
+        }
+      }
+
+      // Not in BMS yet (as far as we know): look it up first, so a retried create never duplicates.
+      const existing = await pusher.findExisting(ctx);
+      if (existing) {
+        const changed = changedFields(synced, existing.fields, fields) as RecordFields;
+        let modifiedOn = existing.modifiedOn;
+        if (Object.keys(changed).length > 0) modifiedOn = (await pusher.update(ctx, existing.bmsId, changed)).modifiedOn;
+        await recordSuccess(record, link, { bmsId: existing.bmsId, modifiedOn }, synced, `Linked to existing Kaseya BMS record ${existing.bmsId}`);
+        return { outcome: 'linked', pushedVersion: record.version, bmsId: existing.bmsId };
+      }
+      const created = await pusher.create(ctx);
+      await recordSuccess(record, link, created, synced, `Created in Kaseya BMS as ${created.bmsId}`);
+      return { outcome: 'created', pushedVersion: record.version, bmsId: created.bmsId };
+    } catch (err) {
+      const failure = toFailure(err);
+      if (failure instanceof ApplicationFailure && !failure.nonRetryable) {
+        // Keep the reason visible on the record while Temporal retries.
+        await updateLink(deps.db, recordType, recordId, {
+          lastError: { type: failure.type ?? 'Error', message: failure.message, at: new Date().toISOString(), retrying: true },
+        }).catch(() => undefined);
+        deps.logger.warn({ recordType, recordId, attempt: activityInfo().attempt, err: failure.message }, 'push attempt failed');
+      }
+      throw failure;
+    }
+  }
+
+  async function markPushFailed(input: PushFailure): Promise<void> {
+    const { accountId, recordType, recordId } = input;
+    await deps.db.transaction(async (trx) => {
+      await applyLinkEvent(trx, { accountId, type: recordType, recordId }, 'push_failed', {
+        stateReason: input.error.message,
+        lastError: { type: input.error.type, message: input.error.message, at: new Date().toISOString() },
+        pushedVersion: input.version,
+      });
+      await addHistory(trx, {
+        accountId,
+        recordType,
+        recordId,
+        kind: 'error',
+        origin: 'push',
+        summary: `Push refused: ${input.error.message}`,
+        changes: { error: input.error },
+        workflowId: recordPushWorkflowId(accountId, recordType, recordId),
+      });
+    });
+  }
+
+  /** Queues a push of a record another push depends on (e.g. a contact's organization). */
+  async function requestPush(input: { accountId: string; recordType: RecordType; recordId: string }): Promise<void> {
+    const record = await getRecord(deps.db, input.accountId, input.recordType, input.recordId);
+    if (!record) return;
+    await deps.db.transaction(async (trx) => {
+      const link = await getLink(trx, input.recordType, input.recordId, true);
+      if (link?.state === 'queued' || link?.state === 'disabled' || link?.bmsId) return;
+      await applyLinkEvent(trx, { accountId: input.accountId, type: input.recordType, recordId: input.recordId }, 'push_requested', {
+        requestedVersion: record.version,
+      });
+    });
+    await signalRecordPush(deps.temporal, deps.taskQueues.push, { ...input, version: record.version }, { idleTimeoutMs: deps.pushIdleTimeoutMs });
+  }
+
+  return { pushRecord, markPushFailed, requestPush };
+}

@@ -1,0 +1,8 @@
+import type { RecordType } from '../../domain/records';
+import type { Pusher } from '../push';
+import { organizationPusher } from './organization';
+
+/** The pusher for each record type. */
+export const pushers: Partial<Record<RecordType, Pusher>> & Record<'organization', Pusher> = {
+  organization: organizationPusher,
+};

@@ -1,0 +1,61 @@
+/**
+ * The HTTP API (and, later, the web UI it serves). Built from injected dependencies so tests run it
+ * in-process against the real database and Temporal.
+ */
+import type { Client } from '@temporalio/client';
+import express, { type Express } from 'express';
+import { pinoHttp } from 'pino-http';
+import type { Config } from '../config';
+import type { Db } from '../db';
+import type { Logger } from '../lib/logger';
+import type { SecretBox } from '../lib/secrets';
+import { requireAuth } from './auth';
+import { errorHandler, notFoundHandler } from './errors';
+import { loginRoutes, logoutHandler, meHandler } from './routes/auth';
+import { integrationRoutes } from './routes/integration';
+import { recordRoutes } from './routes/records';
+
+export interface ApiDeps {
+  config: Config;
+  db: Db;
+  temporal: Client;
+  secrets: SecretBox;
+  logger: Logger;
+  /** Idle timeout of push workflows the API starts (tests shorten it). */
+  pushIdleTimeoutMs?: number;
+}
+
+export const BODY_LIMIT = '1mb';
+
+export function createApp(deps: ApiDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+  app.set('query parser', 'simple');
+  app.use(pinoHttp({ logger: deps.logger, autoLogging: { ignore: (req) => req.url === '/api/v1/health' } }));
+  app.use(express.json({ limit: BODY_LIMIT, strict: true, type: ['application/json', 'application/*+json'] }));
+
+  const api = express.Router();
+  api.get('/health', (_req, res) => {
+    res.json({ data: { status: 'ok' } });
+  });
+  api.use('/auth', loginRoutes(deps.db));
+  api.use(requireAuth(deps.db));
+  api.post('/auth/logout', logoutHandler(deps.db));
+  api.get('/me', meHandler(deps.db));
+  api.use(
+    recordRoutes({
+      db: deps.db,
+      temporal: deps.temporal,
+      temporalConfig: deps.config.temporal,
+      logger: deps.logger,
+      pushIdleTimeoutMs: deps.pushIdleTimeoutMs,
+    }),
+  );
+  api.use('/integrations/kaseya-bms', integrationRoutes(deps));
+  app.use('/api/v1', api);
+
+  app.use(notFoundHandler);
+  app.use(errorHandler(deps.logger));
+  return app;
+}

@@ -1,0 +1,28 @@
+/**
+ * Who may do what, in one table: every route names the action it needs; roles map to actions here.
+ * Integration and Sync Settings changes and "Sync now" are for administrators and managers only (R9).
+ */
+import type { Role } from '../services/accounts';
+
+export const ACTIONS = [
+  'records:read',
+  'records:write',
+  'records:import',
+  'integration:read',
+  'integration:write',
+  'sync:trigger',
+  'api-keys:manage',
+  'users:manage',
+] as const;
+export type Action = (typeof ACTIONS)[number];
+
+export const PERMISSIONS: Record<Role, readonly Action[]> = {
+  administrator: ACTIONS,
+  manager: ['records:read', 'records:write', 'records:import', 'integration:read', 'integration:write', 'sync:trigger', 'api-keys:manage'],
+  editor: ['records:read', 'records:write', 'records:import', 'integration:read'],
+  'read-only': ['records:read', 'integration:read'],
+};
+
+export function allowed(role: Role, action: Action): boolean {
+  return PERMISSIONS[role].includes(action);
+}

@@ -1,0 +1,72 @@
+/** /api/v1/integrations/kaseya-bms: connection, Sync Settings, Sync now, pause/resume, runs, lookups. */
+import { Router } from 'express';
+import { getIntegration } from '../../db/integrations';
+import {
+  connect,
+  getRunView,
+  type IntegrationServiceDeps,
+  integrationView,
+  listRunViews,
+  requireIntegration,
+  setPaused,
+  syncNow,
+  updateSettings,
+} from '../../services/integration';
+import { principalOf, requirePermission } from '../auth';
+import { ConnectionBody, IdParams, RunsQuery, SettingsBody } from '../schemas';
+import { parse } from '../validate';
+
+export function integrationRoutes(deps: IntegrationServiceDeps): Router {
+  const router = Router();
+
+  router.get('/', requirePermission('integration:read'), async (_req, res) => {
+    const integration = await getIntegration(deps.db, principalOf(res).accountId);
+    res.json({ data: integration ? integrationView(deps.config, integration) : { connected: false } });
+  });
+
+  router.put('/', requirePermission('integration:write'), async (req, res) => {
+    const body = parse(ConnectionBody, req.body, 'body');
+    res.json({ data: await connect(deps, principalOf(res).accountId, body) });
+  });
+
+  router.get('/sync-settings', requirePermission('integration:read'), async (_req, res) => {
+    const view = integrationView(deps.config, await requireIntegration(deps.db, principalOf(res).accountId));
+    res.json({ data: { settings: view.settings, twoWayEnabled: view.twoWayEnabled, paused: view.paused } });
+  });
+
+  router.patch('/sync-settings', requirePermission('integration:write'), async (req, res) => {
+    const body = parse(SettingsBody, req.body, 'body');
+    const view = await updateSettings(deps, principalOf(res).accountId, body);
+    res.json({ data: { settings: view.settings, twoWayEnabled: view.twoWayEnabled, paused: view.paused } });
+  });
+
+  router.post('/sync', requirePermission('sync:trigger'), async (_req, res) => {
+    res.status(202).json({ data: await syncNow(deps, principalOf(res).accountId) });
+  });
+
+  router.post('/pause', requirePermission('integration:write'), async (_req, res) => {
+    res.json({ data: await setPaused(deps, principalOf(res).accountId, true) });
+  });
+
+  router.post('/resume', requirePermission('integration:write'), async (_req, res) => {
+    res.json({ data: await setPaused(deps, principalOf(res).accountId, false) });
+  });
+
+  router.get('/lookups', requirePermission('integration:read'), async (_req, res) => {
+    const integration = await requireIntegration(deps.db, principalOf(res).accountId);
+    res.json({ data: integration.lookups });
+  });
+
+  router.get('/runs', requirePermission('integration:read'), async (req, res) => {
+    const q = parse(RunsQuery, req.query, 'query');
+    const { items, total } = await listRunViews(deps, principalOf(res).accountId, q.pageSize, (q.page - 1) * q.pageSize);
+    res.json({ data: items, meta: { page: q.page, pageSize: q.pageSize, total } });
+  });
+
+  router.get('/runs/:id', requirePermission('integration:read'), async (req, res) => {
+    const { id } = parse(IdParams, req.params, 'path');
+    res.json({ data: await getRunView(deps, principalOf(res).accountId, id) });
+  });
+
+  return router;
+}

@@ -1,0 +1,91 @@
+/**
+ * Request schemas. Record bodies are derived from domain/records.ts, so the API accepts exactly the
+ * declared fields (unknown fields are refused), each with its type and length.
+ */
+import { z } from 'zod';
+import { type FieldSpec, RECORD_FIELDS, type RecordFields, type RecordType } from '../domain/records';
+import { SYNC_STATES } from '../domain/sync-state';
+
+const emailItem = z.strictObject({
+  value: z.string().trim().min(3).max(255).regex(/^[^\s@]+@[^\s@]+$/, 'must be an email address'),
+  label: z.string().max(100).nullable().default(null),
+  primary: z.boolean().default(false),
+});
+
+const phoneItem = z.strictObject({
+  value: z.string().trim().min(1).max(50),
+  label: z.string().max(100).nullable().default(null),
+  primary: z.boolean().default(false),
+});
+
+function fieldSchema(spec: FieldSpec, required: boolean): z.ZodType {
+  switch (spec.kind) {
+    case 'text': {
+      const s = z.string().max(spec.maxLength ?? 255);
+      return required ? s.trim().min(1, 'must not be empty') : s.nullable();
+    }
+    case 'boolean':
+      return z.boolean();
+    case 'date':
+      return z.iso.date('must be a date (YYYY-MM-DD)').nullable();
+    case 'ref':
+      return required ? z.uuid('must be a record id') : z.uuid('must be a record id').nullable();
+    case 'emails':
+      return z.array(emailItem).max(20);
+    case 'phones':
+      return z.array(phoneItem).max(20);
+  }
+}
+
+export function recordBodySchema(type: RecordType, mode: 'create' | 'update'): z.ZodType<Partial<RecordFields>> {
+  const shape: Record<string, z.ZodType> = {};
+  for (const [name, spec] of Object.entries(RECORD_FIELDS[type] as Record<string, FieldSpec>)) {
+    const required = Boolean(spec.required);
+    const schema = fieldSchema(spec, required);
+    shape[name] = mode === 'create' && required ? schema : schema.optional();
+  }
+  // The shape is built from the field table, so its output is the record's fields.
+  return z.strictObject(shape) as unknown as z.ZodType<Partial<RecordFields>>;
+}
+
+export const IdParams = z.object({ id: z.uuid('must be a record id') });
+
+export const ListQuery = z.strictObject({
+  page: z.coerce.number().int().min(1).max(1_000_000).default(1),
+  pageSize: z.coerce.number().int().min(1).max(200).default(50),
+  search: z.string().trim().max(200).optional(),
+  organizationId: z.uuid().optional(),
+  syncState: z
+    .string()
+    .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean))
+    .pipe(z.array(z.enum(SYNC_STATES)))
+    .optional(),
+});
+
+export const LoginBody = z.strictObject({
+  email: z.string().trim().min(3).max(255),
+  password: z.string().min(1).max(1024),
+});
+
+const httpUrl = z
+  .url('must be a URL')
+  .max(500)
+  .refine((u) => /^https?:\/\//i.test(u), 'must start with http:// or https://');
+
+export const ConnectionBody = z.strictObject({
+  apiUrl: httpUrl,
+  v1Url: httpUrl.nullable().optional(),
+  tenant: z.string().trim().min(1).max(200),
+  username: z.string().trim().min(1).max(200),
+  password: z.string().min(1).max(500).optional(),
+});
+
+export const SettingsBody = z.strictObject({
+  settings: z.record(z.string(), z.unknown()).optional(),
+  twoWayEnabled: z.boolean().optional(),
+});
+
+export const RunsQuery = z.strictObject({
+  page: z.coerce.number().int().min(1).max(100_000).default(1),
+  pageSize: z.coerce.number().int().min(1).max(200).default(50),
+});

@@ -1,0 +1,139 @@
+/**
+ * The service's configuration, read from the environment once, in one place, with explicit defaults.
+ * Every listener binds to 127.0.0.1 unless told otherwise.
+ */
+import path from 'node:path';
+import { z } from 'zod';
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const port = z.coerce.number().int().min(0).max(65535);
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v));
+
+const EnvSchema = z.object({
+  DATA_DIR: z.string().default('.data'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+
+  DATABASE_URL: optionalString,
+  DATABASE_POOL_MAX: z.coerce.number().int().min(1).default(10),
+  EMBEDDED_PG_PORT: port.default(54329),
+
+  TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
+  TEMPORAL_NAMESPACE: z.string().default('default'),
+  TEMPORAL_API_KEY: optionalString,
+  TEMPORAL_TLS: bool.optional(),
+  TEMPORAL_TLS_CERT_PATH: optionalString,
+  TEMPORAL_TLS_KEY_PATH: optionalString,
+  TEMPORAL_TLS_CA_PATH: optionalString,
+  TEMPORAL_TLS_SERVER_NAME: optionalString,
+  TEMPORAL_UI_URL: z.string().default('http://127.0.0.1:8233'),
+  TEMPORAL_TASK_QUEUE_PREFIX: z.string().default('docsync'),
+
+  API_HOST: z.string().default('127.0.0.1'),
+  API_PORT: port.default(3000),
+  PUBLIC_URL: optionalString,
+
+  SIMULATOR_HOST: z.string().default('127.0.0.1'),
+  SIMULATOR_PORT: port.default(4010),
+
+  SECRET_KEY: optionalString,
+
+  BMS_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).default(15_000),
+  BMS_RATE_LIMIT_PER_WINDOW: z.coerce.number().int().min(0).default(1500),
+  BMS_RATE_WINDOW_SECONDS: z.coerce.number().min(0.1).default(3600),
+
+  WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().min(1).default(100),
+  WORKER_SHUTDOWN_GRACE_SECONDS: z.coerce.number().min(0).default(20),
+});
+
+export interface TemporalConfig {
+  address: string;
+  namespace: string;
+  /** Temporal Cloud API key; when set, TLS is on. */
+  apiKey: string | undefined;
+  /** mTLS / TLS settings; undefined means a plain connection (the local dev server). */
+  tls:
+    | { clientCertPath?: string; clientKeyPath?: string; caPath?: string; serverName?: string }
+    | undefined;
+  uiUrl: string;
+  taskQueues: { push: string; pull: string };
+}
+
+export interface Config {
+  dataDir: string;
+  logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
+  database: {
+    /** undefined: start the embedded PostgreSQL under `dataDir`. */
+    url: string | undefined;
+    poolMax: number;
+    embeddedPort: number;
+  };
+  temporal: TemporalConfig;
+  api: { host: string; port: number; publicUrl: string };
+  simulator: { host: string; port: number };
+  /** Key that encrypts BMS passwords at rest; undefined: a generated key file in `dataDir`. */
+  secretKey: string | undefined;
+  bms: {
+    requestTimeoutMs: number;
+    /** Requests allowed per (BMS tenant, endpoint) per window; 0 disables the budget. */
+    rateLimitPerWindow: number;
+    rateWindowSeconds: number;
+  };
+  worker: { maxConcurrentActivities: number; shutdownGraceSeconds: number };
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new ConfigError(`Invalid configuration: ${problems}`);
+  }
+  const e = parsed.data;
+  const tlsWanted =
+    e.TEMPORAL_TLS ?? Boolean(e.TEMPORAL_TLS_CERT_PATH || e.TEMPORAL_TLS_CA_PATH || e.TEMPORAL_API_KEY);
+  const apiHostForUrl = e.API_HOST === '0.0.0.0' ? '127.0.0.1' : e.API_HOST;
+  return {
+    dataDir: path.resolve(e.DATA_DIR),
+    logLevel: e.LOG_LEVEL,
+    database: { url: e.DATABASE_URL, poolMax: e.DATABASE_POOL_MAX, embeddedPort: e.EMBEDDED_PG_PORT },
+    temporal: {
+      address: e.TEMPORAL_ADDRESS,
+      namespace: e.TEMPORAL_NAMESPACE,
+      apiKey: e.TEMPORAL_API_KEY,
+      tls: tlsWanted
+        ? {
+            clientCertPath: e.TEMPORAL_TLS_CERT_PATH,
+            clientKeyPath: e.TEMPORAL_TLS_KEY_PATH,
+            caPath: e.TEMPORAL_TLS_CA_PATH,
+            serverName: e.TEMPORAL_TLS_SERVER_NAME,
+          }
+        : undefined,
+      uiUrl: e.TEMPORAL_UI_URL.replace(/\/+$/, ''),
+      taskQueues: { push: `${e.TEMPORAL_TASK_QUEUE_PREFIX}-push`, pull: `${e.TEMPORAL_TASK_QUEUE_PREFIX}-pull` },
+    },
+    api: {
+      host: e.API_HOST,
+      port: e.API_PORT,
+      publicUrl: (e.PUBLIC_URL ?? `http://${apiHostForUrl}:${e.API_PORT}`).replace(/\/+$/, ''),
+    },
+    simulator: { host: e.SIMULATOR_HOST, port: e.SIMULATOR_PORT },
+    secretKey: e.SECRET_KEY,
+    bms: {
+      requestTimeoutMs: e.BMS_REQUEST_TIMEOUT_MS,
+      rateLimitPerWindow: e.BMS_RATE_LIMIT_PER_WINDOW,
+      rateWindowSeconds: e.BMS_RATE_WINDOW_SECONDS,
+    },
+    worker: {
+      maxConcurrentActivities: e.WORKER_MAX_CONCURRENT_ACTIVITIES,
+      shutdownGraceSeconds: e.WORKER_SHUTDOWN_GRACE_SECONDS,
+    },
+  };
+}

@@ -1,0 +1,80 @@
+/** Per-record sync history: what was pulled, pushed, refused or in conflict, with field diffs. */
+import type { Knex } from 'knex';
+import type { RecordType } from '../domain/records';
+import type { Db } from './index';
+
+type Conn = Db | Knex.Transaction;
+
+export const HISTORY_KINDS = ['created', 'updated', 'queued', 'pulled', 'linked', 'pushed', 'conflict', 'error', 'orphaned', 'excluded', 'sync_disabled', 'sync_enabled'] as const;
+export type HistoryKind = (typeof HISTORY_KINDS)[number];
+
+export interface FieldDiff {
+  [field: string]: { from: unknown; to: unknown };
+}
+
+export interface HistoryEntry {
+  accountId: string;
+  recordType: RecordType;
+  recordId: string;
+  kind: HistoryKind;
+  origin?: string | null;
+  summary: string;
+  changes?: unknown;
+  workflowId?: string | null;
+}
+
+export interface StoredHistoryEntry extends HistoryEntry {
+  id: number;
+  at: string;
+}
+
+export async function addHistory(db: Conn, entries: HistoryEntry | HistoryEntry[]): Promise<void> {
+  const list = Array.isArray(entries) ? entries : [entries];
+  if (list.length === 0) return;
+  await db('record_history').insert(
+    list.map((e) => ({
+      account_id: e.accountId,
+      record_type: e.recordType,
+      record_id: e.recordId,
+      kind: e.kind,
+      origin: e.origin ?? null,
+      summary: e.summary,
+      changes: e.changes === undefined ? null : JSON.stringify(e.changes),
+      workflow_id: e.workflowId ?? null,
+    })),
+  );
+}
+
+export async function listHistory(
+  db: Conn,
+  recordType: RecordType,
+  recordId: string,
+  limit = 100,
+): Promise<StoredHistoryEntry[]> {
+  const rows = (await db('record_history')
+    .where({ record_type: recordType, record_id: recordId })
+    .orderBy('id', 'desc')
+    .limit(limit)) as Array<Record<string, unknown>>;
+  return rows.map((r) => ({
+    id: Number(r.id),
+    at: r.at instanceof Date ? r.at.toISOString() : String(r.at),
+    accountId: String(r.account_id),
+    recordType: r.record_type as RecordType,
+    recordId: String(r.record_id),
+    kind: r.kind as HistoryKind,
+    origin: (r.origin as string | null) ?? null,
+    summary: String(r.summary),
+    changes: r.changes ?? undefined,
+    workflowId: (r.workflow_id as string | null) ?? null,
+  }));
+}
+
+/** `{field: {from, to}}` for the fields that differ. */
+export function diff(before: Record<string, unknown> | null | undefined, after: Record<string, unknown>): FieldDiff {
+  const out: FieldDiff = {};
+  for (const [k, v] of Object.entries(after)) {
+    const prev = before?.[k] ?? null;
+    if (JSON.stringify(prev) !== JSON.stringify(v ?? null)) out[k] = { from: prev, to: v ?? null };
+  }
+  return out;
+}

@@ -1,0 +1,149 @@
+/**
+ * The Kaseya BMS integration of an account: connection (password encrypted, never returned), Sync
+ * Settings, the two-way switch, pause, and the cached BMS lookups used by the mapping.
+ */
+import { createHash } from 'node:crypto';
+import type { Knex } from 'knex';
+import { EMPTY_LOOKUPS, type Lookups } from '../domain/mapping';
+import { readStoredSettings, type SyncSettings } from '../domain/settings';
+import type { SecretBox } from '../lib/secrets';
+import type { BmsConnection } from '../activities/bms/client';
+import type { Db } from './index';
+import { isoOrNull } from './rows';
+
+type Conn = Db | Knex.Transaction;
+type Row = Record<string, unknown>;
+
+export interface CachedLookups extends Lookups {
+  /** The BMS user id of the API user (a valid account manager). */
+  userId: number | null;
+  fetchedAt: string | null;
+}
+
+export interface Integration {
+  accountId: string;
+  apiUrl: string;
+  v1Url: string | null;
+  tenant: string;
+  username: string;
+  settings: SyncSettings;
+  twoWayEnabled: boolean;
+  twoWayEnabledAt: string | null;
+  paused: boolean;
+  lookups: CachedLookups;
+  connectionStatus: 'unchecked' | 'ok' | 'failed';
+  connectionError: string | null;
+  connectionCheckedAt: string | null;
+  /** Changes whenever any connection setting (or the password) changes; keys client caches. */
+  connectionStamp: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export function emptyLookups(): CachedLookups {
+  return { ...EMPTY_LOOKUPS, userId: null, fetchedAt: null };
+}
+
+function fromRow(row: Row): Integration {
+  return {
+    accountId: String(row.account_id),
+    apiUrl: String(row.api_url),
+    v1Url: (row.v1_url as string | null) ?? null,
+    tenant: String(row.tenant),
+    username: String(row.username),
+    settings: readStoredSettings(row.settings),
+    twoWayEnabled: Boolean(row.two_way_enabled),
+    twoWayEnabledAt: isoOrNull(row.two_way_enabled_at),
+    paused: Boolean(row.paused),
+    lookups: { ...emptyLookups(), ...((row.lookups as Partial<CachedLookups> | null) ?? {}) },
+    connectionStatus: row.connection_status as Integration['connectionStatus'],
+    connectionError: (row.connection_error as string | null) ?? null,
+    connectionCheckedAt: isoOrNull(row.connection_checked_at),
+    connectionStamp: createHash('sha256')
+      .update([row.api_url, row.v1_url, row.tenant, row.username, row.password_enc].map(String).join('\n'))
+      .digest('hex'),
+    createdAt: isoOrNull(row.created_at) ?? '',
+    updatedAt: isoOrNull(row.updated_at) ?? '',
+  };
+}
+
+export async function getIntegration(db: Conn, accountId: string): Promise<Integration | undefined> {
+  const row = (await db('integrations').where({ account_id: accountId }).first()) as Row | undefined;
+  return row ? fromRow(row) : undefined;
+}
+
+/** The connection with the password decrypted: for the BMS client only, never for responses or logs. */
+export async function getBmsConnection(db: Conn, accountId: string, secrets: SecretBox): Promise<BmsConnection | undefined> {
+  const row = (await db('integrations')
+    .where({ account_id: accountId })
+    .first('api_url', 'v1_url', 'tenant', 'username', 'password_enc')) as Row | undefined;
+  if (!row) return undefined;
+  return {
+    apiUrl: String(row.api_url),
+    v1Url: (row.v1_url as string | null) ?? null,
+    tenant: String(row.tenant),
+    username: String(row.username),
+    password: secrets.decrypt(String(row.password_enc)),
+  };
+}
+
+export interface ConnectionInput {
+  apiUrl: string;
+  v1Url?: string | null;
+  tenant: string;
+  username: string;
+  /** Omitted on update: keep the stored password. */
+  password?: string;
+}
+
+export async function saveConnection(
+  db: Conn,
+  accountId: string,
+  input: ConnectionInput,
+  secrets: SecretBox,
+  initialSettings: SyncSettings,
+): Promise<Integration> {
+  const row: Row = {
+    api_url: input.apiUrl,
+    v1_url: input.v1Url ?? null,
+    tenant: input.tenant,
+    username: input.username,
+    updated_at: db.fn.now(),
+  };
+  if (input.password !== undefined) row.password_enc = secrets.encrypt(input.password);
+  const existing = await getIntegration(db, accountId);
+  if (existing) {
+    await db('integrations').where({ account_id: accountId }).update(row);
+  } else {
+    if (input.password === undefined) throw new Error('A new connection needs a password');
+    await db('integrations').insert({ ...row, account_id: accountId, settings: JSON.stringify(initialSettings) });
+  }
+  return (await getIntegration(db, accountId))!;
+}
+
+export async function updateIntegration(
+  db: Conn,
+  accountId: string,
+  changes: {
+    settings?: SyncSettings;
+    twoWayEnabled?: boolean;
+    paused?: boolean;
+    lookups?: CachedLookups;
+    connection?: { status: Integration['connectionStatus']; error: string | null };
+  },
+): Promise<void> {
+  const row: Row = { updated_at: db.fn.now() };
+  if (changes.settings) row.settings = JSON.stringify(changes.settings);
+  if (changes.twoWayEnabled !== undefined) {
+    row.two_way_enabled = changes.twoWayEnabled;
+    row.two_way_enabled_at = changes.twoWayEnabled ? db.fn.now() : null;
+  }
+  if (changes.paused !== undefined) row.paused = changes.paused;
+  if (changes.lookups) row.lookups = JSON.stringify(changes.lookups);
+  if (changes.connection) {
+    row.connection_status = changes.connection.status;
+    row.connection_error = changes.connection.error;
+    row.connection_checked_at = db.fn.now();
+  }
+  await db('integrations').where({ account_id: accountId }).update(row);
+}

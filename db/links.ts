@@ -1,0 +1,157 @@
+/**
+ * Sync links: one row per synced (or sync-tracked) record with its BMS id, the base (last synced field
+ * values), the BMS modifiedOn last seen, the versions requested and pushed, and the sync state.
+ * State changes go through the state machine in domain/sync-state.ts.
+ */
+import type { Knex } from 'knex';
+import type { RecordFields, RecordType } from '../domain/records';
+import { type SyncEvent, type SyncState, transition } from '../domain/sync-state';
+import type { Db } from './index';
+import { isoOrNull } from './rows';
+
+type Conn = Db | Knex.Transaction;
+type Row = Record<string, unknown>;
+
+export interface LinkError {
+  type: string;
+  message: string;
+  at: string;
+  retrying?: boolean;
+}
+
+export interface SyncLink {
+  recordType: RecordType;
+  recordId: string;
+  accountId: string;
+  bmsId: number | null;
+  state: SyncState;
+  stateReason: string | null;
+  base: RecordFields | null;
+  bmsModifiedOn: string | null;
+  remoteRefs: Record<string, number | null> | null;
+  pushedVersion: number | null;
+  requestedVersion: number | null;
+  lastPushedAt: string | null;
+  lastPulledAt: string | null;
+  lastError: LinkError | null;
+  syncDisabled: boolean;
+  updatedAt: string;
+}
+
+export function linkFromRow(row: Row): SyncLink {
+  return {
+    recordType: row.record_type as RecordType,
+    recordId: String(row.record_id),
+    accountId: String(row.account_id),
+    bmsId: row.bms_id === null || row.bms_id === undefined ? null : Number(row.bms_id),
+    state: row.state as SyncState,
+    stateReason: (row.state_reason as string | null) ?? null,
+    base: (row.base as RecordFields | null) ?? null,
+    bmsModifiedOn: (row.bms_modified_on as string | null) ?? null,
+    remoteRefs: (row.remote_refs as Record<string, number | null> | null) ?? null,
+    pushedVersion: (row.pushed_version as number | null) ?? null,
+    requestedVersion: (row.requested_version as number | null) ?? null,
+    lastPushedAt: isoOrNull(row.last_pushed_at),
+    lastPulledAt: isoOrNull(row.last_pulled_at),
+    lastError: (row.last_error as LinkError | null) ?? null,
+    syncDisabled: Boolean(row.sync_disabled),
+    updatedAt: isoOrNull(row.updated_at) ?? '',
+  };
+}
+
+export async function getLink(db: Conn, type: RecordType, recordId: string, forUpdate = false): Promise<SyncLink | undefined> {
+  const q = db('sync_links').where({ record_type: type, record_id: recordId }).first();
+  if (forUpdate) void q.forUpdate();
+  const row = (await q) as Row | undefined;
+  return row ? linkFromRow(row) : undefined;
+}
+
+export async function getLinks(db: Conn, type: RecordType, recordIds: string[]): Promise<Map<string, SyncLink>> {
+  const out = new Map<string, SyncLink>();
+  if (recordIds.length === 0) return out;
+  const rows = (await db('sync_links').where({ record_type: type }).whereIn('record_id', recordIds)) as Row[];
+  for (const row of rows) out.set(String(row.record_id), linkFromRow(row));
+  return out;
+}
+
+export async function getLinksByBmsIds(
+  db: Conn,
+  accountId: string,
+  type: RecordType,
+  bmsIds: number[],
+): Promise<Map<number, SyncLink>> {
+  const out = new Map<number, SyncLink>();
+  if (bmsIds.length === 0) return out;
+  const rows = (await db('sync_links')
+    .where({ account_id: accountId, record_type: type })
+    .whereIn('bms_id', bmsIds)) as Row[];
+  for (const row of rows) out.set(Number(row.bms_id), linkFromRow(row));
+  return out;
+}
+
+export interface LinkChanges {
+  bmsId?: number | null;
+  stateReason?: string | null;
+  base?: RecordFields | null;
+  bmsModifiedOn?: string | null;
+  remoteRefs?: Record<string, number | null> | null;
+  pushedVersion?: number | null;
+  requestedVersion?: number | null;
+  lastPushedAt?: Date | string | null;
+  lastPulledAt?: Date | string | null;
+  lastError?: LinkError | null;
+  syncDisabled?: boolean;
+}
+
+export function linkChangesToRow(changes: LinkChanges): Row {
+  const row: Row = {};
+  if (changes.bmsId !== undefined) row.bms_id = changes.bmsId;
+  if (changes.stateReason !== undefined) row.state_reason = changes.stateReason;
+  if (changes.base !== undefined) row.base = changes.base === null ? null : JSON.stringify(changes.base);
+  if (changes.bmsModifiedOn !== undefined) row.bms_modified_on = changes.bmsModifiedOn;
+  if (changes.remoteRefs !== undefined) row.remote_refs = changes.remoteRefs === null ? null : JSON.stringify(changes.remoteRefs);
+  if (changes.pushedVersion !== undefined) row.pushed_version = changes.pushedVersion;
+  if (changes.requestedVersion !== undefined) row.requested_version = changes.requestedVersion;
+  if (changes.lastPushedAt !== undefined) row.last_pushed_at = changes.lastPushedAt;
+  if (changes.lastPulledAt !== undefined) row.last_pulled_at = changes.lastPulledAt;
+  if (changes.lastError !== undefined) row.last_error = changes.lastError === null ? null : JSON.stringify(changes.lastError);
+  if (changes.syncDisabled !== undefined) row.sync_disabled = changes.syncDisabled;
+  return row;
+}
+
+/**
+ * Applies a sync event to a record's link (creating the link in `not_pushed` when there is none),
+ * checked by the state machine, plus any other changes. Call inside a transaction.
+ */
+export async function applyLinkEvent(
+  trx: Conn,
+  key: { accountId: string; type: RecordType; recordId: string },
+  event: SyncEvent,
+  changes: LinkChanges = {},
+): Promise<SyncLink> {
+  const current = await getLink(trx, key.type, key.recordId, true);
+  const next = transition(current?.state ?? 'not_pushed', event);
+  const row = { ...linkChangesToRow(changes), state: next, updated_at: trx.fn.now() };
+  if (current) {
+    const [updated] = (await trx('sync_links')
+      .where({ record_type: key.type, record_id: key.recordId })
+      .update(row)
+      .returning('*')) as Row[];
+    return linkFromRow(updated!);
+  }
+  const [inserted] = (await trx('sync_links')
+    .insert({ ...row, record_type: key.type, record_id: key.recordId, account_id: key.accountId })
+    .returning('*')) as Row[];
+  return linkFromRow(inserted!);
+}
+
+/** Updates link columns that are not the state (e.g. the last error while a push keeps retrying). */
+export async function updateLink(trx: Conn, type: RecordType, recordId: string, changes: LinkChanges): Promise<void> {
+  await trx('sync_links')
+    .where({ record_type: type, record_id: recordId })
+    .update({ ...linkChangesToRow(changes), updated_at: trx.fn.now() });
+}
+
+export async function deleteLink(trx: Conn, type: RecordType, recordId: string): Promise<void> {
+  await trx('sync_links').where({ record_type: type, record_id: recordId }).delete();
+}

@@ -1,0 +1,23 @@
+/**
+ * The ordered list of schema migrations. Listing them in code (instead of scanning a folder) lets the
+ * same migrations run from TypeScript sources and from the compiled build.
+ */
+import type { Knex } from 'knex';
+import * as initial from './20261125090000_initial';
+import * as rateBudget from './20261125090100_rate_budget';
+
+interface Migration {
+  up(knex: Knex): Promise<void>;
+  down(knex: Knex): Promise<void>;
+}
+
+const migrations: Array<[name: string, migration: Migration]> = [
+  ['20261125090000_initial', initial],
+  ['20261125090100_rate_budget', rateBudget],
+];
+
+export const migrationSource: Knex.MigrationSource<[string, Migration]> = {
+  getMigrations: () => Promise.resolve(migrations),
+  getMigrationName: ([name]) => name,
+  getMigration: ([, migration]) => Promise.resolve(migration),
+};

@@ -1,0 +1,246 @@
+/**
+ * The documentation records (organizations, locations, contacts, configurations): row ↔ domain mapping
+ * driven by domain/records.ts, and the reads and writes the API and activities share. Every write bumps
+ * the record's `version`, which is what push workflows use to know whether they are up to date.
+ */
+import type { Knex } from 'knex';
+import {
+  type ContactEmail,
+  type ContactPhone,
+  fieldSpecs,
+  RECORD_COLLECTIONS,
+  type RecordFields,
+  type RecordType,
+} from '../domain/records';
+import type { Db } from './index';
+import { iso } from './rows';
+
+export const WRITE_ORIGINS = ['ui', 'api', 'import', 'pull', 'system'] as const;
+export type WriteOrigin = (typeof WRITE_ORIGINS)[number];
+
+export interface StoredRecord {
+  id: string;
+  accountId: string;
+  type: RecordType;
+  fields: RecordFields;
+  version: number;
+  updatedOrigin: WriteOrigin;
+  updatedBy: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface Audit {
+  origin: WriteOrigin;
+  userId?: string | null;
+}
+
+type Row = Record<string, unknown>;
+type Conn = Db | Knex.Transaction;
+
+export function tableOf(type: RecordType): string {
+  return RECORD_COLLECTIONS[type];
+}
+
+export function fromRow(type: RecordType, row: Row): StoredRecord {
+  const fields: RecordFields = {};
+  for (const [name, spec] of Object.entries(fieldSpecs(type))) {
+    const v = row[spec.column];
+    if (spec.kind === 'emails') fields[name] = (v ?? []) as ContactEmail[];
+    else if (spec.kind === 'phones') fields[name] = (v ?? []) as ContactPhone[];
+    else if (spec.kind === 'boolean') fields[name] = Boolean(v);
+    else fields[name] = (v ?? null) as string | null;
+  }
+  return {
+    id: String(row.id),
+    accountId: String(row.account_id),
+    type,
+    fields,
+    version: Number(row.version),
+    updatedOrigin: row.updated_origin as WriteOrigin,
+    updatedBy: (row.updated_by as string | null) ?? null,
+    createdAt: iso(row.created_at),
+    updatedAt: iso(row.updated_at),
+  };
+}
+
+/** Column values for the given fields (only those present). */
+export function toRow(type: RecordType, fields: Partial<RecordFields>): Row {
+  const row: Row = {};
+  const specs = fieldSpecs(type);
+  for (const [name, value] of Object.entries(fields)) {
+    const spec = specs[name];
+    if (!spec || value === undefined) continue;
+    row[spec.column] = spec.kind === 'emails' || spec.kind === 'phones' ? JSON.stringify(value ?? []) : value;
+  }
+  return row;
+}
+
+export async function getRecord(db: Conn, accountId: string, type: RecordType, id: string): Promise<StoredRecord | undefined> {
+  const row = (await db(tableOf(type)).where({ account_id: accountId, id }).first()) as Row | undefined;
+  return row ? fromRow(type, row) : undefined;
+}
+
+export async function getRecordsByIds(db: Conn, accountId: string, type: RecordType, ids: string[]): Promise<StoredRecord[]> {
+  if (ids.length === 0) return [];
+  const rows = (await db(tableOf(type)).where({ account_id: accountId }).whereIn('id', ids)) as Row[];
+  return rows.map((r) => fromRow(type, r));
+}
+
+export async function insertRecord(
+  db: Conn,
+  accountId: string,
+  type: RecordType,
+  fields: Partial<RecordFields>,
+  audit: Audit,
+): Promise<StoredRecord> {
+  const [row] = (await db(tableOf(type))
+    .insert({ ...toRow(type, fields), account_id: accountId, updated_origin: audit.origin, updated_by: audit.userId ?? null })
+    .returning('*')) as Row[];
+  return fromRow(type, row!);
+}
+
+export async function updateRecord(
+  db: Conn,
+  accountId: string,
+  type: RecordType,
+  id: string,
+  patch: Partial<RecordFields>,
+  audit: Audit,
+): Promise<StoredRecord | undefined> {
+  const [row] = (await db(tableOf(type))
+    .where({ account_id: accountId, id })
+    .update({
+      ...toRow(type, patch),
+      version: db.raw('version + 1'),
+      updated_origin: audit.origin,
+      updated_by: audit.userId ?? null,
+      updated_at: db.fn.now(),
+    })
+    .returning('*')) as Row[];
+  return row ? fromRow(type, row) : undefined;
+}
+
+export async function deleteRecord(db: Conn, accountId: string, type: RecordType, id: string): Promise<boolean> {
+  const count = await db(tableOf(type)).where({ account_id: accountId, id }).delete();
+  return count > 0;
+}
+
+export interface ListOptions {
+  limit: number;
+  offset: number;
+  /** Case-insensitive substring over the record's name-like fields. */
+  search?: string;
+  organizationId?: string;
+  /** Filter on the link's sync state. */
+  syncStates?: string[];
+  /** Include records that have no link (their state reads as not_pushed). */
+  includeUnlinked?: boolean;
+}
+
+const SEARCH_COLUMNS: Record<RecordType, string[]> = {
+  organization: ['name', 'short_name'],
+  location: ['name', 'city', 'address_1'],
+  contact: ['first_name', 'last_name', 'title'],
+  configuration: ['name', 'serial_number', 'asset_tag', 'primary_ip'],
+};
+
+export async function listRecords(
+  db: Db,
+  accountId: string,
+  type: RecordType,
+  options: ListOptions,
+): Promise<{ items: StoredRecord[]; total: number }> {
+  const table = tableOf(type);
+  const base = db(`${table} as r`).where('r.account_id', accountId);
+  if (options.organizationId && type !== 'organization') base.andWhere('r.organization_id', options.organizationId);
+  if (options.search) {
+    const pattern = `%${options.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    base.andWhere((q) => {
+      for (const column of SEARCH_COLUMNS[type]) void q.orWhereILike(`r.${column}`, pattern);
+    });
+  }
+  if (options.syncStates?.length) {
+    base.leftJoin('sync_links as l', function joinLink() {
+      this.on('l.record_id', '=', 'r.id').andOnVal('l.record_type', '=', type);
+    });
+    base.andWhere((q) => {
+      void q.whereIn('l.state', options.syncStates!);
+      if (options.includeUnlinked) void q.orWhereNull('l.state');
+    });
+  }
+  const [{ count }] = (await base.clone().count<{ count: string }[]>({ count: '*' })) as [{ count: string }];
+  const rows = (await base
+    .clone()
+    .select('r.*')
+    .orderBy([{ column: 'r.created_at', order: 'asc' }, { column: 'r.id', order: 'asc' }])
+    .limit(options.limit)
+    .offset(options.offset)) as Row[];
+  return { items: rows.map((r) => fromRow(type, r)), total: Number(count) };
+}
+
+const SQL_TYPES: Record<string, string> = {
+  text: 'text',
+  boolean: 'boolean',
+  date: 'date',
+  ref: 'uuid',
+  emails: 'jsonb',
+  phones: 'jsonb',
+};
+
+/** Inserts many records in one statement; returns them in input order. */
+export async function insertRecords(
+  db: Conn,
+  accountId: string,
+  type: RecordType,
+  items: Array<Partial<RecordFields>>,
+  audit: Audit,
+): Promise<StoredRecord[]> {
+  if (items.length === 0) return [];
+  const rows = items.map((fields) => ({
+    ...toRow(type, fields),
+    account_id: accountId,
+    updated_origin: audit.origin,
+    updated_by: audit.userId ?? null,
+  }));
+  const inserted = (await db(tableOf(type)).insert(rows).returning('*')) as Row[];
+  return inserted.map((r) => fromRow(type, r));
+}
+
+/**
+ * Updates many records in one statement: each row sets the same list of fields (`fields`) to its own
+ * values, bumps the version and stamps the audit columns.
+ */
+export async function updateRecordsBulk(
+  db: Conn,
+  accountId: string,
+  type: RecordType,
+  fields: string[],
+  items: Array<{ id: string; values: Partial<RecordFields> }>,
+  audit: Audit,
+): Promise<void> {
+  if (items.length === 0 || fields.length === 0) return;
+  const specs = fieldSpecs(type);
+  const columns = fields.map((f) => {
+    const spec = specs[f];
+    if (!spec) throw new Error(`Unknown ${type} field ${f}`);
+    return { field: f, column: spec.column, sqlType: SQL_TYPES[spec.kind]!, json: spec.kind === 'emails' || spec.kind === 'phones' };
+  });
+  const bindings: Knex.Value[] = [];
+  const tuples = items.map((item) => {
+    bindings.push(item.id);
+    for (const c of columns) {
+      const v = item.values[c.field];
+      bindings.push(c.json ? JSON.stringify(v ?? []) : ((v ?? null) as Knex.Value));
+    }
+    return `(?::uuid, ${columns.map((c) => `?::${c.sqlType}`).join(', ')})`;
+  });
+  const sets = columns.map((c) => `"${c.column}" = v."${c.column}"`).join(', ');
+  const names = ['id', ...columns.map((c) => c.column)].map((n) => `"${n}"`).join(', ');
+  await db.raw(
+    `UPDATE "${tableOf(type)}" AS t SET ${sets}, version = t.version + 1, updated_origin = ?, updated_by = ?, updated_at = now()
+     FROM (VALUES ${tuples.join(', ')}) AS v(${names})
+     WHERE t.id = v.id AND t.account_id = ?`,
+    [audit.origin, audit.userId ?? null, ...bindings, accountId],
+  );
+}

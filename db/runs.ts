@@ -1,0 +1,121 @@
+/** Pull runs and their logs: counts created/updated/orphaned/failed and errors with the BMS message. */
+import type { Knex } from 'knex';
+import type { Db } from './index';
+import { isoOrNull } from './rows';
+
+type Conn = Db | Knex.Transaction;
+type Row = Record<string, unknown>;
+
+export interface RunCounts {
+  [entity: string]: { seen?: number; created?: number; updated?: number; linked?: number; unchanged?: number; orphaned?: number; failed?: number; skipped?: number };
+}
+
+export interface SyncRun {
+  id: string;
+  accountId: string;
+  workflowId: string;
+  runId: string;
+  trigger: string;
+  status: 'running' | 'completed' | 'failed' | 'skipped';
+  counts: RunCounts;
+  error: string | null;
+  startedAt: string;
+  finishedAt: string | null;
+}
+
+function fromRow(r: Row): SyncRun {
+  return {
+    id: String(r.id),
+    accountId: String(r.account_id),
+    workflowId: String(r.workflow_id),
+    runId: String(r.run_id),
+    trigger: String(r.trigger),
+    status: r.status as SyncRun['status'],
+    counts: (r.counts as RunCounts) ?? {},
+    error: (r.error as string | null) ?? null,
+    startedAt: isoOrNull(r.started_at) ?? '',
+    finishedAt: isoOrNull(r.finished_at),
+  };
+}
+
+/** Starts a run, or returns the one already recorded for this workflow run (activity retries). */
+export async function startRun(
+  db: Conn,
+  input: { accountId: string; workflowId: string; runId: string; trigger: string },
+): Promise<SyncRun> {
+  await db('sync_runs')
+    .insert({ account_id: input.accountId, workflow_id: input.workflowId, run_id: input.runId, trigger: input.trigger })
+    .onConflict(['workflow_id', 'run_id'])
+    .ignore();
+  const row = (await db('sync_runs').where({ workflow_id: input.workflowId, run_id: input.runId }).first()) as Row;
+  return fromRow(row);
+}
+
+/** Adds `delta` into the run's counts (per entity, per counter) atomically. */
+export async function addRunCounts(db: Conn, runId: string, delta: RunCounts): Promise<void> {
+  await db.transaction(async (trx) => {
+    const row = (await trx('sync_runs').where({ id: runId }).forUpdate().first('counts')) as Row | undefined;
+    if (!row) return;
+    const counts = (row.counts as RunCounts) ?? {};
+    for (const [entity, values] of Object.entries(delta)) {
+      const target = (counts[entity] ??= {});
+      for (const [key, n] of Object.entries(values)) {
+        const k = key as keyof typeof target;
+        target[k] = (target[k] ?? 0) + (n ?? 0);
+      }
+    }
+    await trx('sync_runs').where({ id: runId }).update({ counts: JSON.stringify(counts) });
+  });
+}
+
+export async function finishRun(db: Conn, runId: string, status: SyncRun['status'], error: string | null = null): Promise<void> {
+  await db('sync_runs').where({ id: runId }).update({ status, error, finished_at: db.fn.now() });
+}
+
+export async function addRunLog(
+  db: Conn,
+  entries: Array<{ runId: string; level: 'info' | 'warn' | 'error'; message: string; recordType?: string; recordId?: string; bmsId?: number }>,
+): Promise<void> {
+  if (entries.length === 0) return;
+  await db('sync_run_logs').insert(
+    entries.map((e) => ({
+      sync_run_id: e.runId,
+      level: e.level,
+      message: e.message,
+      record_type: e.recordType ?? null,
+      record_id: e.recordId ?? null,
+      bms_id: e.bmsId ?? null,
+    })),
+  );
+}
+
+export async function listRuns(db: Conn, accountId: string, limit = 50, offset = 0): Promise<{ items: SyncRun[]; total: number }> {
+  const [{ count }] = (await db('sync_runs').where({ account_id: accountId }).count({ count: '*' })) as [{ count: string }];
+  const rows = (await db('sync_runs')
+    .where({ account_id: accountId })
+    .orderBy('started_at', 'desc')
+    .limit(limit)
+    .offset(offset)) as Row[];
+  return { items: rows.map(fromRow), total: Number(count) };
+}
+
+export async function getRun(db: Conn, accountId: string, id: string): Promise<SyncRun | undefined> {
+  const row = (await db('sync_runs').where({ account_id: accountId, id }).first()) as Row | undefined;
+  return row ? fromRow(row) : undefined;
+}
+
+export async function listRunLogs(db: Conn, runId: string, limit = 500): Promise<Array<Record<string, unknown>>> {
+  return (await db('sync_run_logs').where({ sync_run_id: runId }).orderBy('id', 'asc').limit(limit)) as Row[];
+}
+
+export async function getWatermark(db: Conn, accountId: string, entity: string): Promise<string | null> {
+  const row = (await db('pull_watermarks').where({ account_id: accountId, entity }).first('watermark')) as Row | undefined;
+  return (row?.watermark as string | null) ?? null;
+}
+
+export async function setWatermark(db: Conn, accountId: string, entity: string, watermark: string): Promise<void> {
+  await db('pull_watermarks')
+    .insert({ account_id: accountId, entity, watermark, updated_at: db.fn.now() })
+    .onConflict(['account_id', 'entity'])
+    .merge(['watermark', 'updated_at']);
+}

@@ -1,0 +1,199 @@
+/**
+ * The one mapping between documentation records and Kaseya BMS records, both directions.
+ * Decisions where BMS is unknown are recorded in docs/mapping.md and implemented only here.
+ *
+ * Pull: BMS DTO (camelCase, as normalised by the client) → the record's synced fields. References to other
+ * records come out as BMS ids (`…BmsId`); the caller resolves them to record ids through the links.
+ * Push: synced fields → request bodies in the vendor document's PascalCase names. References go in as
+ * BMS ids the caller resolved.
+ *
+ * Pure: safe to import from workflows.
+ */
+import type { BmsAccount, BmsPatchOperation } from '../activities/bms/types';
+
+/** A BMS lookup table as cached for mapping: id ↔ name. */
+export interface LookupEntry {
+  id: number;
+  name: string;
+  isActive?: boolean;
+}
+
+export interface Lookups {
+  accountTypes: LookupEntry[];
+  businessTypes: LookupEntry[];
+  assetCategories: LookupEntry[];
+  emailTypes: LookupEntry[];
+  phoneTypes: LookupEntry[];
+  manufacturers: LookupEntry[];
+  countries: LookupEntry[];
+}
+
+export const EMPTY_LOOKUPS: Lookups = {
+  accountTypes: [],
+  businessTypes: [],
+  assetCategories: [],
+  emailTypes: [],
+  phoneTypes: [],
+  manufacturers: [],
+  countries: [],
+};
+
+/** Values BMS requires on create that documentation records do not carry. */
+export interface CreateDefaults {
+  businessTypeId: number;
+  accountManagerId: number;
+}
+
+export class MappingError extends Error {
+  override readonly name = 'MappingError';
+  constructor(
+    message: string,
+    readonly field: string,
+  ) {
+    super(message);
+  }
+}
+
+export function lookupName(table: LookupEntry[], id: number | null | undefined): string | null {
+  if (id === null || id === undefined) return null;
+  return table.find((e) => e.id === id)?.name ?? null;
+}
+
+/** Exact, case-insensitive name match (BMS names are what people typed). */
+export function lookupId(table: LookupEntry[], name: string | null | undefined): number | null {
+  if (!name) return null;
+  const wanted = name.trim().toLowerCase();
+  return table.find((e) => e.name.trim().toLowerCase() === wanted)?.id ?? null;
+}
+
+/** Empty and whitespace-only strings read as null, so '' from one side equals null from the other. */
+export function text(value: unknown): string | null {
+  const s = typeof value === 'string' ? value : typeof value === 'number' || typeof value === 'boolean' ? String(value) : null;
+  return s === null || s.trim() === '' ? null : s;
+}
+
+export const STATUS_ACTIVE = 'Active';
+export const STATUS_INACTIVE = 'Inactive';
+
+/** Organization and configuration status ↔ BMS `isActive` (BMS has no other status for either). */
+export function statusFromActive(isActive: boolean | null | undefined): string {
+  return isActive === false ? STATUS_INACTIVE : STATUS_ACTIVE;
+}
+
+export function activeFromStatus(status: string | null | undefined): boolean {
+  return (status ?? STATUS_ACTIVE).trim().toLowerCase() !== STATUS_INACTIVE.toLowerCase();
+}
+
+// ------------------------------------------------------------------ organization ↔ account
+
+export interface OrganizationSynced {
+  name: string | null;
+  shortName: string | null;
+  type: string | null;
+  status: string;
+  parentId: string | null;
+}
+
+export interface PulledOrganization {
+  fields: Omit<OrganizationSynced, 'parentId'>;
+  parentBmsId: number | null;
+}
+
+export function accountToOrganization(account: BmsAccount, lookups: Lookups): PulledOrganization {
+  return {
+    fields: {
+      name: text(account.accountName),
+      shortName: text(account.accountCode),
+      type: text(account.accountType) ?? lookupName(lookups.accountTypes, account.accountTypeId),
+      status: statusFromActive(account.isActive),
+    },
+    parentBmsId: account.parentId ?? null,
+  };
+}
+
+export interface OrganizationPushContext {
+  lookups: Lookups;
+  defaults: CreateDefaults;
+  parentBmsId: number | null;
+}
+
+function accountTypeId(type: string | null, lookups: Lookups): number {
+  const id = lookupId(lookups.accountTypes, type);
+  if (id === null) {
+    throw new MappingError(
+      type ? `Type '${type}' does not exist in Kaseya BMS` : 'An organization needs a type to be created in Kaseya BMS',
+      'type',
+    );
+  }
+  return id;
+}
+
+/** A main location for the account create: BMS requires at least one, with at least one address. */
+export interface MainLocationInput {
+  name: string;
+  address1?: string | null;
+  address2?: string | null;
+  city?: string | null;
+  region?: string | null;
+  postalCode?: string | null;
+  country?: string | null;
+  phone?: string | null;
+  fax?: string | null;
+}
+
+export function organizationToAccountPost(
+  org: OrganizationSynced,
+  ctx: OrganizationPushContext,
+  mainLocation: MainLocationInput,
+): Record<string, unknown> {
+  if (!org.name) throw new MappingError('An organization needs a name', 'name');
+  return {
+    AccountName: org.name,
+    AccountCode: org.shortName,
+    AccountTypeId: accountTypeId(org.type, ctx.lookups),
+    BusinessTypeId: ctx.defaults.businessTypeId,
+    AccountManagerId: ctx.defaults.accountManagerId,
+    ParentId: ctx.parentBmsId,
+    IsActive: activeFromStatus(org.status),
+    Locations: [
+      {
+        LocationName: mainLocation.name,
+        IsMain: true,
+        IsActive: true,
+        Addresses: [
+          {
+            Address1: mainLocation.address1 ?? null,
+            Address2: mainLocation.address2 ?? null,
+            City: mainLocation.city ?? null,
+            State: mainLocation.region ?? null,
+            ZipCode: mainLocation.postalCode ?? null,
+            Country: mainLocation.country ?? null,
+            Phone: mainLocation.phone ?? null,
+            Fax: mainLocation.fax ?? null,
+            IsMain: true,
+            IsBilling: true,
+          },
+        ],
+      },
+    ],
+  };
+}
+
+/** JSON Patch operations for the organization fields that changed (paths name AccountPutInputDto fields). */
+export function organizationPatch(
+  changed: Partial<OrganizationSynced>,
+  ctx: OrganizationPushContext,
+): BmsPatchOperation[] {
+  const ops: BmsPatchOperation[] = [];
+  if ('name' in changed) {
+    if (!changed.name) throw new MappingError('An organization needs a name', 'name');
+    ops.push({ op: 'replace', path: '/AccountName', value: changed.name });
+  }
+  if ('shortName' in changed) ops.push({ op: 'replace', path: '/AccountCode', value: changed.shortName ?? null });
+  if ('type' in changed) {
+    ops.push({ op: 'replace', path: '/AccountTypeId', value: accountTypeId(changed.type ?? null, ctx.lookups) });
+  }
+  if ('status' in changed) ops.push({ op: 'replace', path: '/IsActive', value: activeFromStatus(changed.status) });
+  if ('parentId' in changed) ops.push({ op: 'replace', path: '/ParentId', value: ctx.parentBmsId });
+  return ops;
+}

@@ -1,0 +1,84 @@
+/**
+ * Sync Settings: what syncs (R1), the two-way switch lives beside them on the integration (R2), the pull
+ * schedule (R8), and the BMS lookup table names (unknown in the real API, so configurable).
+ * Pure: safe to import from workflows.
+ */
+import { z } from 'zod';
+
+const ids = z.array(z.number().int().positive()).max(500);
+const statuses = z.array(z.enum(['Active', 'Inactive'])).max(2);
+
+export const LookupTablesSchema = z
+  .object({
+    businessType: z.string().min(1).max(100).default('BusinessType'),
+    assetCategory: z.string().min(1).max(100).default('AssetCategory'),
+    emailType: z.string().min(1).max(100).default('EmailType'),
+    phoneType: z.string().min(1).max(100).default('PhoneType'),
+    manufacturer: z.string().min(1).max(100).default('Manufacturer'),
+    country: z.string().min(1).max(100).default('Country'),
+  })
+  .strict();
+
+export const SyncSettingsSchema = z
+  .object({
+    organizations: z
+      .object({
+        enabled: z.boolean().default(true),
+        /** BMS account type ids that sync. */
+        types: ids.default([]),
+        statuses: statuses.default(['Active']),
+      })
+      .strict()
+      .default({ enabled: true, types: [], statuses: ['Active'] }),
+    configurations: z
+      .object({
+        enabled: z.boolean().default(true),
+        /** BMS asset category ids that sync. */
+        types: ids.default([]),
+        statuses: statuses.default(['Active']),
+      })
+      .strict()
+      .default({ enabled: true, types: [], statuses: ['Active'] }),
+    locations: z.object({ enabled: z.boolean().default(true) }).strict().default({ enabled: true }),
+    contacts: z.object({ enabled: z.boolean().default(true) }).strict().default({ enabled: true }),
+    pull: z
+      .object({
+        /** Minutes between scheduled pulls (ignored when `cron` is set). */
+        intervalMinutes: z.number().int().min(1).max(24 * 60).default(15),
+        /** A cron expression instead of an interval, e.g. "0 * * * *". */
+        cron: z.string().trim().min(9).max(100).nullable().default(null),
+        /** How far back each incremental pull re-reads, to absorb clock and timezone skew. */
+        overlapMinutes: z.number().int().min(0).max(24 * 60).default(10),
+      })
+      .strict()
+      .default({ intervalMinutes: 15, cron: null, overlapMinutes: 10 }),
+    /** Email/phone types given to contacts pushed to BMS (BMS will not take a contact without them). */
+    contactDefaults: z
+      .object({ emailType: z.string().max(100).nullable().default(null), phoneType: z.string().max(100).nullable().default(null) })
+      .strict()
+      .default({ emailType: null, phoneType: null }),
+    lookupTables: LookupTablesSchema.default(LookupTablesSchema.parse({})),
+    /** Required BMS fields documentation records do not carry; filled from the lookups when null. */
+    createDefaults: z
+      .object({
+        businessTypeId: z.number().int().positive().nullable().default(null),
+        accountManagerId: z.number().int().positive().nullable().default(null),
+      })
+      .strict()
+      .default({ businessTypeId: null, accountManagerId: null }),
+  })
+  .strict();
+
+export type SyncSettings = z.infer<typeof SyncSettingsSchema>;
+export type SyncSettingsInput = z.input<typeof SyncSettingsSchema>;
+
+export function defaultSyncSettings(): SyncSettings {
+  return SyncSettingsSchema.parse({});
+}
+
+/** Reads stored settings leniently: unknown keys dropped, missing keys defaulted. */
+export function readStoredSettings(stored: unknown): SyncSettings {
+  const parsed = SyncSettingsSchema.safeParse(stored ?? {});
+  if (parsed.success) return parsed.data;
+  return defaultSyncSettings();
+}

@@ -1,0 +1,154 @@
+/**
+ * Client-side Temporal operations the API, the worker's activities and the scripts share: connecting
+ * (dev server, cluster with mTLS, or Temporal Cloud with an API key), queueing a record push by
+ * signal-with-start, and keeping each account's pull Schedule in step with its Sync Settings.
+ */
+import { readFileSync } from 'node:fs';
+import {
+  Client,
+  Connection,
+  type ConnectionOptions,
+  ScheduleAlreadyRunning,
+  ScheduleNotFoundError,
+  ScheduleOverlapPolicy,
+  type ScheduleSpec,
+  type TLSConfig,
+} from '@temporalio/client';
+import type { TemporalConfig } from '../config';
+import type { RecordType } from '../domain/records';
+import type { SyncSettings } from '../domain/settings';
+import {
+  pullScheduleId,
+  recordPushWorkflowId,
+  recordSavedSignal,
+  type RecordPushInput,
+} from '../workflows/definitions';
+import { AccountIdKey, RecordIdKey, RecordTypeKey } from '../workflows/search-attributes';
+
+export function tlsOptions(config: TemporalConfig): TLSConfig | boolean | undefined {
+  if (!config.tls) return config.apiKey ? true : undefined;
+  const { clientCertPath, clientKeyPath, caPath, serverName } = config.tls;
+  return {
+    serverNameOverride: serverName,
+    serverRootCACertificate: caPath ? readFileSync(caPath) : undefined,
+    clientCertPair:
+      clientCertPath && clientKeyPath ? { crt: readFileSync(clientCertPath), key: readFileSync(clientKeyPath) } : undefined,
+  };
+}
+
+/** Options for `Connection.connect` and `NativeConnection.connect` alike. */
+export function connectionOptions(config: TemporalConfig): ConnectionOptions & { apiKey?: string } {
+  return { address: config.address, tls: tlsOptions(config), apiKey: config.apiKey };
+}
+
+export async function connectClient(config: TemporalConfig): Promise<Client> {
+  const connection = await Connection.connect(connectionOptions(config));
+  return new Client({ connection, namespace: config.namespace });
+}
+
+/** The Temporal Web UI page of a workflow (and of a run, when given). */
+export function workflowUiUrl(config: TemporalConfig, workflowId: string, runId?: string): string {
+  const base = `${config.uiUrl}/namespaces/${encodeURIComponent(config.namespace)}/workflows/${encodeURIComponent(workflowId)}`;
+  return runId ? `${base}/${encodeURIComponent(runId)}` : base;
+}
+
+/** The Temporal Web UI list of every workflow of one record, by search attribute. */
+export function recordWorkflowsUiUrl(config: TemporalConfig, recordType: RecordType, recordId: string): string {
+  const query = `${RecordTypeKey.name}="${recordType}" AND ${RecordIdKey.name}="${recordId}"`;
+  return `${config.uiUrl}/namespaces/${encodeURIComponent(config.namespace)}/workflows?query=${encodeURIComponent(query)}`;
+}
+
+export interface PushRequest {
+  accountId: string;
+  recordType: RecordType;
+  recordId: string;
+  version: number;
+}
+
+/**
+ * Queues a push: signal-with-start of the record's push workflow. An existing run takes the signal; an
+ * idle record gets a new run. Carries ids and a version only, never record data or credentials.
+ */
+export async function signalRecordPush(
+  client: Client,
+  taskQueue: string,
+  request: PushRequest,
+  options: { idleTimeoutMs?: number } = {},
+): Promise<string> {
+  const workflowId = recordPushWorkflowId(request.accountId, request.recordType, request.recordId);
+  const input: RecordPushInput = {
+    accountId: request.accountId,
+    recordType: request.recordType,
+    recordId: request.recordId,
+    idleTimeoutMs: options.idleTimeoutMs,
+  };
+  await client.workflow.signalWithStart('recordPushWorkflow', {
+    workflowId,
+    taskQueue,
+    args: [input],
+    signal: recordSavedSignal,
+    signalArgs: [{ version: request.version }],
+    workflowIdConflictPolicy: 'USE_EXISTING',
+    typedSearchAttributes: [
+      { key: AccountIdKey, value: request.accountId },
+      { key: RecordTypeKey, value: request.recordType },
+      { key: RecordIdKey, value: request.recordId },
+    ],
+    staticSummary: `Push ${request.recordType} ${request.recordId} to Kaseya BMS`,
+  });
+  return workflowId;
+}
+
+export function scheduleSpecFor(settings: SyncSettings): ScheduleSpec {
+  return settings.pull.cron
+    ? { cronExpressions: [settings.pull.cron] }
+    : { intervals: [{ every: `${settings.pull.intervalMinutes} minutes` }] };
+}
+
+/**
+ * Creates or updates the account's pull Schedule so it matches the settings. Overlap BUFFER_ONE: a pull
+ * asked for while one runs starts right after it, never beside it.
+ */
+export async function ensurePullSchedule(
+  client: Client,
+  taskQueue: string,
+  accountId: string,
+  settings: SyncSettings,
+): Promise<string> {
+  const scheduleId = pullScheduleId(accountId);
+  const spec = scheduleSpecFor(settings);
+  try {
+    await client.schedule.create({
+      scheduleId,
+      spec,
+      action: {
+        type: 'startWorkflow',
+        workflowType: 'pullWorkflow',
+        args: [{ accountId }],
+        taskQueue,
+        workflowId: scheduleId,
+        typedSearchAttributes: [{ key: AccountIdKey, value: accountId }],
+        staticSummary: 'Pull changes from Kaseya BMS',
+      },
+      policies: { overlap: ScheduleOverlapPolicy.BUFFER_ONE, catchupWindow: '5 minutes', pauseOnFailure: false },
+      typedSearchAttributes: [{ key: AccountIdKey, value: accountId }],
+    });
+  } catch (err) {
+    if (!(err instanceof ScheduleAlreadyRunning)) throw err;
+    await client.schedule.getHandle(scheduleId).update((previous) => ({ ...previous, spec }));
+  }
+  return scheduleId;
+}
+
+/** "Sync now": run the account's pull at once, after any pull already running. */
+export async function triggerPull(client: Client, accountId: string): Promise<void> {
+  await client.schedule.getHandle(pullScheduleId(accountId)).trigger(ScheduleOverlapPolicy.BUFFER_ONE);
+}
+
+export async function deletePullSchedule(client: Client, accountId: string): Promise<void> {
+  try {
+    await client.schedule.getHandle(pullScheduleId(accountId)).delete();
+  } catch (err) {
+    if (!(err instanceof ScheduleNotFoundError)) throw err;
+  }
+}

@@ -1,0 +1,165 @@
+/**
+ * Accounts (tenants), users, sessions and API keys. Passwords are hashed with scrypt; session tokens and
+ * API keys are random and stored only as SHA-256 hashes. A session token starts with `dss_`, an API key
+ * with `dsk_`, so the API can tell a person's save (UI) from automation (API) by the credential alone.
+ */
+import { createHash, randomBytes, scrypt as scryptCb, timingSafeEqual } from 'node:crypto';
+import { promisify } from 'node:util';
+import type { Db } from '../db';
+import { iso } from '../db/rows';
+
+const scrypt = promisify(scryptCb) as (password: string, salt: Buffer, keylen: number, options: { N: number; r: number; p: number; maxmem: number }) => Promise<Buffer>;
+
+export const ROLES = ['administrator', 'manager', 'editor', 'read-only'] as const;
+export type Role = (typeof ROLES)[number];
+export const PLANS = ['basic', 'select', 'enterprise'] as const;
+export type Plan = (typeof PLANS)[number];
+
+export const SESSION_PREFIX = 'dss_';
+export const API_KEY_PREFIX = 'dsk_';
+/** Sessions last this long after their last use. */
+export const SESSION_IDLE_MS = 12 * 60 * 60_000;
+
+const SCRYPT = { N: 16_384, r: 8, p: 1, maxmem: 64 * 1024 * 1024 };
+
+export async function hashPassword(password: string): Promise<string> {
+  const salt = randomBytes(16);
+  const hash = await scrypt(password.normalize('NFKC'), salt, 32, SCRYPT);
+  return ['scrypt', SCRYPT.N, SCRYPT.r, SCRYPT.p, salt.toString('base64'), hash.toString('base64')].join('$');
+}
+
+export async function verifyPassword(password: string, stored: string): Promise<boolean> {
+  const [scheme, n, r, p, salt, hash] = stored.split('$');
+  if (scheme !== 'scrypt' || !salt || !hash) return false;
+  const expected = Buffer.from(hash, 'base64');
+  const actual = await scrypt(password.normalize('NFKC'), Buffer.from(salt, 'base64'), expected.length, {
+    N: Number(n),
+    r: Number(r),
+    p: Number(p),
+    maxmem: SCRYPT.maxmem,
+  });
+  return actual.length === expected.length && timingSafeEqual(actual, expected);
+}
+
+export function tokenHash(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}
+
+function newToken(prefix: string): string {
+  return prefix + randomBytes(32).toString('base64url');
+}
+
+export interface Account {
+  id: string;
+  name: string;
+  plan: Plan;
+  createdAt: string;
+}
+
+export interface User {
+  id: string;
+  accountId: string;
+  email: string;
+  name: string;
+  role: Role;
+}
+
+export async function createAccount(db: Db, input: { name: string; plan: Plan }): Promise<Account> {
+  const [row] = (await db('accounts').insert({ name: input.name, plan: input.plan }).returning('*')) as Array<Record<string, unknown>>;
+  return { id: String(row!.id), name: String(row!.name), plan: row!.plan as Plan, createdAt: iso(row!.created_at) };
+}
+
+export async function getAccount(db: Db, id: string): Promise<Account | undefined> {
+  const row = (await db('accounts').where({ id }).first()) as Record<string, unknown> | undefined;
+  return row ? { id: String(row.id), name: String(row.name), plan: row.plan as Plan, createdAt: iso(row.created_at) } : undefined;
+}
+
+export async function setAccountPlan(db: Db, id: string, plan: Plan): Promise<void> {
+  await db('accounts').where({ id }).update({ plan });
+}
+
+export async function createUser(
+  db: Db,
+  input: { accountId: string; email: string; name: string; role: Role; password: string },
+): Promise<User> {
+  const [row] = (await db('users')
+    .insert({
+      account_id: input.accountId,
+      email: input.email.trim(),
+      name: input.name,
+      role: input.role,
+      password_hash: await hashPassword(input.password),
+    })
+    .returning(['id', 'account_id', 'email', 'name', 'role'])) as Array<Record<string, unknown>>;
+  return { id: String(row!.id), accountId: String(row!.account_id), email: String(row!.email), name: String(row!.name), role: row!.role as Role };
+}
+
+/** Checks credentials; returns the user and a new session token, or undefined. */
+export async function login(db: Db, email: string, password: string): Promise<{ user: User; token: string; expiresAt: Date } | undefined> {
+  const row = (await db('users').whereRaw('lower(email) = lower(?)', [email.trim()]).whereNull('disabled_at').first()) as
+    | Record<string, unknown>
+    | undefined;
+  // Hash anyway when the user is unknown, so timing does not reveal which emails exist.
+  const ok = await verifyPassword(password, row ? String(row.password_hash) : 'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAA');
+  if (!row || !ok) return undefined;
+  const token = newToken(SESSION_PREFIX);
+  const expiresAt = new Date(Date.now() + SESSION_IDLE_MS);
+  await db('sessions').insert({ token_hash: tokenHash(token), user_id: row.id, expires_at: expiresAt });
+  return {
+    user: { id: String(row.id), accountId: String(row.account_id), email: String(row.email), name: String(row.name), role: row.role as Role },
+    token,
+    expiresAt,
+  };
+}
+
+export async function logout(db: Db, token: string): Promise<void> {
+  await db('sessions').where({ token_hash: tokenHash(token) }).delete();
+}
+
+export interface Principal {
+  kind: 'session' | 'api_key';
+  accountId: string;
+  userId: string | null;
+  role: Role;
+  /** Display name: the user's name or the API key's. */
+  name: string;
+  apiKeyId: string | null;
+}
+
+/** Resolves a bearer credential to who is calling, sliding the session's expiry; undefined if invalid. */
+export async function authenticate(db: Db, credential: string): Promise<Principal | undefined> {
+  const hash = tokenHash(credential);
+  if (credential.startsWith(SESSION_PREFIX)) {
+    const row = (await db('sessions as s')
+      .join('users as u', 'u.id', 's.user_id')
+      .where('s.token_hash', hash)
+      .andWhere('s.expires_at', '>', db.fn.now())
+      .whereNull('u.disabled_at')
+      .first('u.id', 'u.account_id', 'u.role', 'u.name')) as Record<string, unknown> | undefined;
+    if (!row) return undefined;
+    await db('sessions')
+      .where({ token_hash: hash })
+      .update({ last_seen_at: db.fn.now(), expires_at: new Date(Date.now() + SESSION_IDLE_MS) });
+    return { kind: 'session', accountId: String(row.account_id), userId: String(row.id), role: row.role as Role, name: String(row.name), apiKeyId: null };
+  }
+  if (credential.startsWith(API_KEY_PREFIX)) {
+    const row = (await db('api_keys').where({ key_hash: hash }).whereNull('revoked_at').first()) as Record<string, unknown> | undefined;
+    if (!row) return undefined;
+    await db('api_keys').where({ id: row.id }).update({ last_used_at: db.fn.now() });
+    return { kind: 'api_key', accountId: String(row.account_id), userId: null, role: row.role as Role, name: String(row.name), apiKeyId: String(row.id) };
+  }
+  return undefined;
+}
+
+/** Creates an API key; the key itself is returned once and never stored. */
+export async function createApiKey(
+  db: Db,
+  input: { accountId: string; name: string; role: Role; createdBy: string | null },
+): Promise<{ id: string; key: string; prefix: string }> {
+  const key = newToken(API_KEY_PREFIX);
+  const prefix = key.slice(0, 10);
+  const [row] = (await db('api_keys')
+    .insert({ account_id: input.accountId, name: input.name, role: input.role, key_prefix: prefix, key_hash: tokenHash(key), created_by: input.createdBy })
+    .returning('id')) as Array<{ id: string }>;
+  return { id: String(row!.id), key, prefix };
+}

@@ -1,0 +1,213 @@
+/**
+ * The Kaseya BMS integration of an account: connecting (tested before it is stored), Sync Settings and the
+ * two-way switch (R1, R2, R10), the pull Schedule (R8), "Sync now", pause and resume.
+ * The password is write-only: views never carry it.
+ */
+import type { Client } from '@temporalio/client';
+import type { Config } from '../config';
+import type { Db } from '../db';
+import {
+  type ConnectionInput,
+  getBmsConnection,
+  getIntegration,
+  type Integration,
+  saveConnection,
+  updateIntegration,
+} from '../db/integrations';
+import { getRun, listRunLogs, listRuns, type SyncRun } from '../db/runs';
+import { defaultSyncSettings, type SyncSettings, SyncSettingsSchema } from '../domain/settings';
+import type { Logger } from '../lib/logger';
+import type { SecretBox } from '../lib/secrets';
+import { ensurePullSchedule, triggerPull, workflowUiUrl } from '../lib/temporal';
+import { pullScheduleId } from '../workflows/definitions';
+import { BmsClient, isBmsError } from '../activities/bms/client';
+import { fetchLookups } from '../activities/lookups';
+import { getAccount } from './accounts';
+import { RuleError } from './errors';
+
+export interface IntegrationServiceDeps {
+  db: Db;
+  temporal: Client;
+  config: Config;
+  secrets: SecretBox;
+  logger: Logger;
+}
+
+export interface IntegrationView {
+  connected: true;
+  apiUrl: string;
+  v1Url: string | null;
+  tenant: string;
+  username: string;
+  /** Never the password itself. */
+  passwordSet: true;
+  connectionStatus: Integration['connectionStatus'];
+  connectionError: string | null;
+  connectionCheckedAt: string | null;
+  twoWayEnabled: boolean;
+  twoWayEnabledAt: string | null;
+  paused: boolean;
+  scheduleId: string;
+  scheduleUrl: string;
+  settings: SyncSettings;
+}
+
+export function integrationView(config: Config, integration: Integration): IntegrationView {
+  const scheduleId = pullScheduleId(integration.accountId);
+  return {
+    connected: true,
+    apiUrl: integration.apiUrl,
+    v1Url: integration.v1Url,
+    tenant: integration.tenant,
+    username: integration.username,
+    passwordSet: true,
+    connectionStatus: integration.connectionStatus,
+    connectionError: integration.connectionError,
+    connectionCheckedAt: integration.connectionCheckedAt,
+    twoWayEnabled: integration.twoWayEnabled,
+    twoWayEnabledAt: integration.twoWayEnabledAt,
+    paused: integration.paused,
+    scheduleId,
+    scheduleUrl: `${config.temporal.uiUrl}/namespaces/${encodeURIComponent(config.temporal.namespace)}/schedules/${encodeURIComponent(scheduleId)}`,
+    settings: integration.settings,
+  };
+}
+
+export async function requireIntegration(db: Db, accountId: string): Promise<Integration> {
+  const integration = await getIntegration(db, accountId);
+  if (!integration) throw new RuleError(404, 'not_connected', 'Kaseya BMS is not connected for this account');
+  return integration;
+}
+
+/**
+ * Connects (or reconnects) to Kaseya BMS. The credentials are tried first (log in and read the lookups);
+ * nothing is stored when BMS refuses them.
+ */
+export async function connect(deps: IntegrationServiceDeps, accountId: string, input: ConnectionInput): Promise<IntegrationView> {
+  const existing = await getIntegration(deps.db, accountId);
+  let password = input.password;
+  if (password === undefined) {
+    if (!existing) throw new RuleError(422, 'validation_error', 'password is required to connect', { field: 'password' });
+    password = (await getBmsConnection(deps.db, accountId, deps.secrets))?.password;
+  }
+  const client = new BmsClient({
+    connection: { apiUrl: input.apiUrl, v1Url: input.v1Url ?? null, tenant: input.tenant, username: input.username, password: password! },
+    timeoutMs: deps.config.bms.requestTimeoutMs,
+  });
+  const settings = existing?.settings ?? defaultSyncSettings();
+  let lookups;
+  try {
+    lookups = await fetchLookups(client, settings.lookupTables);
+  } catch (err) {
+    const message = isBmsError(err) ? err.message : err instanceof Error ? err.message : String(err);
+    throw new RuleError(422, 'connection_failed', `Could not connect to Kaseya BMS: ${message}`, {
+      field: isBmsError(err) && err.name === 'BmsAuthError' ? 'password' : 'apiUrl',
+    });
+  }
+  if (!existing) {
+    // A new connection syncs every active type by default; people narrow it in Sync Settings.
+    settings.organizations.types = lookups.accountTypes.filter((t) => t.isActive !== false).map((t) => t.id);
+    settings.configurations.types = lookups.assetCategories.filter((t) => t.isActive !== false).map((t) => t.id);
+  }
+  await saveConnection(deps.db, accountId, { ...input, password }, deps.secrets, settings);
+  await updateIntegration(deps.db, accountId, { lookups, connection: { status: 'ok', error: null } });
+  const integration = await requireIntegration(deps.db, accountId);
+  await ensurePullSchedule(deps.temporal, deps.config.temporal.taskQueues.pull, accountId, integration.settings);
+  return integrationView(deps.config, integration);
+}
+
+export interface SettingsChange {
+  settings?: unknown;
+  twoWayEnabled?: boolean;
+}
+
+/** Updates Sync Settings and/or the two-way switch; keeps the Schedule in step. */
+export async function updateSettings(deps: IntegrationServiceDeps, accountId: string, change: SettingsChange): Promise<IntegrationView> {
+  const integration = await requireIntegration(deps.db, accountId);
+  let settings: SyncSettings | undefined;
+  if (change.settings !== undefined) {
+    const merged = deepMerge(integration.settings, change.settings);
+    const parsed = SyncSettingsSchema.safeParse(merged);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      throw new RuleError(422, 'validation_error', `settings.${issue.path.join('.')}: ${issue.message}`, {
+        field: `settings.${issue.path.join('.')}`,
+        issues: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
+      });
+    }
+    settings = parsed.data;
+    checkTypeIds(settings, integration);
+  }
+  if (change.twoWayEnabled === true && !integration.twoWayEnabled) {
+    const account = await getAccount(deps.db, accountId);
+    if (!account || account.plan === 'basic') {
+      throw new RuleError(403, 'plan_required', 'Two-way sync is available on the Select and Enterprise plans only', {
+        field: 'twoWayEnabled',
+        plan: account?.plan ?? null,
+      });
+    }
+  }
+  await updateIntegration(deps.db, accountId, {
+    settings,
+    twoWayEnabled: change.twoWayEnabled === undefined || change.twoWayEnabled === integration.twoWayEnabled ? undefined : change.twoWayEnabled,
+  });
+  const updated = await requireIntegration(deps.db, accountId);
+  if (settings && JSON.stringify(settings.pull) !== JSON.stringify(integration.settings.pull)) {
+    await ensurePullSchedule(deps.temporal, deps.config.temporal.taskQueues.pull, accountId, updated.settings);
+  }
+  return integrationView(deps.config, updated);
+}
+
+function checkTypeIds(settings: SyncSettings, integration: Integration): void {
+  const check = (ids: number[], table: { id: number }[], field: string) => {
+    if (table.length === 0) return;
+    const unknown = ids.filter((id) => !table.some((t) => t.id === id));
+    if (unknown.length > 0) {
+      throw new RuleError(422, 'validation_error', `${field} has ids Kaseya BMS does not know: ${unknown.join(', ')}`, { field });
+    }
+  };
+  check(settings.organizations.types, integration.lookups.accountTypes, 'settings.organizations.types');
+  check(settings.configurations.types, integration.lookups.assetCategories, 'settings.configurations.types');
+}
+
+function deepMerge(base: unknown, patch: unknown): unknown {
+  if (patch === null || typeof patch !== 'object' || Array.isArray(patch)) return patch;
+  if (base === null || typeof base !== 'object' || Array.isArray(base)) return patch;
+  const out: Record<string, unknown> = { ...(base as Record<string, unknown>) };
+  for (const [k, v] of Object.entries(patch as Record<string, unknown>)) out[k] = deepMerge(out[k], v);
+  return out;
+}
+
+/** "Sync now": triggers the account's pull Schedule (after any pull already running). */
+export async function syncNow(deps: IntegrationServiceDeps, accountId: string): Promise<{ scheduleId: string }> {
+  const integration = await requireIntegration(deps.db, accountId);
+  if (integration.paused) throw new RuleError(409, 'paused', 'Sync is paused; resume it first');
+  const scheduleId = await ensurePullSchedule(deps.temporal, deps.config.temporal.taskQueues.pull, accountId, integration.settings);
+  await triggerPull(deps.temporal, accountId);
+  return { scheduleId };
+}
+
+export async function setPaused(deps: IntegrationServiceDeps, accountId: string, paused: boolean): Promise<IntegrationView> {
+  await requireIntegration(deps.db, accountId);
+  await updateIntegration(deps.db, accountId, { paused });
+  return integrationView(deps.config, await requireIntegration(deps.db, accountId));
+}
+
+export interface RunView extends SyncRun {
+  workflowUrl: string;
+}
+
+export function runView(config: Config, run: SyncRun): RunView {
+  return { ...run, workflowUrl: workflowUiUrl(config.temporal, run.workflowId, run.runId) };
+}
+
+export async function listRunViews(deps: IntegrationServiceDeps, accountId: string, limit: number, offset: number) {
+  const { items, total } = await listRuns(deps.db, accountId, limit, offset);
+  return { items: items.map((r) => runView(deps.config, r)), total };
+}
+
+export async function getRunView(deps: IntegrationServiceDeps, accountId: string, id: string) {
+  const run = await getRun(deps.db, accountId, id);
+  if (!run) throw new RuleError(404, 'not_found', `No sync run with id ${id}`);
+  return { ...runView(deps.config, run), logs: await listRunLogs(deps.db, run.id) };
+}

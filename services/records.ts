@@ -1,0 +1,337 @@
+/**
+ * Writing documentation records under the sync rules:
+ * - one-way mode: the synced fields of a synced record are read-only (R3);
+ * - two-way mode: a person's save (UI) queues a push at once (R4) when the record's type and status sync
+ *   (R7), otherwise it is not queued and says why; writes through API keys and imports are stored but
+ *   never pushed (R6); records that existed before two-way sync wait for a save (R5);
+ * - a synced record cannot be deleted until its sync is disabled.
+ * The push itself is queued after the transaction commits; if Temporal is unreachable the record stays
+ * queued and the next pull re-queues it.
+ */
+import type { Client } from '@temporalio/client';
+import type { Knex } from 'knex';
+import type { TemporalConfig } from '../config';
+import type { Db } from '../db';
+import { addHistory, diff, listHistory, type StoredHistoryEntry } from '../db/history';
+import { getIntegration, type Integration } from '../db/integrations';
+import { applyLinkEvent, deleteLink, getLink, getLinks, type SyncLink } from '../db/links';
+import {
+  deleteRecord,
+  getRecord,
+  insertRecord,
+  listRecords,
+  type ListOptions,
+  type StoredRecord,
+  tableOf,
+  updateRecord,
+  type WriteOrigin,
+} from '../db/records';
+import { sameValue } from '../domain/merge';
+import { fieldSpecs, RECORD_TYPES, type RecordFields, type RecordType, syncedFieldNames } from '../domain/records';
+import { syncExclusion } from '../domain/rules';
+import { canTransition, type SyncState, syncMessage } from '../domain/sync-state';
+import type { Logger } from '../lib/logger';
+import { recordWorkflowsUiUrl, signalRecordPush, workflowUiUrl } from '../lib/temporal';
+import { recordPushWorkflowId } from '../workflows/definitions';
+import type { Principal } from './accounts';
+import { RuleError } from './errors';
+
+export interface RecordServiceDeps {
+  db: Db;
+  temporal: Client;
+  temporalConfig: TemporalConfig;
+  logger: Logger;
+  pushIdleTimeoutMs?: number;
+}
+
+export interface SyncView {
+  state: SyncState;
+  message: string;
+  bmsId: number | null;
+  lastPushedAt: string | null;
+  lastPulledAt: string | null;
+  lastError: { type: string; message: string; at: string; retrying?: boolean } | null;
+  syncDisabled: boolean;
+  workflowId: string;
+  workflowUrl: string;
+  historyUrl: string;
+}
+
+export interface RecordView {
+  id: string;
+  type: RecordType;
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+  updatedOrigin: string;
+  fields: RecordFields;
+  sync: SyncView;
+}
+
+export function syncView(
+  config: TemporalConfig,
+  record: StoredRecord,
+  link: SyncLink | undefined,
+  integration: Integration | undefined,
+): SyncView {
+  const state: SyncState = link?.state ?? 'not_pushed';
+  const workflowId = recordPushWorkflowId(record.accountId, record.type, record.id);
+  return {
+    state,
+    message: syncMessage({
+      state,
+      reason: link?.stateReason ?? null,
+      twoWayEnabled: integration?.twoWayEnabled ?? false,
+      integrationConnected: integration !== undefined,
+      bmsId: link?.bmsId ?? null,
+    }),
+    bmsId: link?.bmsId ?? null,
+    lastPushedAt: link?.lastPushedAt ?? null,
+    lastPulledAt: link?.lastPulledAt ?? null,
+    lastError: link?.lastError ?? null,
+    syncDisabled: link?.syncDisabled ?? false,
+    workflowId,
+    workflowUrl: workflowUiUrl(config, workflowId),
+    historyUrl: recordWorkflowsUiUrl(config, record.type, record.id),
+  };
+}
+
+function view(deps: RecordServiceDeps, record: StoredRecord, link: SyncLink | undefined, integration: Integration | undefined): RecordView {
+  return {
+    id: record.id,
+    type: record.type,
+    version: record.version,
+    createdAt: record.createdAt,
+    updatedAt: record.updatedAt,
+    updatedOrigin: record.updatedOrigin,
+    fields: record.fields,
+    sync: syncView(deps.temporalConfig, record, link, integration),
+  };
+}
+
+export function originOf(principal: Principal): WriteOrigin {
+  return principal.kind === 'session' ? 'ui' : 'api';
+}
+
+/** A link that ties the record to a live BMS record. */
+function isSynced(link: SyncLink | undefined): boolean {
+  return Boolean(link?.bmsId) && link!.state !== 'orphaned' && link!.state !== 'disabled' && !link!.syncDisabled;
+}
+
+async function checkReferences(
+  trx: Knex.Transaction,
+  accountId: string,
+  type: RecordType,
+  fields: Partial<RecordFields>,
+  selfId?: string,
+): Promise<void> {
+  for (const [name, spec] of Object.entries(fieldSpecs(type))) {
+    const value = fields[name];
+    if (spec.kind !== 'ref' || typeof value !== 'string' || !spec.ref) continue;
+    const found = (await trx(tableOf(spec.ref)).where({ account_id: accountId, id: value }).first('id')) as { id: string } | undefined;
+    if (!found) {
+      throw new RuleError(422, 'invalid_reference', `${name} does not refer to a ${spec.ref} of this account`, { field: name });
+    }
+  }
+  if (type === 'organization' && selfId !== undefined && fields.parentId === selfId) {
+    throw new RuleError(422, 'invalid_reference', 'An organization cannot be its own parent', { field: 'parentId' });
+  }
+}
+
+type QueueDecision = { queue: true; version: number } | { queue: false };
+
+/**
+ * Moves the record's link after a save and says whether to queue a push. Runs inside the save's
+ * transaction, so the record and its sync state never disagree.
+ */
+async function afterSave(
+  trx: Knex.Transaction,
+  integration: Integration | undefined,
+  record: StoredRecord,
+  before: StoredRecord | undefined,
+  origin: WriteOrigin,
+): Promise<QueueDecision> {
+  if (!integration?.twoWayEnabled) return { queue: false };
+  const key = { accountId: record.accountId, type: record.type, recordId: record.id };
+  const link = await getLink(trx, record.type, record.id, true);
+  if (link?.syncDisabled || link?.state === 'disabled') return { queue: false };
+
+  if (origin !== 'ui') {
+    // R6: API and import writes wait for a person's save; a synced record now differs from BMS.
+    const syncedChanged = syncedFieldNames(record.type).some((f) => !sameValue(record.fields[f], before?.fields[f]));
+    if (link && syncedChanged && canTransition(link.state, 'changed_without_push') && link.state !== 'orphaned') {
+      await applyLinkEvent(trx, key, 'changed_without_push');
+    }
+    return { queue: false };
+  }
+
+  // R7: a type or status that does not sync is not queued, and the record says why.
+  const exclusion =
+    integration.lookups.fetchedAt !== null
+      ? syncExclusion(record.type, record.fields, integration.settings, integration.lookups)
+      : null;
+  if (exclusion) {
+    await applyLinkEvent(trx, key, 'push_excluded', { stateReason: exclusion, pushedVersion: record.version });
+    await addHistory(trx, { ...historyKey(record), kind: 'excluded', origin, summary: `Not queued: ${exclusion}` });
+    return { queue: false };
+  }
+  if (link?.state === 'orphaned') return { queue: false };
+  await applyLinkEvent(trx, key, 'push_requested', { requestedVersion: record.version, stateReason: null });
+  await addHistory(trx, { ...historyKey(record), kind: 'queued', origin, summary: 'Queued for push to Kaseya BMS' });
+  return { queue: true, version: record.version };
+}
+
+function historyKey(record: StoredRecord) {
+  return { accountId: record.accountId, recordType: record.type, recordId: record.id };
+}
+
+async function queuePush(deps: RecordServiceDeps, record: StoredRecord, decision: QueueDecision): Promise<void> {
+  if (!decision.queue) return;
+  try {
+    await signalRecordPush(
+      deps.temporal,
+      deps.temporalConfig.taskQueues.push,
+      { accountId: record.accountId, recordType: record.type, recordId: record.id, version: decision.version },
+      { idleTimeoutMs: deps.pushIdleTimeoutMs },
+    );
+  } catch (err) {
+    // The record stays queued in the database; the next pull queues it again.
+    deps.logger.warn({ err, recordType: record.type, recordId: record.id }, 'could not reach Temporal to queue a push');
+  }
+}
+
+export async function createRecordAs(
+  deps: RecordServiceDeps,
+  principal: Principal,
+  type: RecordType,
+  fields: Partial<RecordFields>,
+  origin: WriteOrigin = originOf(principal),
+): Promise<RecordView> {
+  const integration = await getIntegration(deps.db, principal.accountId);
+  const { record, decision, link } = await deps.db.transaction(async (trx) => {
+    await checkReferences(trx, principal.accountId, type, fields);
+    const record = await insertRecord(trx, principal.accountId, type, fields, { origin, userId: principal.userId });
+    await addHistory(trx, { ...historyKey(record), kind: 'created', origin, summary: `Created by ${principal.name}` });
+    const decision = await afterSave(trx, integration, record, undefined, origin);
+    return { record, decision, link: await getLink(trx, type, record.id) };
+  });
+  await queuePush(deps, record, decision);
+  return view(deps, record, link, integration);
+}
+
+export async function updateRecordAs(
+  deps: RecordServiceDeps,
+  principal: Principal,
+  type: RecordType,
+  id: string,
+  patch: Partial<RecordFields>,
+  origin: WriteOrigin = originOf(principal),
+): Promise<RecordView> {
+  const integration = await getIntegration(deps.db, principal.accountId);
+  const { record, decision, link } = await deps.db.transaction(async (trx) => {
+    const before = (await trx(tableOf(type)).where({ account_id: principal.accountId, id }).forUpdate().first('id')) as { id: string } | undefined;
+    const current = before ? await getRecord(trx, principal.accountId, type, id) : undefined;
+    if (!current) throw new RuleError(404, 'not_found', `No ${type} with id ${id}`);
+    const link = await getLink(trx, type, id);
+
+    // R3: in one-way mode BMS data has priority; its fields cannot be edited on a synced record.
+    if (integration && !integration.twoWayEnabled && isSynced(link)) {
+      const locked = syncedFieldNames(type).filter((f) => f in patch && !sameValue(patch[f], current.fields[f]));
+      if (locked.length > 0) {
+        throw new RuleError(
+          422,
+          'read_only_field',
+          `${locked.join(', ')} ${locked.length === 1 ? 'is' : 'are'} synced from Kaseya BMS and read-only while two-way sync is off`,
+          { fields: locked },
+        );
+      }
+    }
+    await checkReferences(trx, principal.accountId, type, patch, id);
+    const record = (await updateRecord(trx, principal.accountId, type, id, patch, { origin, userId: principal.userId }))!;
+    const changes = diff(current.fields, record.fields);
+    if (Object.keys(changes).length > 0) {
+      await addHistory(trx, { ...historyKey(record), kind: 'updated', origin, summary: `Updated by ${principal.name}`, changes });
+    }
+    const decision = await afterSave(trx, integration, record, current, origin);
+    return { record, decision, link: await getLink(trx, type, id) };
+  });
+  await queuePush(deps, record, decision);
+  return view(deps, record, link, integration);
+}
+
+/** The record's push action in the UI: counts as a save (R5, R6). */
+export async function pushRecordAs(deps: RecordServiceDeps, principal: Principal, type: RecordType, id: string): Promise<RecordView> {
+  return updateRecordAs(deps, principal, type, id, {}, 'ui');
+}
+
+export async function deleteRecordAs(deps: RecordServiceDeps, principal: Principal, type: RecordType, id: string): Promise<void> {
+  await deps.db.transaction(async (trx) => {
+    const record = await getRecord(trx, principal.accountId, type, id);
+    if (!record) throw new RuleError(404, 'not_found', `No ${type} with id ${id}`);
+    const blocking = await syncedDependents(trx, principal.accountId, type, id);
+    if (blocking.length > 0) {
+      const first = blocking[0]!;
+      throw new RuleError(
+        409,
+        'record_synced',
+        first.recordType === type && first.recordId === id
+          ? 'This record is synced with Kaseya BMS; disable its sync before deleting it'
+          : `This ${type} has synced ${first.recordType}s; disable their sync before deleting it`,
+        { synced: blocking.slice(0, 20) },
+      );
+    }
+    const children = await dependents(trx, principal.accountId, type, id);
+    for (const child of children) await deleteLink(trx, child.recordType, child.recordId);
+    await deleteLink(trx, type, id);
+    await deleteRecord(trx, principal.accountId, type, id);
+  });
+}
+
+/** The record and, for an organization, everything that belongs to it (deleted with it). */
+async function dependents(trx: Knex.Transaction, accountId: string, type: RecordType, id: string) {
+  const out: Array<{ recordType: RecordType; recordId: string }> = [{ recordType: type, recordId: id }];
+  if (type !== 'organization') return out;
+  for (const child of RECORD_TYPES.filter((t) => t !== 'organization')) {
+    const rows = (await trx(tableOf(child)).where({ account_id: accountId, organization_id: id }).select('id')) as Array<{ id: string }>;
+    for (const r of rows) out.push({ recordType: child, recordId: String(r.id) });
+  }
+  return out;
+}
+
+async function syncedDependents(trx: Knex.Transaction, accountId: string, type: RecordType, id: string) {
+  const all = await dependents(trx, accountId, type, id);
+  const blocking: Array<{ recordType: RecordType; recordId: string }> = [];
+  for (const t of RECORD_TYPES) {
+    const ids = all.filter((d) => d.recordType === t).map((d) => d.recordId);
+    const links = await getLinks(trx, t, ids);
+    for (const [recordId, link] of links) if (isSynced(link)) blocking.push({ recordType: t, recordId });
+  }
+  return blocking;
+}
+
+export async function getRecordView(deps: RecordServiceDeps, accountId: string, type: RecordType, id: string): Promise<RecordView> {
+  const record = await getRecord(deps.db, accountId, type, id);
+  if (!record) throw new RuleError(404, 'not_found', `No ${type} with id ${id}`);
+  const [link, integration] = await Promise.all([getLink(deps.db, type, id), getIntegration(deps.db, accountId)]);
+  return view(deps, record, link, integration);
+}
+
+export async function listRecordViews(
+  deps: RecordServiceDeps,
+  accountId: string,
+  type: RecordType,
+  options: ListOptions,
+): Promise<{ items: RecordView[]; total: number }> {
+  const [{ items, total }, integration] = await Promise.all([
+    listRecords(deps.db, accountId, type, options),
+    getIntegration(deps.db, accountId),
+  ]);
+  const links = await getLinks(deps.db, type, items.map((r) => r.id));
+  return { items: items.map((r) => view(deps, r, links.get(r.id), integration)), total };
+}
+
+export async function recordHistory(deps: RecordServiceDeps, accountId: string, type: RecordType, id: string): Promise<StoredHistoryEntry[]> {
+  const record = await getRecord(deps.db, accountId, type, id);
+  if (!record) throw new RuleError(404, 'not_found', `No ${type} with id ${id}`);
+  return listHistory(deps.db, type, id);
+}

@@ -1,0 +1,38 @@
+/** Worker process entry: reads the configuration, connects, runs until SIGINT/SIGTERM, drains. */
+import { DefaultLogger, makeTelemetryFilterString, Runtime } from '@temporalio/worker';
+import { loadConfig } from '../config';
+import { createDb, resolveDatabaseUrl } from '../db';
+import { connectClient } from '../lib/temporal';
+import { createLogger } from '../lib/logger';
+import { loadSecretBox } from '../lib/secrets';
+import { createRateBudget } from '../db/rate-budget';
+import { startWorkers } from './worker';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger('worker', config.logLevel);
+  Runtime.install({
+    logger: new DefaultLogger('WARN', (entry) => logger[entry.level === 'WARN' ? 'warn' : entry.level === 'ERROR' ? 'error' : 'info'](entry.meta ?? {}, entry.message)),
+    telemetryOptions: { logging: { forward: {}, filter: makeTelemetryFilterString({ core: 'WARN' }) } },
+  });
+  const db = createDb({ url: resolveDatabaseUrl(config), poolMax: config.database.poolMax });
+  const temporal = await connectClient(config.temporal);
+  const workers = await startWorkers({
+    config,
+    db,
+    secrets: loadSecretBox(config.secretKey, config.dataDir),
+    temporal,
+    logger,
+    budget: createRateBudget(db, config.bms),
+  });
+  logger.info({ taskQueues: config.temporal.taskQueues, temporal: config.temporal.address }, 'worker running');
+  await workers.done;
+  await temporal.connection.close();
+  await db.destroy();
+  logger.info('worker stopped');
+}
+
+main().catch((err: unknown) => {
+  createLogger('worker').fatal({ err }, 'worker failed');
+  process.exit(1);
+});

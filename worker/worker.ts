@@ -1,0 +1,79 @@
+/**
+ * The worker: one connection, two task queues (record pushes are latency-sensitive; pulls are bulk),
+ * the same activities on both. Built from injected dependencies so tests run it in-process too.
+ */
+import type { Client } from '@temporalio/client';
+import { bundleWorkflowCode, NativeConnection, Worker, type WorkflowBundle } from '@temporalio/worker';
+import type { Config } from '../config';
+import type { Db } from '../db';
+import type { Logger } from '../lib/logger';
+import type { SecretBox } from '../lib/secrets';
+import { connectionOptions } from '../lib/temporal';
+import { createActivities } from '../activities';
+import type { RateBudget } from '../activities/bms/rate-budget';
+import { unlimitedBudget } from '../activities/bms/rate-budget';
+
+export interface WorkerDeps {
+  config: Config;
+  db: Db;
+  secrets: SecretBox;
+  temporal: Client;
+  logger: Logger;
+  budget?: RateBudget;
+  /** A prebuilt workflow bundle (tests build it once); built here when omitted. */
+  workflowBundle?: WorkflowBundle;
+  /** Idle timeout for push workflows started by activities (default: the workflow's own). */
+  pushIdleTimeoutMs?: number;
+}
+
+export async function buildWorkflowBundle(): Promise<WorkflowBundle> {
+  return bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), logger: undefined });
+}
+
+export interface RunningWorkers {
+  /** Resolves when both workers have stopped. */
+  done: Promise<void>;
+  shutdown(): Promise<void>;
+}
+
+export async function startWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
+  const { config } = deps;
+  const connection = await NativeConnection.connect(connectionOptions(config.temporal));
+  const activities = createActivities({
+    db: deps.db,
+    secrets: deps.secrets,
+    temporal: deps.temporal,
+    taskQueues: config.temporal.taskQueues,
+    budget: deps.budget ?? unlimitedBudget,
+    bmsTimeoutMs: config.bms.requestTimeoutMs,
+    logger: deps.logger,
+    pushIdleTimeoutMs: deps.pushIdleTimeoutMs,
+  });
+  const workflowBundle = deps.workflowBundle ?? (await buildWorkflowBundle());
+  const common = {
+    connection,
+    namespace: config.temporal.namespace,
+    workflowBundle,
+    activities,
+    maxConcurrentActivityTaskExecutions: config.worker.maxConcurrentActivities,
+    shutdownGraceTime: `${config.worker.shutdownGraceSeconds}s`,
+  } as const;
+  const workers = await Promise.all([
+    Worker.create({ ...common, taskQueue: config.temporal.taskQueues.push }),
+    Worker.create({ ...common, taskQueue: config.temporal.taskQueues.pull }),
+  ]);
+  const done = Promise.all(workers.map((w) => w.run())).then(
+    async () => connection.close(),
+    async (err: unknown) => {
+      await connection.close();
+      throw err;
+    },
+  );
+  return {
+    done,
+    async shutdown() {
+      for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
+      await done;
+    },
+  };
+}

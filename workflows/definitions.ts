@@ -1,0 +1,145 @@
+/**
+ * What workflows, the worker and the API share: workflow-id helpers with their inverses, signals, queries,
+ * inputs and the activity result shapes. Deterministic and free of I/O.
+ */
+import { defineQuery, defineSignal } from '@temporalio/workflow';
+import { isRecordType, type RecordType } from '../domain/records';
+
+// ------------------------------------------------------------------ ids
+
+export function recordPushWorkflowId(accountId: string, recordType: RecordType, recordId: string): string {
+  return `record-push:${accountId}:${recordType}:${recordId}`;
+}
+
+export function parseRecordPushWorkflowId(
+  workflowId: string,
+): { accountId: string; recordType: RecordType; recordId: string } | undefined {
+  const [prefix, accountId, recordType, recordId, ...rest] = workflowId.split(':');
+  if (prefix !== 'record-push' || !accountId || !recordId || rest.length || !isRecordType(recordType)) return undefined;
+  return { accountId, recordType, recordId };
+}
+
+export function pullScheduleId(accountId: string): string {
+  return `bms-pull:${accountId}`;
+}
+
+export function parsePullScheduleId(scheduleId: string): string | undefined {
+  const [prefix, accountId, ...rest] = scheduleId.split(':');
+  return prefix === 'bms-pull' && accountId && !rest.length ? accountId : undefined;
+}
+
+/** Scheduled runs get `<scheduleId>-<timestamp>` ids from Temporal. */
+export function pullWorkflowIdPrefix(accountId: string): string {
+  return `${pullScheduleId(accountId)}-`;
+}
+
+// ------------------------------------------------------------------ record push workflow
+
+export interface RecordPushInput {
+  accountId: string;
+  recordType: RecordType;
+  recordId: string;
+  /** The workflow ends after this long without a save (default 10 minutes); the next save starts it again. */
+  idleTimeoutMs?: number;
+  /** Carried through continue-as-new. */
+  carried?: { requestedVersion: number; pushedVersion: number };
+}
+
+export interface RecordSaved {
+  /** The record version the save produced; the push sends the latest saved state, at least this one. */
+  version: number;
+}
+
+export const recordSavedSignal = defineSignal<[RecordSaved]>('recordSaved');
+
+export interface PushStatus {
+  requestedVersion: number;
+  pushedVersion: number;
+  pushes: number;
+  lastOutcome: PushOutcome | null;
+}
+
+export const pushStatusQuery = defineQuery<PushStatus>('pushStatus');
+
+export const PUSH_OUTCOMES = ['created', 'linked', 'updated', 'unchanged', 'skipped', 'excluded', 'orphaned', 'failed', 'waiting'] as const;
+export type PushOutcome = (typeof PUSH_OUTCOMES)[number];
+
+export interface PushResult {
+  outcome: PushOutcome;
+  /** The record version the push read and sent (or found already in BMS). */
+  pushedVersion: number;
+  bmsId?: number | null;
+  reason?: string;
+  /** For `waiting`: the record that must reach BMS first (e.g. the contact's organization). */
+  needs?: { recordType: RecordType; recordId: string };
+}
+
+export interface PushFailure {
+  accountId: string;
+  recordType: RecordType;
+  recordId: string;
+  version: number;
+  error: { type: string; message: string };
+}
+
+// ------------------------------------------------------------------ pull workflow
+
+export const PULL_ENTITIES = ['accounts', 'contacts', 'assets'] as const;
+export type PullEntity = (typeof PULL_ENTITIES)[number];
+
+export interface PullInput {
+  accountId: string;
+}
+
+export interface BeginPullResult {
+  syncRunId: string;
+  /** Why this run does nothing (paused, not connected); undefined when it runs. */
+  skip?: string;
+  /** Entities to pull, in dependency order. */
+  entities: PullEntity[];
+}
+
+export interface PullCursor {
+  /** Next BMS page to read (1-based). */
+  page: number;
+  /** The lower bound used for this pass (BMS time string), fixed for the whole pass. */
+  from: string | null;
+  /** Largest BMS modifiedOn seen so far in this pass. */
+  maxModifiedOn: string | null;
+  /** Entity-specific progress (e.g. the asset scan's phase). */
+  phase?: string;
+}
+
+export interface PullChunkInput {
+  accountId: string;
+  syncRunId: string;
+  entity: PullEntity;
+  cursor: PullCursor | null;
+}
+
+export interface PullCounts {
+  seen: number;
+  created: number;
+  updated: number;
+  linked: number;
+  unchanged: number;
+  orphaned: number;
+  failed: number;
+  skipped: number;
+}
+
+export interface PullChunkResult {
+  /** null when the entity is done. */
+  next: PullCursor | null;
+  counts: PullCounts;
+}
+
+export interface PullSummary {
+  syncRunId: string;
+  skipped?: string;
+  counts: Partial<Record<PullEntity, PullCounts>>;
+}
+
+export const pullProgressQuery = defineQuery<{ entity: PullEntity | null; page: number; counts: PullSummary['counts'] }>(
+  'pullProgress',
+);

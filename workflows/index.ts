@@ -1,0 +1,2 @@
+export { recordPushWorkflow } from './record-push';
+export { pullWorkflow } from './pull';

@@ -1,0 +1,65 @@
+/**
+ * One pull per account, run by its Temporal Schedule (or "Sync now", which triggers the same schedule,
+ * so two pulls never overlap). Each entity is pulled in chunks: an activity reads pages changed since the
+ * watermark, stores them in bulk and returns a cursor; the watermark moves only once a pass is stored.
+ */
+import { ActivityFailure, ApplicationFailure, log, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import { type PullChunkResult, type PullCounts, type PullCursor, type PullEntity, pullProgressQuery, type PullInput, type PullSummary } from './definitions';
+
+const { pullChunk } = proxyActivities<Activities>({
+  startToCloseTimeout: '15 minutes',
+  heartbeatTimeout: '1 minute',
+  retry: {
+    initialInterval: '2 seconds',
+    backoffCoefficient: 2,
+    maximumInterval: '1 minute',
+    maximumAttempts: 8,
+    nonRetryableErrorTypes: ['BmsAuthError', 'BmsPermissionError'],
+  },
+});
+
+const { beginPull, finishPull, resumeQueuedPushes } = proxyActivities<Activities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 10 },
+});
+
+function addCounts(into: PullCounts | undefined, add: PullCounts): PullCounts {
+  const out: PullCounts = into ?? { seen: 0, created: 0, updated: 0, linked: 0, unchanged: 0, orphaned: 0, failed: 0, skipped: 0 };
+  for (const key of Object.keys(add) as Array<keyof PullCounts>) out[key] += add[key];
+  return out;
+}
+
+export async function pullWorkflow(input: PullInput): Promise<PullSummary> {
+  const info = workflowInfo();
+  const counts: PullSummary['counts'] = {};
+  let current: PullEntity | null = null;
+  let page = 0;
+  setHandler(pullProgressQuery, () => ({ entity: current, page, counts }));
+
+  const begin = await beginPull({ accountId: input.accountId, workflowId: info.workflowId, runId: info.runId });
+  if (begin.skip) return { syncRunId: begin.syncRunId, skipped: begin.skip, counts };
+
+  try {
+    for (const entity of begin.entities) {
+      current = entity;
+      let cursor: PullCursor | null = null;
+      do {
+        const chunk: PullChunkResult = await pullChunk({ accountId: input.accountId, syncRunId: begin.syncRunId, entity, cursor });
+        counts[entity] = addCounts(counts[entity], chunk.counts);
+        cursor = chunk.next;
+        page = cursor?.page ?? page;
+      } while (cursor);
+    }
+  } catch (err) {
+    const failure = err instanceof ActivityFailure ? err.cause : err;
+    const message = failure instanceof Error ? failure.message : String(failure);
+    log.error('Pull failed', { entity: current, message });
+    await finishPull({ accountId: input.accountId, syncRunId: begin.syncRunId, status: 'failed', error: message });
+    throw ApplicationFailure.nonRetryable(`Pull failed while reading ${current ?? 'BMS'}: ${message}`, 'PullFailed');
+  }
+  current = null;
+  await finishPull({ accountId: input.accountId, syncRunId: begin.syncRunId, status: 'completed' });
+  await resumeQueuedPushes({ accountId: input.accountId });
+  return { syncRunId: begin.syncRunId, counts };
+}
