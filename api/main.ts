@@ -9,7 +9,7 @@ import { createApp } from './app';
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  const logger = createLogger('api', config.logLevel);
+  const logger = createLogger('api', config.logLevel, config.logFormat);
   const db = createDb({ url: resolveDatabaseUrl(config), poolMax: config.database.poolMax });
   const temporal = await connectClient(config.temporal);
   const app = createApp({ config, db, temporal, secrets: loadSecretBox(config.secretKey, config.dataDir), logger });

@@ -42,6 +42,13 @@ const EnvSchema = z.object({
 
   SECRET_KEY: optionalString,
 
+  BMS_API_URL: optionalString,
+  BMS_V1_URL: optionalString,
+  BMS_TENANT: optionalString,
+  BMS_USERNAME: optionalString,
+  BMS_PASSWORD: optionalString,
+  LOG_FORMAT: z.enum(['json', 'pretty']).default('json'),
+
   BMS_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).default(15_000),
   BMS_RATE_LIMIT_PER_WINDOW: z.coerce.number().int().min(0).default(1500),
   BMS_RATE_WINDOW_SECONDS: z.coerce.number().min(0.1).default(3600),
@@ -66,6 +73,7 @@ export interface TemporalConfig {
 export interface Config {
   dataDir: string;
   logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
+  logFormat: 'json' | 'pretty';
   database: {
     /** undefined: start the embedded PostgreSQL under `dataDir`. */
     url: string | undefined;
@@ -77,6 +85,8 @@ export interface Config {
   simulator: { host: string; port: number };
   /** Key that encrypts BMS passwords at rest; undefined: a generated key file in `dataDir`. */
   secretKey: string | undefined;
+  /** A real Kaseya BMS for the demo account of `npm start`; undefined: the simulator is started instead. */
+  demoBms: { apiUrl: string; v1Url: string | undefined; tenant: string; username: string; password: string } | undefined;
   bms: {
     requestTimeoutMs: number;
     /** Requests allowed per (BMS tenant, endpoint) per window; 0 disables the budget. */
@@ -103,6 +113,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     dataDir: path.resolve(e.DATA_DIR),
     logLevel: e.LOG_LEVEL,
+    logFormat: e.LOG_FORMAT,
     database: { url: e.DATABASE_URL, poolMax: e.DATABASE_POOL_MAX, embeddedPort: e.EMBEDDED_PG_PORT },
     temporal: {
       address: e.TEMPORAL_ADDRESS,
@@ -126,6 +137,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     simulator: { host: e.SIMULATOR_HOST, port: e.SIMULATOR_PORT },
     secretKey: e.SECRET_KEY,
+    demoBms:
+      e.BMS_API_URL && e.BMS_TENANT && e.BMS_USERNAME && e.BMS_PASSWORD
+        ? { apiUrl: e.BMS_API_URL, v1Url: e.BMS_V1_URL, tenant: e.BMS_TENANT, username: e.BMS_USERNAME, password: e.BMS_PASSWORD }
+        : undefined,
     bms: {
       requestTimeoutMs: e.BMS_REQUEST_TIMEOUT_MS,
       rateLimitPerWindow: e.BMS_RATE_LIMIT_PER_WINDOW,

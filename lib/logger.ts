@@ -32,12 +32,18 @@ export const redactPaths = [
   'res.headers["set-cookie"]',
 ];
 
-export function createLogger(name: string, level: LoggerOptions['level'] = process.env.LOG_LEVEL ?? 'info'): Logger {
+export function createLogger(
+  name: string,
+  level: LoggerOptions['level'] = process.env.LOG_LEVEL ?? 'info',
+  format: 'json' | 'pretty' = process.env.LOG_FORMAT === 'pretty' ? 'pretty' : 'json',
+): Logger {
   return pino({
     name,
     level,
     redact: { paths: redactPaths, censor: '[redacted]' },
     base: { pid: process.pid, service: name },
     timestamp: pino.stdTimeFunctions.isoTime,
+    // Human-readable lines for `npm start`; JSON lines (for log shippers) otherwise.
+    transport: format === 'pretty' ? { target: 'pino-pretty', options: { ignore: 'pid,hostname,service', translateTime: 'SYS:HH:MM:ss' } } : undefined,
   });
 }

@@ -10,7 +10,7 @@ import { startWorkers } from './worker';
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  const logger = createLogger('worker', config.logLevel);
+  const logger = createLogger('worker', config.logLevel, config.logFormat);
   Runtime.install({
     logger: new DefaultLogger('WARN', (entry) => logger[entry.level === 'WARN' ? 'warn' : entry.level === 'ERROR' ? 'error' : 'info'](entry.meta ?? {}, entry.message)),
     telemetryOptions: { logging: { forward: {}, filter: makeTelemetryFilterString({ core: 'WARN' }) } },

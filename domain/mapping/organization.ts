@@ -1,90 +1,15 @@
-/**
- * The one mapping between documentation records and Kaseya BMS records, both directions.
- * Decisions where BMS is unknown are recorded in docs/mapping.md and implemented only here.
- *
- * Pull: BMS DTO (camelCase, as normalised by the client) → the record's synced fields. References to other
- * records come out as BMS ids (`…BmsId`); the caller resolves them to record ids through the links.
- * Push: synced fields → request bodies in the vendor document's PascalCase names. References go in as
- * BMS ids the caller resolved.
- *
- * Pure: safe to import from workflows.
- */
-import type { BmsAccount, BmsPatchOperation } from '../activities/bms/types';
-
-/** A BMS lookup table as cached for mapping: id ↔ name. */
-export interface LookupEntry {
-  id: number;
-  name: string;
-  isActive?: boolean;
-}
-
-export interface Lookups {
-  accountTypes: LookupEntry[];
-  businessTypes: LookupEntry[];
-  assetCategories: LookupEntry[];
-  emailTypes: LookupEntry[];
-  phoneTypes: LookupEntry[];
-  manufacturers: LookupEntry[];
-  countries: LookupEntry[];
-}
-
-export const EMPTY_LOOKUPS: Lookups = {
-  accountTypes: [],
-  businessTypes: [],
-  assetCategories: [],
-  emailTypes: [],
-  phoneTypes: [],
-  manufacturers: [],
-  countries: [],
-};
-
-/** Values BMS requires on create that documentation records do not carry. */
-export interface CreateDefaults {
-  businessTypeId: number;
-  accountManagerId: number;
-}
-
-export class MappingError extends Error {
-  override readonly name = 'MappingError';
-  constructor(
-    message: string,
-    readonly field: string,
-  ) {
-    super(message);
-  }
-}
-
-export function lookupName(table: LookupEntry[], id: number | null | undefined): string | null {
-  if (id === null || id === undefined) return null;
-  return table.find((e) => e.id === id)?.name ?? null;
-}
-
-/** Exact, case-insensitive name match (BMS names are what people typed). */
-export function lookupId(table: LookupEntry[], name: string | null | undefined): number | null {
-  if (!name) return null;
-  const wanted = name.trim().toLowerCase();
-  return table.find((e) => e.name.trim().toLowerCase() === wanted)?.id ?? null;
-}
-
-/** Empty and whitespace-only strings read as null, so '' from one side equals null from the other. */
-export function text(value: unknown): string | null {
-  const s = typeof value === 'string' ? value : typeof value === 'number' || typeof value === 'boolean' ? String(value) : null;
-  return s === null || s.trim() === '' ? null : s;
-}
-
-export const STATUS_ACTIVE = 'Active';
-export const STATUS_INACTIVE = 'Inactive';
-
-/** Organization and configuration status ↔ BMS `isActive` (BMS has no other status for either). */
-export function statusFromActive(isActive: boolean | null | undefined): string {
-  return isActive === false ? STATUS_INACTIVE : STATUS_ACTIVE;
-}
-
-export function activeFromStatus(status: string | null | undefined): boolean {
-  return (status ?? STATUS_ACTIVE).trim().toLowerCase() !== STATUS_INACTIVE.toLowerCase();
-}
-
-// ------------------------------------------------------------------ organization ↔ account
+/** Organization ↔ BMS account. Pure: safe to import from workflows. */
+import type { BmsAccount, BmsPatchOperation } from '../../activities/bms/types';
+import {
+  activeFromStatus,
+  type CreateDefaults,
+  type Lookups,
+  lookupId,
+  lookupName,
+  MappingError,
+  statusFromActive,
+  text,
+} from './common';
 
 export interface OrganizationSynced {
   name: string | null;

@@ -1,0 +1,76 @@
+/** Organization pulls through the real stack: Schedule trigger → pull workflow → activities → simulator. */
+import assert from 'node:assert/strict';
+import { startStack, type Stack } from '../helpers/stack';
+import { served, simRequests, syncNowAndWait } from '../helpers/sync';
+
+describe('organization pull', function () {
+  this.timeout(120_000);
+  let stack: Stack;
+
+  before(async () => {
+    stack = await startStack();
+  });
+  after(async () => stack?.stop());
+
+  async function orgsByName(): Promise<Map<string, any>> {
+    const res = await stack.admin.get('/api/v1/organizations?pageSize=200');
+    assert.equal(res.status, 200);
+    return new Map((res.body.data as any[]).map((o) => [o.name, o]));
+  }
+
+  it('pulls the BMS accounts whose type and status sync into organizations', async () => {
+    const run = await syncNowAndWait(stack.admin);
+    assert.equal(run.status, 'completed');
+    const accounts = (await stack.simAdmin.get('/_sim/accounts')).body as any[];
+    const orgs = await orgsByName();
+    const active = accounts.filter((a) => a.isActive);
+    assert.ok(active.length > 0);
+    for (const account of active) {
+      const org = orgs.get(account.accountName);
+      assert.ok(org, `organization for ${account.accountName}`);
+      assert.equal(org.sync.state, 'synced');
+      assert.equal(org.sync.bmsId, account.id);
+      assert.equal(org.type, account.accountType);
+      assert.equal(org.shortName, account.accountCode ?? null);
+    }
+    for (const account of accounts.filter((a) => !a.isActive)) {
+      assert.equal(orgs.has(account.accountName), false, `inactive ${account.accountName} is not pulled (status not selected)`);
+    }
+  });
+
+  it('picks up an account changed in BMS on the next Sync now', async () => {
+    const accounts = (await stack.simAdmin.get('/_sim/accounts')).body as any[];
+    const target = accounts.find((a) => a.isActive)!;
+    const res = await stack.simAdmin.patch(`/_sim/accounts/${target.id}`, { accountName: `${target.accountName} (changed in BMS)` });
+    assert.equal(res.status, 200);
+    await syncNowAndWait(stack.admin);
+    const orgs = await orgsByName();
+    const org = orgs.get(`${target.accountName} (changed in BMS)`);
+    assert.ok(org, 'the renamed organization');
+    assert.equal(org.sync.bmsId, target.id);
+    const history = await stack.admin.get(`/api/v1/organizations/${org.id}/history`);
+    assert.ok((history.body.data as any[]).some((h) => h.kind === 'pulled'));
+  });
+
+  it('makes a second pull without changes write nothing and read at most one page', async () => {
+    await syncNowAndWait(stack.admin);
+    const versionsBefore = new Map([...(await orgsByName()).values()].map((o) => [o.id, o.version]));
+    const requestsBefore = await simRequests(stack.simAdmin);
+    const run = await syncNowAndWait(stack.admin);
+    const requestsAfter = await simRequests(stack.simAdmin);
+    const listCalls = served(requestsAfter, 'GET /v2/crm/accounts/summary') - served(requestsBefore, 'GET /v2/crm/accounts/summary');
+    assert.ok(listCalls <= 1, `expected at most 1 account list call, saw ${listCalls}`);
+    const counts = run.counts.accounts ?? {};
+    assert.equal((counts.created ?? 0) + (counts.updated ?? 0) + (counts.linked ?? 0), 0, JSON.stringify(counts));
+    const versionsAfter = new Map([...(await orgsByName()).values()].map((o) => [o.id, o.version]));
+    assert.deepEqual(versionsAfter, versionsBefore);
+  });
+
+  it('shows every pull in Temporal as a run of the account schedule', async () => {
+    const runs = await stack.admin.get('/api/v1/integrations/kaseya-bms/runs');
+    const run = runs.body.data[0];
+    assert.match(run.workflowId, new RegExp(`^bms-pull:${stack.accountId}`));
+    const description = await stack.temporal.workflow.getHandle(run.workflowId, run.runId).describe();
+    assert.equal(description.status.name, 'COMPLETED');
+  });
+});
