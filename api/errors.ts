@@ -7,17 +7,8 @@ import { z } from 'zod';
 import type { Logger } from '../lib/logger';
 import { RuleError } from '../services/errors';
 
-export class ApiError extends Error {
-  override readonly name = 'ApiError';
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly details?: unknown,
-  ) {
-    super(message);
-  }
-}
+/** Refusals raised by the API layer itself share the services' error class. */
+export const ApiError = RuleError;
 
 export function envelope(code: string, message: string, details?: unknown) {
   return { error: details === undefined ? { code, message } : { code, message, details } };
@@ -27,7 +18,7 @@ function fieldPath(path: PropertyKey[]): string {
   return path.map(String).join('.');
 }
 
-export function zodToApiError(err: z.ZodError, where: 'body' | 'query' | 'path'): ApiError {
+export function zodToApiError(err: z.ZodError, where: 'body' | 'query' | 'path'): RuleError {
   const issues = err.issues.map((i) => ({ field: fieldPath(i.path), message: i.message, code: i.code }));
   const first = issues[0];
   const message = first
@@ -51,7 +42,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     let status = 500;
     let body = envelope('internal_error', 'Something went wrong on our side; it has been logged');
     const parserError = err as BodyParserError;
-    if (err instanceof ApiError || err instanceof RuleError) {
+    if (err instanceof RuleError) {
       status = err.status;
       body = envelope(err.code, err.message, err.details);
     } else if (err instanceof z.ZodError) {

@@ -19,26 +19,22 @@ export const LookupTablesSchema = z
   })
   .strict();
 
+/** A record kind that syncs by BMS type and status (R1): organizations and configurations. */
+function typeAndStatusSection(typesMeaning: string) {
+  return z
+    .object({
+      enabled: z.boolean().default(true),
+      types: ids.default([]).describe(typesMeaning),
+      statuses: statuses.default(['Active']),
+    })
+    .strict()
+    .default({ enabled: true, types: [], statuses: ['Active'] });
+}
+
 export const SyncSettingsSchema = z
   .object({
-    organizations: z
-      .object({
-        enabled: z.boolean().default(true),
-        /** BMS account type ids that sync. */
-        types: ids.default([]),
-        statuses: statuses.default(['Active']),
-      })
-      .strict()
-      .default({ enabled: true, types: [], statuses: ['Active'] }),
-    configurations: z
-      .object({
-        enabled: z.boolean().default(true),
-        /** BMS asset category ids that sync. */
-        types: ids.default([]),
-        statuses: statuses.default(['Active']),
-      })
-      .strict()
-      .default({ enabled: true, types: [], statuses: ['Active'] }),
+    organizations: typeAndStatusSection('BMS account type ids that sync.'),
+    configurations: typeAndStatusSection('BMS asset category ids that sync.'),
     locations: z.object({ enabled: z.boolean().default(true) }).strict().default({ enabled: true }),
     contacts: z.object({ enabled: z.boolean().default(true) }).strict().default({ enabled: true }),
     pull: z

@@ -3,7 +3,7 @@
  * the same activities on both. Built from injected dependencies so tests run it in-process too.
  */
 import type { Client } from '@temporalio/client';
-import { bundleWorkflowCode, NativeConnection, Worker, type WorkflowBundle } from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger, NativeConnection, Worker, type WorkflowBundle } from '@temporalio/worker';
 import type { Config } from '../config';
 import type { Db } from '../db';
 import type { Logger } from '../lib/logger';
@@ -27,7 +27,7 @@ export interface WorkerDeps {
 }
 
 export async function buildWorkflowBundle(): Promise<WorkflowBundle> {
-  return bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), logger: undefined });
+  return bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), logger: new DefaultLogger('WARN') });
 }
 
 export interface RunningWorkers {

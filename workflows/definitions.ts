@@ -41,6 +41,11 @@ export interface RecordPushInput {
   recordId: string;
   /** The workflow ends after this long without a save (default 10 minutes); the next save starts it again. */
   idleTimeoutMs?: number;
+  /**
+   * Least time between two pushes of this record (default 2 s). The first save is pushed at once; saves
+   * made within this window after a push are folded into one push of the latest state.
+   */
+  minPushIntervalMs?: number;
   /** Carried through continue-as-new. */
   carried?: { requestedVersion: number; pushedVersion: number };
 }

@@ -59,7 +59,7 @@ export async function pullWorkflow(input: PullInput): Promise<PullSummary> {
     throw ApplicationFailure.nonRetryable(`Pull failed while reading ${current ?? 'BMS'}: ${message}`, 'PullFailed');
   }
   current = null;
-  await finishPull({ accountId: input.accountId, syncRunId: begin.syncRunId, status: 'completed' });
   await resumeQueuedPushes({ accountId: input.accountId });
+  await finishPull({ accountId: input.accountId, syncRunId: begin.syncRunId, status: 'completed' });
   return { syncRunId: begin.syncRunId, counts };
 }

@@ -44,6 +44,7 @@ const { markPushFailed, requestPush } = proxyActivities<Activities>({
 });
 
 const DEFAULT_IDLE_MS = 10 * 60_000;
+const DEFAULT_MIN_PUSH_INTERVAL_MS = 2_000;
 /** Keep each run's history short; state is carried over. */
 const MAX_PUSHES_PER_RUN = 200;
 const DEPENDENCY_WAIT_MAX_MS = 60_000;
@@ -61,11 +62,17 @@ export async function recordPushWorkflow(input: RecordPushInput): Promise<void> 
 
   const key = { accountId: input.accountId, recordType: input.recordType, recordId: input.recordId };
   let dependencyWaitMs = 1000;
+  let lastPushAt = Number.NEGATIVE_INFINITY;
+  const minInterval = input.minPushIntervalMs ?? DEFAULT_MIN_PUSH_INTERVAL_MS;
 
   for (;;) {
     const woke = await condition(() => requestedVersion > pushedVersion, input.idleTimeoutMs ?? DEFAULT_IDLE_MS);
     // A save that raced the idle timeout still gets pushed.
     if (!woke && requestedVersion <= pushedVersion) break;
+    // Saves right after a push wait out the interval and go together, as one push of the latest state.
+    const wait = lastPushAt + minInterval - Date.now();
+    if (wait > 0) await sleep(wait);
+    lastPushAt = Date.now();
 
     const target = requestedVersion;
     let result: PushResult;

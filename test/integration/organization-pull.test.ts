@@ -1,5 +1,6 @@
 /** Organization pulls through the real stack: Schedule trigger → pull workflow → activities → simulator. */
 import assert from 'node:assert/strict';
+import { AccountIdKey } from '../../workflows/search-attributes';
 import { startStack, type Stack } from '../helpers/stack';
 import { served, simRequests, syncNowAndWait } from '../helpers/sync';
 
@@ -70,7 +71,11 @@ describe('organization pull', function () {
     const runs = await stack.admin.get('/api/v1/integrations/kaseya-bms/runs');
     const run = runs.body.data[0];
     assert.match(run.workflowId, new RegExp(`^bms-pull:${stack.accountId}`));
-    const description = await stack.temporal.workflow.getHandle(run.workflowId, run.runId).describe();
+    const handle = stack.temporal.workflow.getHandle(run.workflowId, run.runId);
+    const summary = await handle.result();
+    assert.equal(summary.syncRunId, run.id);
+    const description = await handle.describe();
     assert.equal(description.status.name, 'COMPLETED');
+    assert.equal(description.typedSearchAttributes.get(AccountIdKey), stack.accountId);
   });
 });

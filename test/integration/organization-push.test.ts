@@ -11,7 +11,7 @@ describe('organization push', function () {
   let stack: Stack;
 
   before(async () => {
-    stack = await startStack({ twoWay: true });
+    stack = await startStack({ twoWay: true, settings: { organizations: { statuses: ['Active', 'Inactive'] } } });
   });
   after(async () => stack?.stop());
 
@@ -72,7 +72,7 @@ describe('organization push', function () {
 
   it('ends a push refused by BMS as failed with the reason stored, without retrying, and pushes again on the next save', async () => {
     await stack.simAdmin.put('/_sim/faults', {
-      rules: [{ route: 'POST /v2/crm/accounts', mode: 'success-false', count: 1 }],
+      rules: [{ route: 'POST /v2/crm/accounts', mode: 'problem-details', count: 1 }],
     });
     const org = await createOrg('Refused Ltd');
     const failed = await waitForSyncState(stack.admin, 'organizations', org.id, 'failed');

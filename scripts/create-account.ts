@@ -1,0 +1,34 @@
+/** `npm run create-account -- --name "Acme MSP" --plan select --email a@b.c`: an account and its first administrator. */
+import { randomBytes } from 'node:crypto';
+import { Command, Option } from 'commander';
+import { loadConfig } from '../config';
+import { createDb, resolveDatabaseUrl } from '../db';
+import { createAccount, createUser, PLANS, type Plan } from '../services/accounts';
+
+const program = new Command('create-account')
+  .requiredOption('--name <name>', 'account name')
+  .requiredOption('--email <email>', 'email of the first administrator')
+  .option('--admin-name <name>', 'name of the first administrator', 'Administrator')
+  .option('--password <password>', 'password (default: generated and printed)')
+  .addOption(new Option('--plan <plan>', 'plan').choices([...PLANS]).default('basic'))
+  .parse();
+
+async function main(): Promise<void> {
+  const opts = program.opts<{ name: string; email: string; adminName: string; password?: string; plan: Plan }>();
+  const config = loadConfig();
+  const db = createDb({ url: resolveDatabaseUrl(config) });
+  try {
+    const password = opts.password ?? randomBytes(12).toString('base64url');
+    const account = await createAccount(db, { name: opts.name, plan: opts.plan });
+    await createUser(db, { accountId: account.id, email: opts.email, name: opts.adminName, role: 'administrator', password });
+    console.log(`account ${account.id} (${account.plan})`);
+    console.log(`administrator ${opts.email}${opts.password ? '' : ` / ${password}`}`);
+  } finally {
+    await db.destroy();
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});

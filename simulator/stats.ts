@@ -1,0 +1,84 @@
+/** What the simulator saw: per-route counters, the latest requests, and contract violations. */
+import type { RateLimiter } from './rate-limit';
+
+export interface RouteStats {
+  /** Requests the rate limiter let through (whatever happened to them afterwards). */
+  served: number;
+  /** Requests refused by the rate limiter. */
+  rejected429: number;
+  /** Requests an injected fault answered or disturbed. */
+  faulted: number;
+}
+
+export interface RecentRequest {
+  at: string;
+  method: string;
+  route: string | null;
+  path: string;
+  /** 0 when the connection was dropped without an answer. */
+  status: number;
+}
+
+export interface Violation {
+  at: string;
+  method: string;
+  path: string;
+  problems: string[];
+}
+
+const RECENT_LIMIT = 200;
+const VIOLATION_LIMIT = 1000;
+
+export class RequestStats {
+  total = 0;
+  private readonly byRoute = new Map<string, RouteStats>();
+  private recent: RecentRequest[] = [];
+  private violations: Violation[] = [];
+  violationCount = 0;
+
+  route(key: string): RouteStats {
+    let stats = this.byRoute.get(key);
+    if (!stats) {
+      stats = { served: 0, rejected429: 0, faulted: 0 };
+      this.byRoute.set(key, stats);
+    }
+    return stats;
+  }
+
+  record(entry: Omit<RecentRequest, 'at'>): void {
+    this.total++;
+    this.recent.push({ at: new Date().toISOString(), ...entry });
+    if (this.recent.length > RECENT_LIMIT * 2) this.recent = this.recent.slice(-RECENT_LIMIT);
+  }
+
+  addViolation(method: string, path: string, problems: string[]): void {
+    this.violationCount++;
+    this.violations.push({ at: new Date().toISOString(), method, path, problems });
+    if (this.violations.length > VIOLATION_LIMIT) this.violations.shift();
+  }
+
+  listViolations(): Violation[] {
+    return [...this.violations];
+  }
+
+  clearViolations(): void {
+    this.violations = [];
+    this.violationCount = 0;
+  }
+
+  snapshot(limiter: RateLimiter): {
+    total: number;
+    byRoute: Record<string, RouteStats & { maxInWindow: number }>;
+    recent: RecentRequest[];
+  } {
+    const byRoute: Record<string, RouteStats & { maxInWindow: number }> = {};
+    for (const [key, stats] of this.byRoute) byRoute[key] = { ...stats, maxInWindow: limiter.maxInWindow(key) };
+    return { total: this.total, byRoute, recent: this.recent.slice(-RECENT_LIMIT) };
+  }
+
+  reset(): void {
+    this.total = 0;
+    this.byRoute.clear();
+    this.recent = [];
+  }
+}
