@@ -131,6 +131,8 @@ export async function ensurePullSchedule(
         staticSummary: 'Pull changes from Kaseya BMS',
       },
       policies: { overlap: ScheduleOverlapPolicy.BUFFER_ONE, catchupWindow: '5 minutes', pauseOnFailure: false },
+      // A new connection gets its first full pull at once, not after the first interval.
+      state: { triggerImmediately: true },
       typedSearchAttributes: [{ key: AccountIdKey, value: accountId }],
     });
   } catch (err) {

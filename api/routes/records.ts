@@ -21,7 +21,7 @@ import { parse } from '../validate';
 export function recordJson(view: RecordView) {
   return {
     id: view.id,
-    type: view.type,
+    recordType: view.type,
     ...view.fields,
     version: view.version,
     createdAt: view.createdAt,
