@@ -18,6 +18,7 @@ import { createSimulator, type SimulatorHandle, type SimulatorOptions } from '..
 import { type RunningWorkers, startWorkers } from '../../worker/worker';
 import { HttpClient } from './api-client';
 import { type SharedEnv, sharedEnv } from './env';
+import { waitForIdlePulls } from './sync';
 
 export interface StackOptions {
   simulator?: Partial<SimulatorOptions>;
@@ -115,6 +116,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       });
       if (res2.status !== 200) throw new Error(`settings failed: ${res2.status} ${JSON.stringify(res2.body)}`);
     }
+    // Connecting starts the first pull at once; tests begin once it has settled.
+    await waitForIdlePulls(admin);
   }
 
   let users = 0;

@@ -22,16 +22,29 @@ export async function waitForSyncState(api: HttpClient, collection: string, id: 
   }
 }
 
+/** Waits until no pull of the account is running (e.g. the first pull after connecting). */
+export async function waitForIdlePulls(api: HttpClient, timeoutMs = 60_000): Promise<void> {
+  await waitFor(
+    async () => {
+      const runs = await api.get('/api/v1/integrations/kaseya-bms/runs?pageSize=5');
+      const list = runs.body.data as Array<{ status: string }>;
+      return list.length > 0 && list.every((r) => r.status !== 'running');
+    },
+    { timeoutMs, intervalMs: 100, what: 'pulls to finish' },
+  );
+}
+
 /** Triggers "Sync now" and waits for the run it started to finish; returns that run. */
 export async function syncNowAndWait(api: HttpClient, timeoutMs = 60_000) {
-  const before = await api.get('/api/v1/integrations/kaseya-bms/runs?pageSize=1');
+  const before = await api.get('/api/v1/integrations/kaseya-bms/runs?pageSize=200');
   const knownIds = new Set((before.body.data as Array<{ id: string }>).map((r) => r.id));
   const res = await api.post('/api/v1/integrations/kaseya-bms/sync');
   assert.equal(res.status, 202, JSON.stringify(res.body));
   return waitFor(
     async () => {
-      const runs = await api.get('/api/v1/integrations/kaseya-bms/runs?pageSize=5');
-      const run = (runs.body.data as Array<{ id: string; status: string }>).find((r) => !knownIds.has(r.id));
+      const runs = await api.get('/api/v1/integrations/kaseya-bms/runs?pageSize=20');
+      // The oldest run we had not seen is the one this trigger started (runs never overlap).
+      const run = (runs.body.data as Array<{ id: string; status: string }>).filter((r) => !knownIds.has(r.id)).at(-1);
       if (run?.status === 'failed') throw new GiveUpWaiting(`pull failed: ${JSON.stringify(run)}`);
       return run && run.status !== 'running' ? run : undefined;
     },
