@@ -4,6 +4,13 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { openSync } from 'node:fs';
+
+export interface ServiceProcessOptions {
+  args?: string[];
+  /** Where its output goes: the parent's terminal (default), nowhere, or a file (appended). */
+  output?: 'inherit' | 'ignore' | { file: string };
+}
 
 export class ServiceProcess {
   private child: ChildProcess | undefined;
@@ -12,14 +19,16 @@ export class ServiceProcess {
     readonly name: string,
     private readonly script: string,
     private readonly env: NodeJS.ProcessEnv,
-    private readonly args: string[] = [],
+    private readonly options: ServiceProcessOptions = {},
   ) {}
 
   start(): void {
     const loader = this.script.endsWith('.ts') ? ['--import', 'tsx'] : [];
-    this.child = spawn(process.execPath, [...loader, this.script, ...this.args], {
+    const output = this.options.output ?? 'inherit';
+    const sink = typeof output === 'object' ? openSync(output.file, 'a') : output;
+    this.child = spawn(process.execPath, [...loader, this.script, ...(this.options.args ?? [])], {
       env: this.env,
-      stdio: ['ignore', 'inherit', 'inherit'],
+      stdio: ['ignore', sink, sink],
     });
     this.child.once('exit', (code, signal) => {
       if (code !== 0 && signal === null) process.stderr.write(`${this.name} exited with code ${code}\n`);
@@ -32,6 +41,15 @@ export class ServiceProcess {
 
   get running(): boolean {
     return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  /** Kills it at once (SIGKILL), as a crash would. */
+  async kill(): Promise<void> {
+    const child = this.child;
+    if (!child || !this.running) return;
+    const exited = once(child, 'exit');
+    child.kill('SIGKILL');
+    await exited;
   }
 
   async stop(graceMs = 15_000): Promise<void> {

@@ -93,16 +93,18 @@ async function main(): Promise<void> {
     // Kaseya BMS: the configured one, or the simulator with demo data.
     let bms = config.demoBms;
     if (!bms) {
-      const simulator = new ServiceProcess('simulator', path.join(__dirname, '..', 'simulator', 'main.ts'), childEnv, [
-        '--host',
-        config.simulator.host,
-        '--port',
-        String(config.simulator.port),
-        '--seed',
-        'demo',
-        '--state-file',
-        path.join(config.dataDir, 'simulator-state.json'),
-      ]);
+      const simulator = new ServiceProcess('simulator', path.join(__dirname, '..', 'simulator', 'main.ts'), childEnv, {
+        args: [
+          '--host',
+          config.simulator.host,
+          '--port',
+          String(config.simulator.port),
+          '--seed',
+          'demo',
+          '--state-file',
+          path.join(config.dataDir, 'simulator-state.json'),
+        ],
+      });
       simulator.start();
       stops.push(() => simulator.stop());
       const simUrl = `http://${config.simulator.host}:${config.simulator.port}`;

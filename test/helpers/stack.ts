@@ -30,11 +30,15 @@ export interface StackOptions {
   pushIdleTimeoutMs?: number;
   /** Extra environment for the stack's configuration (e.g. BMS rate budget). */
   env?: Record<string, string>;
+  /** Run the worker in this process (default true); false when a test runs worker processes itself. */
+  worker?: boolean;
 }
 
 export interface Stack {
   env: SharedEnv;
   config: Config;
+  /** Environment that makes a separate process (e.g. `worker/main.ts`) part of this stack. */
+  processEnv: NodeJS.ProcessEnv;
   temporal: Client;
   sim: SimulatorHandle;
   /** The simulator's admin routes (`/_sim/...`). */
@@ -71,14 +75,15 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     ...options.env,
   });
   const logger = createLogger(prefix, config.logLevel, 'json');
-  const secrets = new SecretBox(`test-secret-${prefix}`);
+  const secretKey = `test-secret-${prefix}`;
+  const secrets = new SecretBox(secretKey);
   const db = env.db;
   const temporal = await connectClient(config.temporal);
   const sim = await createSimulator({ port: 0, seed: 'demo', ...options.simulator });
   const simAdmin = new HttpClient(sim.url);
   const pushIdleTimeoutMs = options.pushIdleTimeoutMs ?? 5_000;
 
-  const workers: RunningWorkers = await startWorkers({
+  const workers: RunningWorkers | undefined = options.worker === false ? undefined : await startWorkers({
     config,
     db,
     secrets,
@@ -116,14 +121,27 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       });
       if (res2.status !== 200) throw new Error(`settings failed: ${res2.status} ${JSON.stringify(res2.body)}`);
     }
-    // Connecting starts the first pull at once; tests begin once it has settled.
-    await waitForIdlePulls(admin);
+    // Connecting starts the first pull at once; tests begin once it has settled (when a worker runs here).
+    if (workers) await waitForIdlePulls(admin);
   }
 
   let users = 0;
   return {
     env,
     config,
+    processEnv: {
+      ...process.env,
+      DATABASE_URL: env.databaseUrl,
+      TEMPORAL_ADDRESS: env.temporalAddress,
+      TEMPORAL_TASK_QUEUE_PREFIX: prefix,
+      DATA_DIR: env.tmpDir,
+      SECRET_KEY: secretKey,
+      LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
+      BMS_REQUEST_TIMEOUT_MS: String(config.bms.requestTimeoutMs),
+      BMS_RATE_LIMIT_PER_WINDOW: String(config.bms.rateLimitPerWindow),
+      BMS_RATE_WINDOW_SECONDS: String(config.bms.rateWindowSeconds),
+      ...options.env,
+    },
     temporal,
     sim,
     simAdmin,
@@ -149,7 +167,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     async stop() {
       server.closeAllConnections();
       server.close();
-      await workers.shutdown();
+      await workers?.shutdown();
       for (const id of accounts) await deletePullSchedule(temporal, id).catch(() => undefined);
       await temporal.connection.close();
       await sim.close();

@@ -124,3 +124,27 @@ describe('organization push', function () {
     assert.equal(found.workflowId, synced.sync.workflowId);
   });
 });
+
+describe('organization push: safe creates', function () {
+  this.timeout(120_000);
+  let stack: Stack;
+
+  before(async () => {
+    stack = await startStack({ twoWay: true });
+  });
+  after(async () => stack?.stop());
+
+  it('never makes a second BMS account when the answer to a create was lost', async () => {
+    await stack.simAdmin.put('/_sim/faults', { rules: [{ route: 'POST /v2/crm/accounts', mode: 'drop-after-commit', count: 1 }] });
+    const res = await stack.admin.post('/api/v1/organizations', { name: 'Lost Answer Ltd', type: 'Client', status: 'Active' });
+    assert.equal(res.status, 201);
+    const synced = await waitForSyncState(stack.admin, 'organizations', res.body.data.id, 'synced', 30_000);
+    const faults = await stack.simAdmin.get('/_sim/faults');
+    assert.equal(faults.body.rules[0].fired, 1, 'the create was performed and its answer dropped');
+    const accounts = (await stack.simAdmin.get('/_sim/accounts')).body as Array<{ id: number; accountName: string }>;
+    const matching = accounts.filter((a) => a.accountName === 'Lost Answer Ltd');
+    assert.equal(matching.length, 1, 'BMS holds exactly one');
+    assert.equal(synced.sync.bmsId, matching[0]!.id);
+    assert.deepEqual((await stack.simAdmin.get('/_sim/violations')).body, []);
+  });
+});
