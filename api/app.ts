@@ -13,7 +13,8 @@ import { requireAuth } from './auth';
 import { errorHandler, notFoundHandler } from './errors';
 import { loginRoutes, logoutHandler, meHandler } from './routes/auth';
 import { integrationRoutes } from './routes/integration';
-import { recordRoutes } from './routes/records';
+import { IMPORT_BODY_LIMIT, recordRoutes } from './routes/records';
+import { accessRoutes } from './routes/access';
 
 export interface ApiDeps {
   config: Config;
@@ -33,7 +34,10 @@ export function createApp(deps: ApiDeps): Express {
   app.set('trust proxy', 'loopback');
   app.set('query parser', 'simple');
   app.use(pinoHttp({ logger: deps.logger, autoLogging: { ignore: (req) => req.url === '/api/v1/health' } }));
-  app.use(express.json({ limit: BODY_LIMIT, strict: true, type: ['application/json', 'application/*+json'] }));
+  const isJson = (req: { headers: Record<string, unknown> }) => /^application\/(.+\+)?json\b/i.test(String(req.headers['content-type'] ?? ''));
+  // Imports take larger bodies than any other route.
+  app.use(/^\/api\/v1\/[a-z]+\/import$/, express.json({ limit: IMPORT_BODY_LIMIT, type: isJson }));
+  app.use(express.json({ limit: BODY_LIMIT, strict: true, type: isJson }));
 
   const api = express.Router();
   api.get('/health', (_req, res) => {
@@ -53,6 +57,7 @@ export function createApp(deps: ApiDeps): Express {
     }),
   );
   api.use('/integrations/kaseya-bms', integrationRoutes(deps));
+  api.use(accessRoutes(deps.db));
   app.use('/api/v1', api);
 
   app.use(notFoundHandler);

@@ -41,8 +41,15 @@ export const SyncSettingsSchema = z
       .object({
         /** Minutes between scheduled pulls (ignored when `cron` is set). */
         intervalMinutes: z.number().int().min(1).max(24 * 60).default(15),
-        /** A cron expression instead of an interval, e.g. "0 * * * *". */
-        cron: z.string().trim().min(9).max(100).nullable().default(null),
+        /** A cron expression instead of an interval, e.g. "0 * * * *" (minute hour day month weekday). */
+        cron: z
+          .string()
+          .trim()
+          .max(100)
+          .regex(/^(\S+\s+){4}\S+$/, 'must be a cron expression of 5 fields, e.g. "*/30 * * * *"')
+          .regex(/^[\d*/,\-A-Za-z?#\s]+$/, 'must be a cron expression of 5 fields, e.g. "*/30 * * * *"')
+          .nullable()
+          .default(null),
         /** How far back each incremental pull re-reads, to absorb clock and timezone skew. */
         overlapMinutes: z.number().int().min(0).max(24 * 60).default(10),
       })

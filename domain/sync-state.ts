@@ -32,6 +32,8 @@ export const SYNC_EVENTS = [
   'orphaned',
   'sync_disabled',
   'sync_enabled',
+  /** Sync switched back on for a record that still matches what BMS was last seen to hold. */
+  'sync_resumed',
 ] as const;
 export type SyncEvent = (typeof SYNC_EVENTS)[number];
 
@@ -49,6 +51,7 @@ const TRANSITIONS: ReadonlyArray<readonly [SyncEvent, readonly SyncState[], Sync
   ['orphaned', LIVE, 'orphaned'],
   ['sync_disabled', ANY, 'disabled'],
   ['sync_enabled', ['disabled'], 'not_pushed'],
+  ['sync_resumed', ['disabled'], 'synced'],
 ];
 
 export class InvalidTransitionError extends Error {

@@ -6,7 +6,7 @@
 import { createHash, randomBytes, scrypt as scryptCb, timingSafeEqual } from 'node:crypto';
 import { promisify } from 'node:util';
 import type { Db } from '../db';
-import { iso } from '../db/rows';
+import { iso, isoOrNull } from '../db/rows';
 
 const scrypt = promisify(scryptCb) as (password: string, salt: Buffer, keylen: number, options: { N: number; r: number; p: number; maxmem: number }) => Promise<Buffer>;
 
@@ -162,4 +162,62 @@ export async function createApiKey(
     .insert({ account_id: input.accountId, name: input.name, role: input.role, key_prefix: prefix, key_hash: tokenHash(key), created_by: input.createdBy })
     .returning('id')) as Array<{ id: string }>;
   return { id: String(row!.id), key, prefix };
+}
+
+export interface ApiKeyView {
+  id: string;
+  name: string;
+  role: Role;
+  prefix: string;
+  createdAt: string;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+}
+
+export async function listApiKeys(db: Db, accountId: string): Promise<ApiKeyView[]> {
+  const rows = (await db('api_keys').where({ account_id: accountId }).orderBy('created_at', 'asc')) as Array<Record<string, unknown>>;
+  return rows.map((r) => ({
+    id: String(r.id),
+    name: String(r.name),
+    role: r.role as Role,
+    prefix: String(r.key_prefix),
+    createdAt: iso(r.created_at),
+    lastUsedAt: isoOrNull(r.last_used_at),
+    revokedAt: isoOrNull(r.revoked_at),
+  }));
+}
+
+/** Revokes a key of the account; false when the account has no such key. */
+export async function revokeApiKey(db: Db, accountId: string, id: string): Promise<boolean> {
+  const count = await db('api_keys').where({ account_id: accountId, id }).whereNull('revoked_at').update({ revoked_at: db.fn.now() });
+  return count > 0;
+}
+
+export interface UserView extends User {
+  disabled: boolean;
+  createdAt: string;
+}
+
+export async function listUsers(db: Db, accountId: string): Promise<UserView[]> {
+  const rows = (await db('users').where({ account_id: accountId }).orderBy('created_at', 'asc')) as Array<Record<string, unknown>>;
+  return rows.map((r) => ({
+    id: String(r.id),
+    accountId: String(r.account_id),
+    email: String(r.email),
+    name: String(r.name),
+    role: r.role as Role,
+    disabled: r.disabled_at !== null,
+    createdAt: iso(r.created_at),
+  }));
+}
+
+/** Changes a user's role or disables them (their sessions end); false when the account has no such user. */
+export async function updateUser(db: Db, accountId: string, id: string, change: { role?: Role; disabled?: boolean }): Promise<boolean> {
+  const row: Record<string, unknown> = {};
+  if (change.role) row.role = change.role;
+  if (change.disabled !== undefined) row.disabled_at = change.disabled ? db.fn.now() : null;
+  if (Object.keys(row).length === 0) return (await db('users').where({ account_id: accountId, id }).first('id')) !== undefined;
+  const count = await db('users').where({ account_id: accountId, id }).update(row);
+  if (count > 0 && change.disabled) await db('sessions').where({ user_id: id }).delete();
+  return count > 0;
 }

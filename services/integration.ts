@@ -147,14 +147,21 @@ export async function updateSettings(deps: IntegrationServiceDeps, accountId: st
       });
     }
   }
+  if (settings && JSON.stringify(settings.pull) !== JSON.stringify(integration.settings.pull)) {
+    // The Schedule is updated first: a cron expression Temporal refuses is never stored.
+    try {
+      await ensurePullSchedule(deps.temporal, deps.config.temporal.taskQueues.pull, accountId, settings);
+    } catch (err) {
+      throw new RuleError(422, 'validation_error', `settings.pull: the schedule was refused: ${(err as Error).message}`, {
+        field: settings.pull.cron ? 'settings.pull.cron' : 'settings.pull.intervalMinutes',
+      });
+    }
+  }
   await updateIntegration(deps.db, accountId, {
     settings,
     twoWayEnabled: change.twoWayEnabled === undefined || change.twoWayEnabled === integration.twoWayEnabled ? undefined : change.twoWayEnabled,
   });
   const updated = await requireIntegration(deps.db, accountId);
-  if (settings && JSON.stringify(settings.pull) !== JSON.stringify(integration.settings.pull)) {
-    await ensurePullSchedule(deps.temporal, deps.config.temporal.taskQueues.pull, accountId, updated.settings);
-  }
   return integrationView(deps.config, updated);
 }
 

@@ -335,3 +335,86 @@ export async function recordHistory(deps: RecordServiceDeps, accountId: string, 
   if (!record) throw new RuleError(404, 'not_found', `No ${type} with id ${id}`);
   return listHistory(deps.db, type, id);
 }
+
+export const IMPORT_MAX_ROWS = 5_000;
+
+/**
+ * A bulk import: every row is stored, or none is (the first invalid row is named). Imported records are
+ * never pushed automatically (R6): they wait for a person's save.
+ */
+export async function importRecords(
+  deps: RecordServiceDeps,
+  principal: Principal,
+  type: RecordType,
+  rows: Array<Partial<RecordFields>>,
+): Promise<{ created: number; ids: string[] }> {
+  if (rows.length > IMPORT_MAX_ROWS) {
+    throw new RuleError(413, 'too_many_rows', `An import takes at most ${IMPORT_MAX_ROWS} rows; this one has ${rows.length}`);
+  }
+  const ids = await deps.db.transaction(async (trx) => {
+    const out: string[] = [];
+    for (const [index, fields] of rows.entries()) {
+      try {
+        await checkReferences(trx, principal.accountId, type, fields);
+      } catch (err) {
+        if (err instanceof RuleError) {
+          throw new RuleError(err.status, err.code, `Row ${index + 1}: ${err.message}`, { row: index + 1, ...(err.details as object) });
+        }
+        throw err;
+      }
+      const record = await insertRecord(trx, principal.accountId, type, fields, { origin: 'import', userId: principal.userId });
+      out.push(record.id);
+    }
+    await addHistory(
+      trx,
+      out.map((recordId) => ({
+        accountId: principal.accountId,
+        recordType: type,
+        recordId,
+        kind: 'created' as const,
+        origin: 'import',
+        summary: `Imported by ${principal.name}`,
+      })),
+    );
+    return out;
+  });
+  return { created: ids.length, ids };
+}
+
+/** Per-record "Disable sync" / "Enable sync": a disabled record is neither pulled over nor pushed. */
+export async function setRecordSyncEnabled(
+  deps: RecordServiceDeps,
+  principal: Principal,
+  type: RecordType,
+  id: string,
+  enabled: boolean,
+): Promise<RecordView> {
+  await deps.db.transaction(async (trx) => {
+    const record = await getRecord(trx, principal.accountId, type, id);
+    if (!record) throw new RuleError(404, 'not_found', `No ${type} with id ${id}`);
+    const link = await getLink(trx, type, id, true);
+    const disabled = link?.syncDisabled || link?.state === 'disabled';
+    if (enabled === !disabled) return;
+    const key = { accountId: principal.accountId, type, recordId: id };
+    if (!enabled) {
+      await applyLinkEvent(trx, key, 'sync_disabled', { syncDisabled: true, stateReason: null });
+    } else {
+      // Back in step if nothing moved while sync was off; otherwise the next pull re-merges it and the
+      // next save pushes it.
+      const inStep =
+        link?.bmsId != null && syncedFieldNames(type).every((f) => sameValue(record.fields[f], link.base?.[f]));
+      await applyLinkEvent(trx, key, inStep ? 'sync_resumed' : 'sync_enabled', {
+        syncDisabled: false,
+        stateReason: null,
+        bmsModifiedOn: inStep ? undefined : null,
+      });
+    }
+    await addHistory(trx, {
+      ...historyKey(record),
+      kind: enabled ? 'sync_enabled' : 'sync_disabled',
+      origin: originOf(principal),
+      summary: `Sync ${enabled ? 'enabled' : 'disabled'} by ${principal.name}`,
+    });
+  });
+  return getRecordView(deps, principal.accountId, type, id);
+}

@@ -1,9 +1,14 @@
 /** /api/v1/{organizations|locations|contacts|configurations}: list, get, create, update, delete, push, history. */
-import { Router } from 'express';
+import express, { Router } from 'express';
+import { parse as parseCsv } from 'csv-parse/sync';
+import { fieldSpecs, type RecordFields } from '../../domain/records';
 import { RECORD_COLLECTIONS, RECORD_TYPES, type RecordType } from '../../domain/records';
 import {
   createRecordAs,
   deleteRecordAs,
+  IMPORT_MAX_ROWS,
+  importRecords,
+  setRecordSyncEnabled,
   getRecordView,
   listRecordViews,
   pushRecordAs,
@@ -31,6 +36,43 @@ export function recordJson(view: RecordView) {
   };
 }
 
+export const IMPORT_BODY_LIMIT = '10mb';
+
+function importJsonRows(body: unknown): unknown[] {
+  const rows = Array.isArray(body) ? body : (body as { records?: unknown } | undefined)?.records;
+  if (!Array.isArray(rows)) throw new ApiError(400, 'validation_error', 'records: expected an array of records', { field: 'records' });
+  if (rows.length > IMPORT_MAX_ROWS) throw new ApiError(413, 'too_many_rows', `An import takes at most ${IMPORT_MAX_ROWS} rows`);
+  return rows;
+}
+
+/** CSV with a header row of field names; cells typed by the field table (lists are `;`-separated). */
+function csvRows(type: RecordType, text: string): Array<Partial<RecordFields>> {
+  let table: Array<Record<string, string>>;
+  try {
+    table = parseCsv(text, { columns: true, skip_empty_lines: true, trim: true, bom: true, to: IMPORT_MAX_ROWS + 1 }) as Array<Record<string, string>>;
+  } catch (err) {
+    throw new ApiError(400, 'invalid_csv', `The CSV could not be read: ${(err as Error).message}`);
+  }
+  if (table.length > IMPORT_MAX_ROWS) throw new ApiError(413, 'too_many_rows', `An import takes at most ${IMPORT_MAX_ROWS} rows`);
+  const specs = fieldSpecs(type);
+  return table.map((cells, index) => {
+    const row: Record<string, unknown> = {};
+    for (const [column, cell] of Object.entries(cells)) {
+      const spec = specs[column];
+      if (!spec) throw new ApiError(400, 'validation_error', `Row ${index + 1}: unknown column ${column}`, { row: index + 1, field: column });
+      if (cell === '') {
+        if (spec.kind !== 'boolean' && spec.kind !== 'emails' && spec.kind !== 'phones') row[column] = null;
+        continue;
+      }
+      if (spec.kind === 'boolean') row[column] = /^(true|yes|1)$/i.test(cell) ? true : /^(false|no|0)$/i.test(cell) ? false : cell;
+      else if (spec.kind === 'emails' || spec.kind === 'phones') {
+        row[column] = cell.split(';').map((value, i) => ({ value: value.trim(), label: null, primary: i === 0 }));
+      } else row[column] = cell;
+    }
+    return row as Partial<RecordFields>;
+  });
+}
+
 function recordRouter(deps: RecordServiceDeps, type: RecordType): Router {
   const router = Router();
   const createSchema = recordBodySchema(type, 'create');
@@ -56,6 +98,29 @@ function recordRouter(deps: RecordServiceDeps, type: RecordType): Router {
     res.status(201).location(`${req.baseUrl}/${view.id}`).json({ data: recordJson(view) });
   });
 
+  router.post(
+    '/import',
+    requirePermission('records:import'),
+    express.text({ type: ['text/csv', 'text/plain'], limit: IMPORT_BODY_LIMIT }),
+    async (req, res) => {
+      const raw = typeof req.body === 'string' ? csvRows(type, req.body) : importJsonRows(req.body);
+      const rows = raw.map((row, index) => {
+        const result = createSchema.safeParse(row);
+        if (!result.success) {
+          const issue = result.error.issues[0]!;
+          throw new ApiError(400, 'validation_error', `Row ${index + 1}: ${issue.path.join('.') || 'row'}: ${issue.message}`, {
+            row: index + 1,
+            field: issue.path.join('.'),
+            issues: result.error.issues.map((i) => ({ field: i.path.join('.'), message: i.message })),
+          });
+        }
+        return result.data;
+      });
+      const result = await importRecords(deps, principalOf(res), type, rows);
+      res.status(201).json({ data: result });
+    },
+  );
+
   router.get('/:id', requirePermission('records:read'), async (req, res) => {
     const { id } = parse(IdParams, req.params, 'path');
     res.json({ data: recordJson(await getRecordView(deps, principalOf(res).accountId, type, id)) });
@@ -80,6 +145,16 @@ function recordRouter(deps: RecordServiceDeps, type: RecordType): Router {
       throw new ApiError(403, 'ui_only', 'The push action is for people in the web UI; API writes are never pushed automatically');
     }
     res.status(202).json({ data: recordJson(await pushRecordAs(deps, principal, type, id)) });
+  });
+
+  router.post('/:id/sync/disable', requirePermission('integration:write'), async (req, res) => {
+    const { id } = parse(IdParams, req.params, 'path');
+    res.json({ data: recordJson(await setRecordSyncEnabled(deps, principalOf(res), type, id, false)) });
+  });
+
+  router.post('/:id/sync/enable', requirePermission('integration:write'), async (req, res) => {
+    const { id } = parse(IdParams, req.params, 'path');
+    res.json({ data: recordJson(await setRecordSyncEnabled(deps, principalOf(res), type, id, true)) });
   });
 
   router.get('/:id/history', requirePermission('records:read'), async (req, res) => {

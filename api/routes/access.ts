@@ -1,0 +1,85 @@
+/** /api/v1/account, /api/v1/users and /api/v1/api-keys: who may use this account, and how. */
+import { Router } from 'express';
+import { z } from 'zod';
+import type { Db } from '../../db';
+import {
+  createApiKey,
+  createUser,
+  getAccount,
+  listApiKeys,
+  listUsers,
+  revokeApiKey,
+  ROLES,
+  updateUser,
+} from '../../services/accounts';
+import { principalOf, requirePermission } from '../auth';
+import { ApiError } from '../errors';
+import { IdParams } from '../schemas';
+import { parse } from '../validate';
+
+const NewApiKey = z.strictObject({ name: z.string().trim().min(1).max(100), role: z.enum(ROLES) });
+const NewUser = z.strictObject({
+  email: z.email().max(255),
+  name: z.string().trim().min(1).max(200),
+  role: z.enum(ROLES),
+  password: z.string().min(10, 'must be at least 10 characters').max(1024),
+});
+const UserChange = z.strictObject({ role: z.enum(ROLES).optional(), disabled: z.boolean().optional() });
+
+function isUniqueViolation(err: unknown): boolean {
+  return (err as { code?: string }).code === '23505';
+}
+
+export function accessRoutes(db: Db): Router {
+  const router = Router();
+
+  router.get('/account', async (_req, res) => {
+    res.json({ data: await getAccount(db, principalOf(res).accountId) });
+  });
+
+  router.get('/api-keys', requirePermission('api-keys:manage'), async (_req, res) => {
+    res.json({ data: await listApiKeys(db, principalOf(res).accountId) });
+  });
+
+  router.post('/api-keys', requirePermission('api-keys:manage'), async (req, res) => {
+    const body = parse(NewApiKey, req.body, 'body');
+    const principal = principalOf(res);
+    const created = await createApiKey(db, { accountId: principal.accountId, name: body.name, role: body.role, createdBy: principal.userId });
+    res.status(201).json({ data: { ...created, name: body.name, role: body.role, note: 'The key is shown once; store it now.' } });
+  });
+
+  router.delete('/api-keys/:id', requirePermission('api-keys:manage'), async (req, res) => {
+    const { id } = parse(IdParams, req.params, 'path');
+    if (!(await revokeApiKey(db, principalOf(res).accountId, id))) throw new ApiError(404, 'not_found', `No active API key with id ${id}`);
+    res.status(204).end();
+  });
+
+  router.get('/users', requirePermission('users:manage'), async (_req, res) => {
+    res.json({ data: await listUsers(db, principalOf(res).accountId) });
+  });
+
+  router.post('/users', requirePermission('users:manage'), async (req, res) => {
+    const body = parse(NewUser, req.body, 'body');
+    try {
+      const user = await createUser(db, { ...body, accountId: principalOf(res).accountId });
+      res.status(201).json({ data: user });
+    } catch (err) {
+      if (isUniqueViolation(err)) throw new ApiError(409, 'email_taken', 'A user with this email already exists', { field: 'email' });
+      throw err;
+    }
+  });
+
+  router.patch('/users/:id', requirePermission('users:manage'), async (req, res) => {
+    const { id } = parse(IdParams, req.params, 'path');
+    const body = parse(UserChange, req.body, 'body');
+    const principal = principalOf(res);
+    if (id === principal.userId && (body.disabled || (body.role && body.role !== 'administrator'))) {
+      throw new ApiError(409, 'self_lockout', 'You cannot disable yourself or give up your own administrator role');
+    }
+    if (!(await updateUser(db, principal.accountId, id, body))) throw new ApiError(404, 'not_found', `No user with id ${id}`);
+    const users = await listUsers(db, principal.accountId);
+    res.json({ data: users.find((u) => u.id === id) });
+  });
+
+  return router;
+}
