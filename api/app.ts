@@ -2,6 +2,7 @@
  * The HTTP API (and, later, the web UI it serves). Built from injected dependencies so tests run it
  * in-process against the real database and Temporal.
  */
+import type { IncomingMessage } from 'node:http';
 import type { Client } from '@temporalio/client';
 import express, { type Express } from 'express';
 import { pinoHttp } from 'pino-http';
@@ -34,7 +35,7 @@ export function createApp(deps: ApiDeps): Express {
   app.set('trust proxy', 'loopback');
   app.set('query parser', 'simple');
   app.use(pinoHttp({ logger: deps.logger, autoLogging: { ignore: (req) => req.url === '/api/v1/health' } }));
-  const isJson = (req: { headers: Record<string, unknown> }) => /^application\/(.+\+)?json\b/i.test(String(req.headers['content-type'] ?? ''));
+  const isJson = (req: IncomingMessage) => /^application\/(.+\+)?json\b/i.test(req.headers['content-type'] ?? '');
   // Imports take larger bodies than any other route.
   app.use(/^\/api\/v1\/[a-z]+\/import$/, express.json({ limit: IMPORT_BODY_LIMIT, type: isJson }));
   app.use(express.json({ limit: BODY_LIMIT, strict: true, type: isJson }));
