@@ -3,8 +3,9 @@
  * declared fields (unknown fields are refused), each with its type and length.
  */
 import { z } from 'zod';
-import { type FieldSpec, RECORD_FIELDS, type RecordFields, type RecordType } from '../domain/records';
+import { type FieldSpec, RECORD_FIELDS, RECORD_TYPES, type RecordFields, type RecordType } from '../domain/records';
 import { SYNC_STATES } from '../domain/sync-state';
+import { BULK_ACTIONS } from '../services/records';
 
 const emailItem = z.strictObject({
   value: z.string().trim().min(3).max(255).regex(/^[^\s@]+@[^\s@]+$/, 'must be an email address'),
@@ -88,4 +89,12 @@ export const SettingsBody = z.strictObject({
 export const RunsQuery = z.strictObject({
   page: z.coerce.number().int().min(1).max(100_000).default(1),
   pageSize: z.coerce.number().int().min(1).max(200).default(50),
+});
+
+export const ManageBody = z.strictObject({
+  action: z.enum(BULK_ACTIONS),
+  records: z
+    .array(z.strictObject({ recordType: z.enum(RECORD_TYPES), id: z.uuid('must be a record id') }))
+    .min(1)
+    .max(500),
 });

@@ -29,7 +29,7 @@ import {
 import { sameValue } from '../domain/merge';
 import { fieldSpecs, RECORD_TYPES, type RecordFields, type RecordType, syncedFieldNames } from '../domain/records';
 import { syncExclusion } from '../domain/rules';
-import { canTransition, type SyncState, syncMessage } from '../domain/sync-state';
+import { canTransition, SYNC_STATES, type SyncState, syncMessage } from '../domain/sync-state';
 import type { Logger } from '../lib/logger';
 import { recordWorkflowsUiUrl, signalRecordPush, workflowUiUrl } from '../lib/temporal';
 import { recordPushWorkflowId } from '../workflows/definitions';
@@ -417,4 +417,51 @@ export async function setRecordSyncEnabled(
     });
   });
   return getRecordView(deps, principal.accountId, type, id);
+}
+
+export const BULK_ACTIONS = ['disable-sync', 'enable-sync', 'delete'] as const;
+export type BulkAction = (typeof BULK_ACTIONS)[number];
+
+export interface BulkResult {
+  recordType: RecordType;
+  id: string;
+  ok: boolean;
+  error?: { code: string; message: string };
+}
+
+/** Manage Data bulk actions, record by record: one refusal does not stop the others. */
+export async function bulkAction(
+  deps: RecordServiceDeps,
+  principal: Principal,
+  action: BulkAction,
+  records: Array<{ recordType: RecordType; id: string }>,
+): Promise<BulkResult[]> {
+  const results: BulkResult[] = [];
+  for (const { recordType, id } of records) {
+    try {
+      if (action === 'delete') await deleteRecordAs(deps, principal, recordType, id);
+      else await setRecordSyncEnabled(deps, principal, recordType, id, action === 'enable-sync');
+      results.push({ recordType, id, ok: true });
+    } catch (err) {
+      if (!(err instanceof RuleError)) throw err;
+      results.push({ recordType, id, ok: false, error: { code: err.code, message: err.message } });
+    }
+  }
+  return results;
+}
+
+/** How many records of each type are in each sync state (records without a link count as not_pushed). */
+export async function syncSummary(deps: RecordServiceDeps, accountId: string): Promise<Record<RecordType, Record<SyncState, number>>> {
+  const out = {} as Record<RecordType, Record<SyncState, number>>;
+  for (const type of RECORD_TYPES) {
+    const rows = (await deps.db(`${tableOf(type)} as r`)
+      .leftJoin('sync_links as l', function join() {
+        this.on('l.record_id', '=', 'r.id').andOnVal('l.record_type', '=', type);
+      })
+      .where('r.account_id', accountId)
+      .groupByRaw("coalesce(l.state, 'not_pushed')")
+      .select(deps.db.raw("coalesce(l.state, 'not_pushed') AS state"), deps.db.raw('count(*)::int AS n'))) as Array<{ state: SyncState; n: number }>;
+    out[type] = Object.fromEntries(SYNC_STATES.map((s) => [s, rows.find((r) => r.state === s)?.n ?? 0])) as Record<SyncState, number>;
+  }
+  return out;
 }

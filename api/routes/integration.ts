@@ -13,8 +13,13 @@ import {
   updateSettings,
 } from '../../services/integration';
 import { principalOf, requirePermission } from '../auth';
-import { ConnectionBody, IdParams, RunsQuery, SettingsBody } from '../schemas';
+import { ConnectionBody, IdParams, ManageBody, RunsQuery, SettingsBody } from '../schemas';
+import { bulkAction, type RecordServiceDeps, syncSummary } from '../../services/records';
 import { parse } from '../validate';
+
+function recordDeps(deps: IntegrationServiceDeps): RecordServiceDeps {
+  return { db: deps.db, temporal: deps.temporal, temporalConfig: deps.config.temporal, logger: deps.logger };
+}
 
 export function integrationRoutes(deps: IntegrationServiceDeps): Router {
   const router = Router();
@@ -55,6 +60,15 @@ export function integrationRoutes(deps: IntegrationServiceDeps): Router {
   router.get('/lookups', requirePermission('integration:read'), async (_req, res) => {
     const integration = await requireIntegration(deps.db, principalOf(res).accountId);
     res.json({ data: integration.lookups });
+  });
+
+  router.get('/summary', requirePermission('integration:read'), async (_req, res) => {
+    res.json({ data: await syncSummary(recordDeps(deps), principalOf(res).accountId) });
+  });
+
+  router.post('/manage', requirePermission('integration:write'), async (req, res) => {
+    const body = parse(ManageBody, req.body, 'body');
+    res.json({ data: await bulkAction(recordDeps(deps), principalOf(res), body.action, body.records) });
   });
 
   router.get('/runs', requirePermission('integration:read'), async (req, res) => {
