@@ -16,6 +16,7 @@ import { loginRoutes, logoutHandler, meHandler } from './routes/auth';
 import { integrationRoutes } from './routes/integration';
 import { IMPORT_BODY_LIMIT, recordRoutes } from './routes/records';
 import { accessRoutes } from './routes/access';
+import { buildOpenApiDocument } from './openapi';
 
 export interface ApiDeps {
   config: Config;
@@ -43,6 +44,11 @@ export function createApp(deps: ApiDeps): Express {
   const api = express.Router();
   api.get('/health', (_req, res) => {
     res.json({ data: { status: 'ok' } });
+  });
+  let openApi: object | undefined;
+  api.get('/openapi.json', (_req, res) => {
+    openApi ??= buildOpenApiDocument();
+    res.json(openApi);
   });
   api.use('/auth', loginRoutes(deps.db));
   api.use(requireAuth(deps.db));

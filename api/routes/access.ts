@@ -17,14 +17,14 @@ import { ApiError } from '../errors';
 import { IdParams } from '../schemas';
 import { parse } from '../validate';
 
-const NewApiKey = z.strictObject({ name: z.string().trim().min(1).max(100), role: z.enum(ROLES) });
-const NewUser = z.strictObject({
+export const NewApiKey = z.strictObject({ name: z.string().trim().min(1).max(100), role: z.enum(ROLES) });
+export const NewUser = z.strictObject({
   email: z.email().max(255),
   name: z.string().trim().min(1).max(200),
   role: z.enum(ROLES),
   password: z.string().min(10, 'must be at least 10 characters').max(1024),
 });
-const UserChange = z.strictObject({ role: z.enum(ROLES).optional(), disabled: z.boolean().optional() });
+export const UserChange = z.strictObject({ role: z.enum(ROLES).optional(), disabled: z.boolean().optional() });
 
 function isUniqueViolation(err: unknown): boolean {
   return (err as { code?: string }).code === '23505';

@@ -1,0 +1,265 @@
+/**
+ * The API's OpenAPI 3.1 document, generated from the same zod schemas that validate requests, so the
+ * document and the behaviour cannot drift apart. Served at GET /api/v1/openapi.json.
+ */
+import { OpenAPIRegistry, OpenApiGeneratorV31, type RouteConfig } from '@asteasolutions/zod-to-openapi';
+import { z } from 'zod';
+import { type FieldSpec, RECORD_COLLECTIONS, RECORD_FIELDS, RECORD_TYPES, type RecordType } from '../domain/records';
+import { SyncSettingsSchema } from '../domain/settings';
+import { SYNC_STATES } from '../domain/sync-state';
+import { HISTORY_KINDS } from '../db/history';
+import { PLANS, ROLES } from '../services/accounts';
+import { NewApiKey, NewUser, UserChange } from './routes/access';
+import {
+  ConnectionBody,
+  IdParams,
+  ListQuery,
+  LoginBody,
+  ManageBody,
+  recordBodySchema,
+  RunsQuery,
+} from './schemas';
+
+const ErrorEnvelope = z.object({
+  error: z.object({
+    code: z.string().describe('Stable machine-readable code, e.g. validation_error, read_only_field, plan_required'),
+    message: z.string().describe('What went wrong, naming the field when one is at fault'),
+    details: z.unknown().optional().describe('e.g. {field}, {fields}, {issues: [{field, message}]}'),
+  }),
+});
+
+const SyncView = z.object({
+  state: z.enum(SYNC_STATES),
+  message: z.string().describe('The sentence shown to people; R5 texts verbatim'),
+  bmsId: z.number().int().nullable(),
+  lastPushedAt: z.string().nullable(),
+  lastPulledAt: z.string().nullable(),
+  lastError: z.object({ type: z.string(), message: z.string(), at: z.string(), retrying: z.boolean().optional() }).nullable(),
+  syncDisabled: z.boolean(),
+  workflowId: z.string().describe('The record push workflow in Temporal'),
+  workflowUrl: z.string().describe('The workflow in the Temporal Web UI'),
+  historyUrl: z.string().describe("All of the record's workflows in the Temporal Web UI"),
+});
+
+function fieldOut(spec: FieldSpec): z.ZodType {
+  switch (spec.kind) {
+    case 'boolean':
+      return z.boolean();
+    case 'emails':
+    case 'phones':
+      return z.array(z.object({ value: z.string(), label: z.string().nullable(), primary: z.boolean() }));
+    default:
+      return z.string().nullable();
+  }
+}
+
+function recordOut(type: RecordType) {
+  const fields: Record<string, z.ZodType> = {};
+  for (const [name, spec] of Object.entries(RECORD_FIELDS[type] as Record<string, FieldSpec>)) {
+    fields[name] = fieldOut(spec).describe(spec.synced ? 'Synced with Kaseya BMS' : 'Documentation only');
+  }
+  return z.object({
+    id: z.uuid(),
+    recordType: z.literal(type),
+    ...fields,
+    version: z.number().int(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+    updatedOrigin: z.enum(['ui', 'api', 'import', 'pull', 'system']),
+    sync: SyncView,
+  });
+}
+
+const PageMeta = z.object({ page: z.number().int(), pageSize: z.number().int(), total: z.number().int() });
+const Run = z.object({
+  id: z.uuid(),
+  workflowId: z.string(),
+  runId: z.string(),
+  trigger: z.string(),
+  status: z.enum(['running', 'completed', 'failed', 'skipped']),
+  counts: z.record(z.string(), z.record(z.string(), z.number())),
+  error: z.string().nullable(),
+  startedAt: z.string(),
+  finishedAt: z.string().nullable(),
+  workflowUrl: z.string(),
+});
+
+function json(schema: z.ZodType, description: string) {
+  return { description, content: { 'application/json': { schema } } };
+}
+
+const errors = {
+  400: json(ErrorEnvelope, 'Invalid request (malformed JSON, wrong types, unknown fields)'),
+  401: json(ErrorEnvelope, 'Not authenticated'),
+  403: json(ErrorEnvelope, 'Not allowed for this role or plan'),
+  404: json(ErrorEnvelope, 'Not found in this account'),
+  422: json(ErrorEnvelope, 'Refused by a rule (e.g. a read-only synced field)'),
+};
+
+export function buildOpenApiDocument(): object {
+  const registry = new OpenAPIRegistry();
+  registry.registerComponent('securitySchemes', 'bearer', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'A session token from POST /auth/login (a person: saves are pushed in two-way mode) or an API key (automation: never pushed automatically)',
+  });
+  const route = (config: Omit<RouteConfig, 'responses'> & { responses: RouteConfig['responses'] }) =>
+    registry.registerPath({ security: [{ bearer: [] }], ...config, responses: { ...errors, ...config.responses } });
+
+  registry.registerPath({
+    method: 'post',
+    path: '/auth/login',
+    tags: ['Auth'],
+    summary: 'Log in (a session for the web UI)',
+    request: { body: { content: { 'application/json': { schema: LoginBody } } } },
+    responses: { 200: json(z.object({ data: z.object({ token: z.string(), expiresAt: z.string() }) }), 'A session'), 401: errors[401] },
+  });
+  route({ method: 'post', path: '/auth/logout', tags: ['Auth'], summary: 'End the session', responses: { 204: { description: 'Logged out' } } });
+  route({ method: 'get', path: '/me', tags: ['Auth'], summary: 'Who is calling', responses: { 200: json(z.object({ data: z.unknown() }), 'The caller') } });
+
+  for (const type of RECORD_TYPES) {
+    const path = `/${RECORD_COLLECTIONS[type]}`;
+    const tag = RECORD_COLLECTIONS[type];
+    const one = z.object({ data: recordOut(type) });
+    route({
+      method: 'get',
+      path,
+      tags: [tag],
+      summary: `List ${tag}`,
+      request: { query: ListQuery },
+      responses: { 200: json(z.object({ data: z.array(recordOut(type)), meta: PageMeta }), `A page of ${tag}`) },
+    });
+    route({
+      method: 'post',
+      path,
+      tags: [tag],
+      summary: `Create a ${type}`,
+      request: { body: { content: { 'application/json': { schema: recordBodySchema(type, 'create') } } } },
+      responses: { 201: json(one, 'Created') },
+    });
+    route({ method: 'get', path: `${path}/{id}`, tags: [tag], request: { params: IdParams }, responses: { 200: json(one, 'The record') } });
+    route({
+      method: 'patch',
+      path: `${path}/{id}`,
+      tags: [tag],
+      summary: `Update a ${type} (a person's save is pushed in two-way mode)`,
+      request: { params: IdParams, body: { content: { 'application/json': { schema: recordBodySchema(type, 'update') } } } },
+      responses: { 200: json(one, 'Updated') },
+    });
+    route({
+      method: 'delete',
+      path: `${path}/{id}`,
+      tags: [tag],
+      summary: 'Delete (refused while the record syncs)',
+      request: { params: IdParams },
+      responses: { 204: { description: 'Deleted' }, 409: json(ErrorEnvelope, 'Synced: disable its sync first') },
+    });
+    route({
+      method: 'post',
+      path: `${path}/{id}/push`,
+      tags: [tag],
+      summary: 'Push action (web UI sessions only): counts as a save',
+      request: { params: IdParams },
+      responses: { 202: json(one, 'Queued') },
+    });
+    for (const action of ['disable', 'enable'] as const) {
+      route({
+        method: 'post',
+        path: `${path}/{id}/sync/${action}`,
+        tags: [tag],
+        summary: `${action === 'disable' ? 'Disable' : 'Enable'} sync for this record`,
+        request: { params: IdParams },
+        responses: { 200: json(one, 'The record') },
+      });
+    }
+    route({
+      method: 'get',
+      path: `${path}/{id}/history`,
+      tags: [tag],
+      summary: 'Sync history: pulled, pushed, conflicts, errors, with field diffs',
+      request: { params: IdParams },
+      responses: {
+        200: json(
+          z.object({ data: z.array(z.object({ id: z.number(), at: z.string(), kind: z.enum(HISTORY_KINDS), summary: z.string(), changes: z.unknown() })) }),
+          'Newest first',
+        ),
+      },
+    });
+    route({
+      method: 'post',
+      path: `${path}/import`,
+      tags: [tag],
+      summary: 'Bulk import (CSV with a header of field names, or JSON {records}); never pushed automatically',
+      request: {
+        body: {
+          content: {
+            'application/json': { schema: z.object({ records: z.array(recordBodySchema(type, 'create')) }) },
+            'text/csv': { schema: z.string() },
+          },
+        },
+      },
+      responses: { 201: json(z.object({ data: z.object({ created: z.number(), ids: z.array(z.uuid()) }) }), 'All rows stored'), 413: json(ErrorEnvelope, 'Too large') },
+    });
+  }
+
+  const bms = '/integrations/kaseya-bms';
+  const Settings = z.object({ settings: SyncSettingsSchema, twoWayEnabled: z.boolean(), paused: z.boolean() });
+  route({ method: 'get', path: bms, tags: ['Kaseya BMS'], summary: 'The connection (never the password)', responses: { 200: json(z.object({ data: z.unknown() }), 'The connection') } });
+  route({
+    method: 'put',
+    path: bms,
+    tags: ['Kaseya BMS'],
+    summary: 'Connect (tested before it is stored; password write-only)',
+    request: { body: { content: { 'application/json': { schema: ConnectionBody } } } },
+    responses: { 200: json(z.object({ data: z.unknown() }), 'Connected') },
+  });
+  route({ method: 'get', path: `${bms}/sync-settings`, tags: ['Kaseya BMS'], responses: { 200: json(z.object({ data: Settings }), 'Sync Settings') } });
+  route({
+    method: 'patch',
+    path: `${bms}/sync-settings`,
+    tags: ['Kaseya BMS'],
+    summary: 'Change Sync Settings and/or two-way sync (administrators and managers; two-way needs Select or Enterprise)',
+    request: { body: { content: { 'application/json': { schema: z.object({ settings: SyncSettingsSchema.partial().optional(), twoWayEnabled: z.boolean().optional() }) } } } },
+    responses: { 200: json(z.object({ data: Settings }), 'Saved') },
+  });
+  route({ method: 'post', path: `${bms}/sync`, tags: ['Kaseya BMS'], summary: 'Sync now (after any pull already running)', responses: { 202: json(z.object({ data: z.object({ scheduleId: z.string() }) }), 'Triggered') } });
+  for (const action of ['pause', 'resume'] as const) {
+    route({ method: 'post', path: `${bms}/${action}`, tags: ['Kaseya BMS'], responses: { 200: json(z.object({ data: z.unknown() }), 'Done') } });
+  }
+  route({ method: 'get', path: `${bms}/lookups`, tags: ['Kaseya BMS'], summary: 'BMS account types, asset categories, email/phone types…', responses: { 200: json(z.object({ data: z.unknown() }), 'Lookups') } });
+  route({ method: 'get', path: `${bms}/summary`, tags: ['Kaseya BMS'], summary: 'Records per type per sync state', responses: { 200: json(z.object({ data: z.record(z.string(), z.record(z.string(), z.number())) }), 'Counts') } });
+  route({
+    method: 'post',
+    path: `${bms}/manage`,
+    tags: ['Kaseya BMS'],
+    summary: 'Manage Data bulk actions',
+    request: { body: { content: { 'application/json': { schema: ManageBody } } } },
+    responses: { 200: json(z.object({ data: z.array(z.object({ recordType: z.enum(RECORD_TYPES), id: z.uuid(), ok: z.boolean(), error: z.unknown().optional() })) }), 'Per-record results') },
+  });
+  route({ method: 'get', path: `${bms}/runs`, tags: ['Kaseya BMS'], summary: 'Pull runs (logs)', request: { query: RunsQuery }, responses: { 200: json(z.object({ data: z.array(Run), meta: PageMeta }), 'Newest first') } });
+  route({ method: 'get', path: `${bms}/runs/{id}`, tags: ['Kaseya BMS'], request: { params: IdParams }, responses: { 200: json(z.object({ data: Run }), 'A run with its log') } });
+
+  route({ method: 'get', path: '/account', tags: ['Access'], responses: { 200: json(z.object({ data: z.object({ id: z.uuid(), name: z.string(), plan: z.enum(PLANS) }) }), 'The account') } });
+  route({ method: 'get', path: '/users', tags: ['Access'], responses: { 200: json(z.object({ data: z.array(z.unknown()) }), 'Users') } });
+  route({ method: 'post', path: '/users', tags: ['Access'], request: { body: { content: { 'application/json': { schema: NewUser } } } }, responses: { 201: json(z.object({ data: z.unknown() }), 'Created') } });
+  route({ method: 'patch', path: '/users/{id}', tags: ['Access'], request: { params: IdParams, body: { content: { 'application/json': { schema: UserChange } } } }, responses: { 200: json(z.object({ data: z.unknown() }), 'Updated') } });
+  route({ method: 'get', path: '/api-keys', tags: ['Access'], responses: { 200: json(z.object({ data: z.array(z.unknown()) }), 'API keys (never the keys themselves)') } });
+  route({
+    method: 'post',
+    path: '/api-keys',
+    tags: ['Access'],
+    request: { body: { content: { 'application/json': { schema: NewApiKey } } } },
+    responses: { 201: json(z.object({ data: z.object({ id: z.uuid(), key: z.string(), role: z.enum(ROLES) }) }), 'The key, shown once') },
+  });
+  route({ method: 'delete', path: '/api-keys/{id}', tags: ['Access'], request: { params: IdParams }, responses: { 204: { description: 'Revoked' } } });
+
+  return new OpenApiGeneratorV31(registry.definitions).generateDocument({
+    openapi: '3.1.0',
+    info: {
+      title: 'bms-docsync API',
+      version: '1',
+      description: 'IT documentation in two-way sync with Kaseya BMS. Errors use one envelope: {"error": {"code", "message", "details"?}}.',
+    },
+    servers: [{ url: '/api/v1' }],
+  });
+}
