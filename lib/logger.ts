@@ -36,14 +36,20 @@ export function createLogger(
   name: string,
   level: LoggerOptions['level'] = process.env.LOG_LEVEL ?? 'info',
   format: 'json' | 'pretty' = process.env.LOG_FORMAT === 'pretty' ? 'pretty' : 'json',
+  /** A file to write to instead of stdout (JSON lines). */
+  file?: string,
 ): Logger {
-  return pino({
+  const options: LoggerOptions = {
     name,
     level,
     redact: { paths: redactPaths, censor: '[redacted]' },
     base: { pid: process.pid, service: name },
     timestamp: pino.stdTimeFunctions.isoTime,
     // Human-readable lines for `npm start`; JSON lines (for log shippers) otherwise.
-    transport: format === 'pretty' ? { target: 'pino-pretty', options: { ignore: 'pid,hostname,service', translateTime: 'SYS:HH:MM:ss' } } : undefined,
-  });
+    transport:
+      format === 'pretty' && !file
+        ? { target: 'pino-pretty', options: { ignore: 'pid,hostname,service', translateTime: 'SYS:HH:MM:ss' } }
+        : undefined,
+  };
+  return file ? pino(options, pino.destination({ dest: file, sync: true })) : pino(options);
 }

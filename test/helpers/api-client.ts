@@ -10,7 +10,7 @@ export interface ApiResponse<T = unknown> {
 export class HttpClient {
   constructor(
     readonly baseUrl: string,
-    private token?: string,
+    readonly token?: string,
   ) {}
 
   withToken(token: string | undefined): HttpClient {

@@ -32,6 +32,8 @@ export interface StackOptions {
   env?: Record<string, string>;
   /** Run the worker in this process (default true); false when a test runs worker processes itself. */
   worker?: boolean;
+  /** Write the stack's logs (API and worker, every level) to this file. */
+  logFile?: string;
 }
 
 export interface Stack {
@@ -74,7 +76,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     WORKER_SHUTDOWN_GRACE_SECONDS: '2',
     ...options.env,
   });
-  const logger = createLogger(prefix, config.logLevel, 'json');
+  const logger = options.logFile ? createLogger(prefix, 'trace', 'json', options.logFile) : createLogger(prefix, config.logLevel, 'json');
   const secretKey = `test-secret-${prefix}`;
   const secrets = new SecretBox(secretKey);
   const db = env.db;
