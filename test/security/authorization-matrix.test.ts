@@ -83,7 +83,7 @@ describe('authorization matrix', function () {
       const action = expectedAction(method, path);
       if (action === 'public' || path === '/auth/logout') continue;
       for (const role of ROLES) {
-        const may = action === null || allowed(role, action);
+        const may: boolean = action === null || allowed(role, action);
         const body = method === 'get' || method === 'delete' ? undefined : {};
         const own = await clients[role].call(method.toUpperCase(), `/api/v1${fill(path, ownIds)}`, body);
         if (may) assert.ok(own.status !== 401 && own.status !== 403, `${role} ${method.toUpperCase()} ${path} → ${own.status} ${JSON.stringify(own.body)}`);
