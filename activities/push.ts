@@ -20,6 +20,7 @@ import type { BmsClient } from './bms/client';
 import { type BmsError, BmsNotFoundError } from './bms/errors';
 import { isBmsError } from './bms/client';
 import { type ActivityDeps, BmsClients } from './context';
+import { whileHeartbeating } from './heartbeat';
 import { ensureLookups } from './lookups';
 import { pushers } from './pushers';
 
@@ -139,7 +140,11 @@ export function createPushActivities(deps: ActivityDeps) {
     });
   }
 
-  async function pushRecord(input: { accountId: string; recordType: RecordType; recordId: string }): Promise<PushResult> {
+  function pushRecord(input: { accountId: string; recordType: RecordType; recordId: string }): Promise<PushResult> {
+    return whileHeartbeating(() => push(input));
+  }
+
+  async function push(input: { accountId: string; recordType: RecordType; recordId: string }): Promise<PushResult> {
     const { accountId, recordType, recordId } = input;
     const integration = await getIntegration(deps.db, accountId);
     if (!integration) return { outcome: 'skipped', pushedVersion: 0, reason: 'Kaseya BMS is not connected' };

@@ -29,7 +29,9 @@ import {
 export const PUSH_NON_RETRYABLE = ['BmsValidationError', 'BmsNotFoundError', 'MappingError'] as const;
 
 const { pushRecord } = proxyActivities<Activities>({
-  startToCloseTimeout: '2 minutes',
+  // A push may wait long on the shared rate budget; its heartbeat shows a dead worker within 30 s.
+  startToCloseTimeout: '30 minutes',
+  heartbeatTimeout: '30 seconds',
   retry: {
     initialInterval: '1 second',
     backoffCoefficient: 2,
