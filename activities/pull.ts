@@ -29,6 +29,11 @@ export interface PullerContext {
   integration: Integration;
   store: Omit<StoreContext, 'type'>;
   signal: AbortSignal;
+  /**
+   * Reports the chunk alive with its current cursor (the page being stored), for stores that make a
+   * request per item (e.g. one GET per changed asset) and may wait on the rate budget.
+   */
+  heartbeat(): void;
 }
 
 export interface PagePull {
@@ -38,6 +43,12 @@ export interface PagePull {
   store(ctx: PullerContext, items: unknown[]): Promise<{ counts: PullCounts; maxModifiedOn: string | null }>;
   /** Record types whose references should be resolved once the pass is stored. */
   resolves: RecordType[];
+  /**
+   * Optional: runs once the pass has stored its last page, before it counts as done (so a retried chunk
+   * runs it again; it must be idempotent). For lists without a modified filter, what needs the whole
+   * listing: the set difference that finds deleted records, and refreshes chosen across all of them.
+   */
+  finish?(ctx: PullerContext): Promise<PullCounts>;
 }
 
 export function laterTime(a: string | null, b: string | null | undefined): string | null {
@@ -92,16 +103,23 @@ export function createPullActivities(deps: ActivityDeps) {
 
   async function beginPull(input: { accountId: string; workflowId: string; runId: string }): Promise<BeginPullResult> {
     const integration = await getIntegration(deps.db, input.accountId);
-    const run = await startRun(deps.db, { ...input, trigger: 'schedule' });
+    const previous = (await deps.db('sync_runs')
+      .where({ account_id: input.accountId })
+      .whereNot({ run_id: input.runId })
+      .max('started_at as at')
+      .first()) as { at: Date | null } | undefined;
+    const requested = integration?.syncRequestedAt ? Date.parse(integration.syncRequestedAt) : 0;
+    const manual = requested > (previous?.at ? previous.at.getTime() : 0);
+    const run = await startRun(deps.db, { ...input, trigger: manual ? 'manual' : 'schedule' });
     const skip = !integration ? 'Kaseya BMS is not connected' : integration.paused ? 'sync is paused' : undefined;
     if (skip || !integration) {
       await finishRun(deps.db, run.id, 'skipped', skip ?? null);
-      return { syncRunId: run.id, skip, entities: [] };
+      return { syncRunId: run.id, startedAt: run.startedAt, skip, entities: [] };
     }
     const entities: PullEntity[] = ['accounts'];
     if (integration.settings.contacts.enabled) entities.push('contacts');
     if (integration.settings.configurations.enabled) entities.push('assets');
-    return { syncRunId: run.id, entities: entities.filter((e) => pullers[e] !== undefined) };
+    return { syncRunId: run.id, startedAt: run.startedAt, entities: entities.filter((e) => pullers[e] !== undefined) };
   }
 
   async function pullChunk(input: PullChunkInput): Promise<PullChunkResult> {
@@ -114,17 +132,18 @@ export function createPullActivities(deps: ActivityDeps) {
     try {
       const client = await clients.forAccount(input.accountId, integration);
       const lookups = await ensureLookups(deps.db, client, integration, { signal });
+
+      // A retried chunk resumes after the last page it stored.
+      const resumed = context.info.heartbeatDetails as PullCursor | undefined;
+      let cursor: PullCursor = resumed ?? input.cursor ?? (await firstCursor(input.accountId, input.entity, integration));
       const ctx: PullerContext = {
         deps,
         client,
         integration,
         signal,
         store: { deps, accountId: input.accountId, integration, lookups, syncRunId: input.syncRunId },
+        heartbeat: () => context.heartbeat(cursor),
       };
-
-      // A retried chunk resumes after the last page it stored.
-      const resumed = context.info.heartbeatDetails as PullCursor | undefined;
-      let cursor: PullCursor = resumed ?? input.cursor ?? (await firstCursor(input.accountId, input.entity, integration));
       const counts = emptyCounts();
       const deadline = Date.now() + CHUNK_BUDGET_MS;
       for (;;) {
@@ -135,6 +154,7 @@ export function createPullActivities(deps: ActivityDeps) {
         context.heartbeat(cursor);
         const done = items.length < PAGE_SIZE || (total !== undefined && (cursor.page - 1) * PAGE_SIZE >= total);
         if (done) {
+          if (puller.finish) addInto(counts, await puller.finish(ctx));
           if (cursor.maxModifiedOn) await setWatermark(deps.db, input.accountId, input.entity, cursor.maxModifiedOn);
           for (const type of puller.resolves) await resolveReferences(deps, input.accountId, type);
           await addRunCounts(deps.db, input.syncRunId, { [input.entity]: counts });
@@ -188,5 +208,11 @@ export function createPullActivities(deps: ActivityDeps) {
     return rows.length;
   }
 
-  return { beginPull, pullChunk, finishPull, resumeQueuedPushes };
+  /** Whether someone asked for "Sync now" after `since` (the pull then runs once more). */
+  async function syncRequestedSince(input: { accountId: string; since: string }): Promise<boolean> {
+    const integration = await getIntegration(deps.db, input.accountId);
+    return integration?.syncRequestedAt !== null && integration?.syncRequestedAt !== undefined && Date.parse(integration.syncRequestedAt) > Date.parse(input.since);
+  }
+
+  return { beginPull, pullChunk, finishPull, resumeQueuedPushes, syncRequestedSince };
 }

@@ -1,9 +1,10 @@
-/** BMS accounts → organizations, incremental by `Filter.ModifiedOnFrom`. */
+/** BMS accounts → organizations (and their locations), incremental by `Filter.ModifiedOnFrom`. */
 import { accountToOrganization } from '../../domain/mapping';
 import type { BmsAccount } from '../bms/types';
 import type { PagePull } from '../pull';
 import { laterTime } from '../pull';
 import { type PulledItem, storePulled } from '../pull-store';
+import { storeAccountLocations } from './locations';
 
 export const accountsPull: PagePull = {
   resolves: ['organization'],
@@ -21,6 +22,8 @@ export const accountsPull: PagePull = {
       return { bmsId: account.id, modifiedOn: account.modifiedOn ?? null, fields: pulled.fields, refs: { parentId: pulled.parentBmsId } };
     });
     const counts = await storePulled({ ...ctx.store, type: 'organization' }, items);
+    // The summaries carry each account's locations: store them now that their organizations are.
+    await storeAccountLocations(ctx, accounts);
     return { counts, maxModifiedOn };
   },
 };

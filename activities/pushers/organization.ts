@@ -1,5 +1,5 @@
 /** Organization ↔ BMS account pushes. */
-import { tableOf } from '../../db/records';
+import { fromRow, type StoredRecord, tableOf } from '../../db/records';
 import {
   accountToOrganization,
   type MainLocationInput,
@@ -8,7 +8,9 @@ import {
   organizationToAccountPost,
 } from '../../domain/mapping';
 import type { RecordFields } from '../../domain/records';
-import type { Pusher, PushContext } from '../push';
+import type { PushContext, Pusher } from '../push';
+import { linkedElsewhere } from './common';
+import { linkCreatedMainLocation } from './location';
 
 function organizationFields(ctx: PushContext): OrganizationSynced {
   const f = ctx.synced;
@@ -21,7 +23,8 @@ function organizationFields(ctx: PushContext): OrganizationSynced {
   };
 }
 
-async function mainLocation(ctx: PushContext): Promise<MainLocationInput> {
+/** The organization's primary location record (else its first), as the account create's main location. */
+async function mainLocation(ctx: PushContext): Promise<MainLocationInput & { record?: StoredRecord }> {
   const row = (await ctx.deps
     .db(tableOf('location'))
     .where({ account_id: ctx.record.accountId, organization_id: ctx.record.id })
@@ -38,6 +41,7 @@ async function mainLocation(ctx: PushContext): Promise<MainLocationInput> {
     country: row.country,
     phone: row.phone,
     fax: row.fax,
+    record: fromRow('location', row),
   };
 }
 
@@ -49,12 +53,7 @@ export const organizationPusher: Pusher = {
       .filter((a) => (a.name ?? '').trim() === name.trim())
       .sort((a, b) => a.id - b.id);
     for (const candidate of candidates) {
-      const taken = (await ctx.deps
-        .db('sync_links')
-        .where({ account_id: ctx.record.accountId, record_type: 'organization', bms_id: candidate.id })
-        .whereNot({ record_id: ctx.record.id })
-        .first('record_id')) as { record_id: string } | undefined;
-      if (taken) continue;
+      if (await linkedElsewhere(ctx, candidate.id)) continue;
       const account = await ctx.client.getAccount(candidate.id, ctx.signal);
       const pulled = accountToOrganization(account, ctx.lookups);
       const fields: RecordFields = { ...pulled.fields, parentId: ctx.synced.parentId ?? null };
@@ -64,12 +63,15 @@ export const organizationPusher: Pusher = {
   },
 
   async create(ctx) {
+    const main = await mainLocation(ctx);
     const body = organizationToAccountPost(
       organizationFields(ctx),
       { lookups: ctx.lookups, defaults: ctx.defaults, parentBmsId: ctx.refs.parentId ?? null },
-      await mainLocation(ctx),
+      main,
     );
     const account = await ctx.client.createAccount(body, ctx.signal);
+    // BMS made the main location from that record: link them so a pull does not duplicate it.
+    await linkCreatedMainLocation(ctx, main.record, account);
     return { bmsId: account.id, modifiedOn: account.modifiedOn ?? null };
   },
 

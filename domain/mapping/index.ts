@@ -9,3 +9,6 @@
  */
 export * from './common';
 export * from './organization';
+export * from './location';
+export * from './contact';
+export * from './configuration';

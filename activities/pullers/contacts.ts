@@ -1,0 +1,64 @@
+/**
+ * BMS contacts → contacts, incremental by `Filter.ModifiedOnFrom` (with the pull's overlap window),
+ * one `GET /v2/crm/contacts/summary` per page of 100. References: organization = the contact's
+ * account, location = its location; a contact whose account is not synced is skipped by the generic
+ * store (its required reference is unresolved). Inactive BMS contacts are not created; a linked one
+ * that becomes inactive is orphaned.
+ */
+import { getLinksByBmsIds } from '../../db/links';
+import { alignOrder, bmsContactToContact } from '../../domain/mapping';
+import type { ContactEmail, ContactPhone } from '../../domain/records';
+import type { BmsContact } from '../bms/types';
+import type { PagePull } from '../pull';
+import { laterTime } from '../pull';
+import { type PulledItem, storePulled } from '../pull-store';
+import { orphanRecords } from './orphans';
+
+export const contactsPull: PagePull = {
+  resolves: ['contact'],
+
+  async fetch(ctx, from, page) {
+    return ctx.client.contactsPage({ modifiedFrom: from ?? undefined, pageNumber: page }, ctx.signal);
+  },
+
+  async store(ctx, raw) {
+    const contacts = (raw as BmsContact[]).filter((c) => c && typeof c.id === 'number');
+    let maxModifiedOn: string | null = null;
+    const items: PulledItem[] = [];
+    const inactive: number[] = [];
+    for (const contact of contacts) {
+      maxModifiedOn = laterTime(maxModifiedOn, contact.modifiedOn);
+      const pulled = bmsContactToContact(contact, ctx.store.lookups);
+      if (!pulled.isActive) {
+        inactive.push(contact.id);
+        continue;
+      }
+      items.push({
+        bmsId: contact.id,
+        modifiedOn: contact.modifiedOn ?? null,
+        fields: { ...pulled.fields },
+        refs: { organizationId: pulled.accountBmsId, locationId: pulled.locationBmsId },
+      });
+    }
+    // Lists that differ from the last synced ones only by order are unchanged.
+    const linked = await getLinksByBmsIds(ctx.deps.db, ctx.store.accountId, 'contact', items.map((i) => i.bmsId));
+    for (const item of items) {
+      const base = linked.get(item.bmsId)?.base;
+      if (!base) continue;
+      item.fields.emails = alignOrder(item.fields.emails as ContactEmail[], base.emails);
+      item.fields.phones = alignOrder(item.fields.phones as ContactPhone[], base.phones);
+    }
+    const counts = await storePulled({ ...ctx.store, type: 'contact' }, items);
+    if (inactive.length > 0) {
+      const links = await getLinksByBmsIds(ctx.deps.db, ctx.store.accountId, 'contact', inactive);
+      const targets = [...links.values()]
+        .filter((l) => l.bmsId !== null && l.state !== 'orphaned' && l.state !== 'disabled' && !l.syncDisabled)
+        .map((l) => ({ recordId: l.recordId, bmsId: l.bmsId!, reason: 'the contact is inactive in Kaseya BMS' }));
+      const orphaned = await orphanRecords(ctx, 'contact', targets);
+      counts.seen += inactive.length;
+      counts.orphaned += orphaned;
+      counts.skipped += inactive.length - orphaned;
+    }
+    return { counts, maxModifiedOn };
+  },
+};

@@ -1,0 +1,124 @@
+/**
+ * BMS account locations → locations, read from the account summaries the accounts pull already has
+ * (each carries its full `locations[]` with `addresses[]`), so locations cost no request of their own.
+ * Called by the accounts puller once a page's organizations are stored. Only accounts whose
+ * organization is synced are considered. A linked location that is gone from its account's list, or
+ * inactive in BMS, is orphaned; an unlinked inactive one is not created.
+ */
+import { tableOf } from '../../db/records';
+import { addRunCounts } from '../../db/runs';
+import { accountLocationToLocation, locationModifiedOn } from '../../domain/mapping';
+import type { PullCounts } from '../../workflows/definitions';
+import type { BmsAccount } from '../bms/types';
+import { parseBmsTime } from '../bms/wire';
+import type { PullerContext } from '../pull';
+import { emptyCounts, type PulledItem, storePulled } from '../pull-store';
+import { orphanRecords } from './orphans';
+
+const GONE = 'the location no longer exists in Kaseya BMS';
+const INACTIVE = 'the location is inactive in Kaseya BMS';
+
+/** Stores the locations of a page of accounts; records the counts on the run as `locations`. */
+export async function storeAccountLocations(ctx: PullerContext, accounts: BmsAccount[]): Promise<PullCounts | null> {
+  if (!ctx.integration.settings.locations.enabled) return null;
+  const db = ctx.deps.db;
+  const accountId = ctx.store.accountId;
+
+  // Accounts whose organization syncs; the others' locations are not ours to store.
+  const withList = accounts.filter((a) => typeof a?.id === 'number' && Array.isArray(a.locations));
+  if (withList.length === 0) return null;
+  const synced = new Set(
+    (
+      (await db('sync_links')
+        .where({ account_id: accountId, record_type: 'organization' })
+        .whereIn('bms_id', withList.map((a) => a.id))
+        .whereNotIn('state', ['orphaned', 'disabled'])
+        .where('sync_disabled', false)
+        .select('bms_id')) as Array<{ bms_id: number }>
+    ).map((r) => Number(r.bms_id)),
+  );
+
+  const items: PulledItem[] = [];
+  const inactive = new Set<number>();
+  const listed = new Map<number, { present: Set<number>; modifiedOn: string | null }>();
+  for (const account of withList) {
+    if (!synced.has(account.id)) continue;
+    const present = new Set<number>();
+    for (const location of account.locations ?? []) {
+      if (!location || typeof location.id !== 'number') continue;
+      present.add(location.id);
+      const pulled = accountLocationToLocation(location, ctx.store.lookups);
+      if (!pulled.isActive) {
+        inactive.add(location.id);
+        continue;
+      }
+      items.push({
+        bmsId: location.id,
+        modifiedOn: locationModifiedOn(location),
+        fields: { ...pulled.fields },
+        refs: { organizationId: account.id },
+      });
+    }
+    listed.set(account.id, { present, modifiedOn: account.modifiedOn ?? null });
+  }
+  if (listed.size === 0) return null;
+
+  const counts = items.length > 0 ? await storePulled({ ...ctx.store, type: 'location' }, items) : emptyCounts();
+  const orphaned = await orphanVanished(ctx, listed, inactive);
+  counts.seen += inactive.size;
+  counts.orphaned += orphaned.total;
+  counts.skipped += inactive.size - orphaned.inactive;
+  await addRunCounts(db, ctx.store.syncRunId, { locations: counts });
+  return counts;
+}
+
+/**
+ * Orphans linked locations of the listed accounts that are missing from their account's list or
+ * inactive. A location is judged missing only when its last known BMS change is not newer than the
+ * account's `modifiedOn` in the page (BMS stamps the account on every location write), so a location
+ * created after the page was read (e.g. by a push) is never orphaned by that stale list.
+ */
+async function orphanVanished(
+  ctx: PullerContext,
+  listed: Map<number, { present: Set<number>; modifiedOn: string | null }>,
+  inactive: Set<number>,
+): Promise<{ total: number; inactive: number }> {
+  const rows = (await ctx.deps
+    .db('sync_links as l')
+    .join(`${tableOf('location')} as r`, 'r.id', 'l.record_id')
+    .join('sync_links as o', function joinOrganization() {
+      this.on('o.record_id', '=', 'r.organization_id').andOnVal('o.record_type', '=', 'organization');
+    })
+    .where('l.account_id', ctx.store.accountId)
+    .andWhere('l.record_type', 'location')
+    .whereNotNull('l.bms_id')
+    .whereNotIn('l.state', ['orphaned', 'disabled'])
+    .where('l.sync_disabled', false)
+    .whereIn('o.bms_id', [...listed.keys()])
+    .select('l.record_id', 'l.bms_id', 'l.bms_modified_on', 'o.bms_id as account_bms_id')) as Array<{
+    record_id: string;
+    bms_id: number;
+    bms_modified_on: string | null;
+    account_bms_id: number;
+  }>;
+  const gone: Array<{ recordId: string; bmsId: number; reason: string }> = [];
+  const deactivated: typeof gone = [];
+  for (const row of rows) {
+    const bmsId = Number(row.bms_id);
+    const account = listed.get(Number(row.account_bms_id));
+    if (!account) continue;
+    if (inactive.has(bmsId)) {
+      deactivated.push({ recordId: String(row.record_id), bmsId, reason: INACTIVE });
+      continue;
+    }
+    if (account.present.has(bmsId)) continue;
+    const listedAt = parseBmsTime(account.modifiedOn);
+    const seenAt = parseBmsTime(row.bms_modified_on);
+    if (!Number.isFinite(listedAt)) continue;
+    if (Number.isFinite(seenAt) && seenAt > listedAt) continue;
+    gone.push({ recordId: String(row.record_id), bmsId, reason: GONE });
+  }
+  const fromInactive = await orphanRecords(ctx, 'location', deactivated);
+  const fromGone = await orphanRecords(ctx, 'location', gone);
+  return { total: fromInactive + fromGone, inactive: fromInactive };
+}

@@ -1,0 +1,34 @@
+/** What several pushers need: the record's BMS account, a location to put things in, link checks. */
+import { MappingError, text } from '../../domain/mapping';
+import type { PushContext } from '../push';
+
+/** The BMS account of the record's organization (the push flow waits until it is in BMS). */
+export function accountOf(ctx: PushContext): number {
+  const accountBmsId = ctx.refs.organizationId;
+  if (!accountBmsId) throw new MappingError(`The ${ctx.record.type}’s organization is not in Kaseya BMS yet`, 'organizationId');
+  return accountBmsId;
+}
+
+/** The record's own BMS location, else the account's main location (one lookup request). */
+export async function locationOf(ctx: PushContext, accountBmsId: number): Promise<number> {
+  if (ctx.refs.locationId) return ctx.refs.locationId;
+  const locations = await ctx.client.accountLocationIds(accountBmsId, ctx.signal);
+  const main = locations.find((l) => l.isMain === true) ?? locations[0];
+  if (!main) throw new MappingError(`The organization has no location in Kaseya BMS to put the ${ctx.record.type} in`, 'locationId');
+  return main.id;
+}
+
+/** Whether another record of the account is already linked to this BMS record (so it is not this one's twin). */
+export async function linkedElsewhere(ctx: PushContext, bmsId: number): Promise<boolean> {
+  const taken = (await ctx.deps
+    .db('sync_links')
+    .where({ account_id: ctx.record.accountId, record_type: ctx.record.type, bms_id: bmsId })
+    .whereNot({ record_id: ctx.record.id })
+    .first('record_id')) as { record_id: string } | undefined;
+  return taken !== undefined;
+}
+
+/** A natural-key part: trimmed text, or null. */
+export function trimmed(value: unknown): string | null {
+  return text(value)?.trim() ?? null;
+}
