@@ -30,6 +30,8 @@ export interface Integration {
   twoWayEnabled: boolean;
   twoWayEnabledAt: string | null;
   paused: boolean;
+  /** When "Sync now" was last asked for. */
+  syncRequestedAt: string | null;
   lookups: CachedLookups;
   connectionStatus: 'unchecked' | 'ok' | 'failed';
   connectionError: string | null;
@@ -55,6 +57,7 @@ function fromRow(row: Row): Integration {
     twoWayEnabled: Boolean(row.two_way_enabled),
     twoWayEnabledAt: isoOrNull(row.two_way_enabled_at),
     paused: Boolean(row.paused),
+    syncRequestedAt: isoOrNull(row.sync_requested_at),
     lookups: { ...emptyLookups(), ...((row.lookups as Partial<CachedLookups> | null) ?? {}) },
     connectionStatus: row.connection_status as Integration['connectionStatus'],
     connectionError: (row.connection_error as string | null) ?? null,
@@ -128,6 +131,7 @@ export async function updateIntegration(
     settings?: SyncSettings;
     twoWayEnabled?: boolean;
     paused?: boolean;
+    syncRequested?: true;
     lookups?: CachedLookups;
     connection?: { status: Integration['connectionStatus']; error: string | null };
   },
@@ -139,6 +143,7 @@ export async function updateIntegration(
     row.two_way_enabled_at = changes.twoWayEnabled ? db.fn.now() : null;
   }
   if (changes.paused !== undefined) row.paused = changes.paused;
+  if (changes.syncRequested) row.sync_requested_at = db.fn.now();
   if (changes.lookups) row.lookups = JSON.stringify(changes.lookups);
   if (changes.connection) {
     row.connection_status = changes.connection.status;

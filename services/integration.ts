@@ -189,6 +189,9 @@ function deepMerge(base: unknown, patch: unknown): unknown {
 export async function syncNow(deps: IntegrationServiceDeps, accountId: string): Promise<{ scheduleId: string }> {
   const integration = await requireIntegration(deps.db, accountId);
   if (integration.paused) throw new RuleError(409, 'paused', 'Sync is paused; resume it first');
+  // Recorded first: a pull already running sees it when it ends and runs once more, so the request
+  // holds even where Temporal folds a trigger into the run in progress.
+  await updateIntegration(deps.db, accountId, { syncRequested: true });
   const scheduleId = await ensurePullSchedule(deps.temporal, deps.config.temporal.taskQueues.pull, accountId, integration.settings);
   await triggerPull(deps.temporal, accountId);
   return { scheduleId };

@@ -98,6 +98,8 @@ export interface PullInput {
 
 export interface BeginPullResult {
   syncRunId: string;
+  /** When the run started (database clock, ISO). */
+  startedAt: string;
   /** Why this run does nothing (paused, not connected); undefined when it runs. */
   skip?: string;
   /** Entities to pull, in dependency order. */

@@ -3,7 +3,7 @@
  * so two pulls never overlap). Each entity is pulled in chunks: an activity reads pages changed since the
  * watermark, stores them in bulk and returns a cursor; the watermark moves only once a pass is stored.
  */
-import { ActivityFailure, ApplicationFailure, log, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, continueAsNew, log, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { type PullChunkResult, type PullCounts, type PullCursor, type PullEntity, pullProgressQuery, type PullInput, type PullSummary } from './definitions';
 
@@ -19,7 +19,7 @@ const { pullChunk } = proxyActivities<Activities>({
   },
 });
 
-const { beginPull, finishPull, resumeQueuedPushes } = proxyActivities<Activities>({
+const { beginPull, finishPull, resumeQueuedPushes, syncRequestedSince } = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 10 },
 });
@@ -61,5 +61,9 @@ export async function pullWorkflow(input: PullInput): Promise<PullSummary> {
   current = null;
   await resumeQueuedPushes({ accountId: input.accountId });
   await finishPull({ accountId: input.accountId, syncRunId: begin.syncRunId, status: 'completed' });
+  // "Sync now" pressed while this pull ran: run again (same workflow, so still never beside another pull).
+  if (await syncRequestedSince({ accountId: input.accountId, since: begin.startedAt })) {
+    await continueAsNew<typeof pullWorkflow>(input);
+  }
   return { syncRunId: begin.syncRunId, counts };
 }

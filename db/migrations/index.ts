@@ -5,6 +5,8 @@
 import type { Knex } from 'knex';
 import * as initial from './20261125090000_initial';
 import * as rateBudget from './20261125090100_rate_budget';
+import * as assetSnapshots from './20261125093000_bms_asset_snapshots';
+import * as syncRequests from './20261125094000_sync_requests';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -14,6 +16,8 @@ interface Migration {
 const migrations: Array<[name: string, migration: Migration]> = [
   ['20261125090000_initial', initial],
   ['20261125090100_rate_budget', rateBudget],
+  ['20261125093000_bms_asset_snapshots', assetSnapshots],
+  ['20261125094000_sync_requests', syncRequests],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {

@@ -40,16 +40,20 @@ export async function syncNowAndWait(api: HttpClient, timeoutMs = 60_000) {
   const knownIds = new Set((before.body.data as Array<{ id: string }>).map((r) => r.id));
   const res = await api.post('/api/v1/integrations/kaseya-bms/sync');
   assert.equal(res.status, 202, JSON.stringify(res.body));
+  let seen: unknown;
   return waitFor(
     async () => {
       const runs = await api.get('/api/v1/integrations/kaseya-bms/runs?pageSize=20');
+      seen = runs.body.data;
       // The oldest run we had not seen is the one this trigger started (runs never overlap).
       const run = (runs.body.data as Array<{ id: string; status: string }>).filter((r) => !knownIds.has(r.id)).at(-1);
       if (run?.status === 'failed') throw new GiveUpWaiting(`pull failed: ${JSON.stringify(run)}`);
       return run && run.status !== 'running' ? run : undefined;
     },
     { timeoutMs, intervalMs: 100, what: 'the pull to finish' },
-  ) as Promise<any>;
+  ).catch((err: Error) => {
+    throw new Error(`${err.message}; runs: ${JSON.stringify(seen)}`);
+  }) as Promise<any>;
 }
 
 /** Served-request counters of the simulator, by route. */
