@@ -79,9 +79,16 @@ export function toFailure(err: unknown): unknown {
 export function createPushActivities(deps: ActivityDeps) {
   const clients = new BmsClients(deps);
 
+  /**
+   * BMS ids of the records this one refers to. A referenced record not in BMS yet is pushed first
+   * (`needs`), unless it never will be (its sync is off, excluded or orphaned): an optional reference
+   * is then left out, and a required one (the organization) means this record cannot sync either.
+   */
   async function resolveRefs(
     record: StoredRecord,
-  ): Promise<{ refs: Record<string, number | null>; needs?: { recordType: RecordType; recordId: string } }> {
+    integration: Integration,
+    lookups: Lookups,
+  ): Promise<{ refs: Record<string, number | null>; needs?: { recordType: RecordType; recordId: string }; exclusion?: string }> {
     const refs: Record<string, number | null> = {};
     for (const [name, spec] of Object.entries(fieldSpecs(record.type))) {
       if (spec.kind !== 'ref' || !spec.synced || !spec.ref) continue;
@@ -91,8 +98,18 @@ export function createPushActivities(deps: ActivityDeps) {
         continue;
       }
       const link = await getLink(deps.db, spec.ref, target);
-      if (!link?.bmsId) return { refs, needs: { recordType: spec.ref, recordId: target } };
-      refs[name] = link.bmsId;
+      if (link?.bmsId && link.state !== 'orphaned' && link.state !== 'disabled') {
+        refs[name] = link.bmsId;
+        continue;
+      }
+      const targetRecord = await getRecord(deps.db, record.accountId, spec.ref, target);
+      const blocked =
+        !targetRecord || link?.state === 'disabled' || link?.state === 'orphaned' || link?.syncDisabled
+          ? `its ${spec.ref} does not sync`
+          : syncExclusion(spec.ref, syncedFieldsOf(targetRecord), integration.settings, lookups);
+      if (!blocked) return { refs, needs: { recordType: spec.ref, recordId: target } };
+      if (spec.required) return { refs, exclusion: `its ${spec.ref} is not synced (${blocked})` };
+      refs[name] = null;
     }
     return { refs };
   }
@@ -163,19 +180,21 @@ export function createPushActivities(deps: ActivityDeps) {
       const lookups = await ensureLookups(deps.db, client, integration, { signal });
       const synced = syncedFieldsOf(record);
 
-      const exclusion = syncExclusion(recordType, synced, integration.settings, lookups);
-      if (exclusion) {
+      const excluded = async (reason: string): Promise<PushResult> => {
         await deps.db.transaction(async (trx) => {
           await applyLinkEvent(trx, { accountId, type: recordType, recordId }, 'push_excluded', {
-            stateReason: exclusion,
+            stateReason: reason,
             pushedVersion: record.version,
           });
-          await addHistory(trx, { accountId, recordType, recordId, kind: 'excluded', summary: `Not pushed: ${exclusion}` });
+          await addHistory(trx, { accountId, recordType, recordId, kind: 'excluded', summary: `Not pushed: ${reason}` });
         });
-        return { outcome: 'excluded', pushedVersion: record.version, reason: exclusion };
-      }
+        return { outcome: 'excluded', pushedVersion: record.version, reason };
+      };
+      const exclusion = syncExclusion(recordType, synced, integration.settings, lookups);
+      if (exclusion) return excluded(exclusion);
 
-      const { refs, needs } = await resolveRefs(record);
+      const { refs, needs, exclusion: refExclusion } = await resolveRefs(record, integration, lookups);
+      if (refExclusion) return excluded(refExclusion);
       if (needs) return { outcome: 'waiting', pushedVersion: 0, needs };
 
       const pusher = pushers[recordType];

@@ -30,6 +30,37 @@ async function createOrg(api: HttpClient, name: string, extra: Record<string, un
   return res.body.data;
 }
 
+const COLLECTIONS = ['organizations', 'locations', 'contacts', 'configurations'] as const;
+type Collection = (typeof COLLECTIONS)[number];
+
+/** A minimal record of each type that BMS would take, under `orgId` (ignored for organizations). */
+function recordBody(collection: Collection, name: string, orgId: string): Record<string, unknown> {
+  switch (collection) {
+    case 'organizations':
+      return { name, type: 'Client', status: 'Active' };
+    case 'locations':
+      return { organizationId: orgId, name, address1: '1 Test Street', city: 'Austin' };
+    case 'contacts':
+      return {
+        organizationId: orgId,
+        firstName: name,
+        lastName: 'Tester',
+        emails: [{ value: `${name.replace(/\W+/g, '.').toLowerCase()}@example.com`, label: 'Work', primary: true }],
+        phones: [{ value: '+1 512 555 0100', label: 'Office', primary: true }],
+      };
+    case 'configurations':
+      return { organizationId: orgId, name, type: 'Workstation', status: 'Active', serialNumber: `SN-${name}` };
+  }
+}
+
+/** A synced field and an unsynced field of each type, with values to write. */
+const FIELDS: Record<Collection, { synced: [string, unknown]; unsynced: [string, unknown] }> = {
+  organizations: { synced: ['shortName', 'R3'], unsynced: ['quickNotes', 'ours'] },
+  locations: { synced: ['city', 'Elsewhere'], unsynced: ['notes', 'ours'] },
+  contacts: { synced: ['title', 'Boss'], unsynced: ['notes', 'ours'] },
+  configurations: { synced: ['serialNumber', 'CHANGED'], unsynced: ['hostname', 'ours-host'] },
+};
+
 /** True when no push workflow was ever started for the record (nothing was queued to Temporal). */
 async function neverQueued(stack: Stack, workflowId: string): Promise<boolean> {
   try {
@@ -74,6 +105,15 @@ describe('rules', function () {
         assert.equal(served(after, route), served(before, route), `${route} was not called`);
       }
       assert.equal((await bmsAccountsNamed(stack, 'R2 Local Only Ltd')).length, 0);
+      for (const collection of COLLECTIONS.slice(1)) {
+        const res = await stack.admin.post(`/api/v1/${collection}`, recordBody(collection, `R2 ${collection}`, org.id));
+        assert.equal(res.status, 201, JSON.stringify(res.body));
+        assert.equal(res.body.data.sync.state, 'not_pushed', collection);
+        assert.ok(await neverQueued(stack, res.body.data.sync.workflowId), collection);
+      }
+      const afterAll = await simRequests(stack.simAdmin);
+      const writes = Object.entries(afterAll).filter(([route]) => !route.startsWith('GET ') && !route.includes('/security/') && !route.includes('/api/token'));
+      for (const [route, counts] of writes) assert.equal(counts.served, before[route]?.served ?? 0, `${route} was not called`);
     });
 
     it('R3: synced fields of a synced record are read-only, naming the field; unmapped fields stay editable', async () => {
@@ -90,6 +130,17 @@ describe('rules', function () {
       assert.equal(allowed.body.data.description, 'ours');
       const sameValue = await stack.admin.patch(`/api/v1/organizations/${synced.id}`, { name: synced.name });
       assert.equal(sameValue.status, 200, 'sending a synced field unchanged is not an edit');
+      for (const collection of COLLECTIONS.slice(1)) {
+        const record = (await stack.admin.get(`/api/v1/${collection}?syncState=synced&pageSize=1`)).body.data[0];
+        assert.ok(record, `a synced ${collection} record (pulled from the demo data)`);
+        const [field, value] = FIELDS[collection].synced;
+        const locked = await stack.admin.patch(`/api/v1/${collection}/${record.id}`, { [field]: value });
+        assert.equal(locked.status, 422, `${collection}.${field}`);
+        assert.deepEqual(locked.body.error.details.fields, [field]);
+        const [free, freeValue] = FIELDS[collection].unsynced;
+        const ok = await stack.admin.patch(`/api/v1/${collection}/${record.id}`, { [free]: freeValue });
+        assert.equal(ok.status, 200, `${collection}.${free}: ${JSON.stringify(ok.body)}`);
+      }
     });
 
     it('R9: only administrators and managers change the integration or Sync Settings or start a sync', async () => {
@@ -172,6 +223,19 @@ describe('rules', function () {
         timeoutMs: 20_000,
         what: 'the change in BMS',
       });
+      const simPath: Record<Collection, string> = { organizations: 'accounts', locations: 'locations', contacts: 'contacts', configurations: 'assets' };
+      for (const collection of COLLECTIONS.slice(1)) {
+        const res = await stack.admin.post(`/api/v1/${collection}`, recordBody(collection, `R4 ${collection}`, org.id));
+        assert.equal(res.status, 201, JSON.stringify(res.body));
+        assert.equal(res.body.data.sync.message, MESSAGE_QUEUED, collection);
+        const done = await waitForSyncState(stack.admin, collection, res.body.data.id, 'synced');
+        const [field, value] = FIELDS[collection].synced;
+        await stack.admin.patch(`/api/v1/${collection}/${done.id}`, { [field]: value });
+        await waitForSyncState(stack.admin, collection, done.id, 'synced');
+        const inBms = await stack.simAdmin.get(`/_sim/${simPath[collection]}/${done.sync.bmsId}`);
+        assert.equal(inBms.status, 200, `${collection} in BMS`);
+        assert.ok(JSON.stringify(inBms.body).includes(String(value)), `${collection}.${field} reached BMS`);
+      }
     });
 
     it('R1 and R7: only types and statuses set to sync are pulled or pushed; others are not queued and say why', async () => {
@@ -185,6 +249,22 @@ describe('rules', function () {
       const inactive = await createOrg(stack.admin, 'R7 Inactive Ltd', { status: 'Inactive' });
       assert.equal(inactive.sync.state, 'excluded');
       assert.match(inactive.sync.message, /status 'Inactive' is not set to sync/);
+
+      // Configurations sync by asset category and status the same way.
+      const categories = (await stack.admin.get('/api/v1/integrations/kaseya-bms/lookups')).body.data.assetCategories as Array<{ id: number; name: string }>;
+      const workstation = categories.find((c) => c.name === 'Workstation')!.id;
+      await stack.admin.patch(SETTINGS, { settings: { configurations: { types: [workstation] } } });
+      const host = await createOrg(stack.admin, 'R7 Host Ltd');
+      await waitForSyncState(stack.admin, 'organizations', host.id, 'synced');
+      const printer = await stack.admin.post('/api/v1/configurations', { ...recordBody('configurations', 'R7 Printer', host.id), type: 'Printer' });
+      assert.equal(printer.body.data.sync.state, 'excluded');
+      assert.match(printer.body.data.sync.message, /type 'Printer' is not set to sync/);
+      assert.ok(await neverQueued(stack, printer.body.data.sync.workflowId));
+      // A contact of an organization that does not sync does not sync either, and says why.
+      const contact = await stack.admin.post('/api/v1/contacts', recordBody('contacts', 'R7 Vendor Contact', vendor.id));
+      const excluded = await waitForSyncState(stack.admin, 'contacts', contact.body.data.id, 'excluded');
+      assert.match(excluded.sync.message, /its organization is not synced/);
+      await stack.admin.patch(SETTINGS, { settings: { configurations: { types: categories.map((c) => c.id) } } });
 
       // A new BMS account of a type that does not sync is not pulled; one that does is.
       await stack.simAdmin.post('/_sim/accounts', { accountName: 'R1 Partner in BMS', accountTypeId: await typeId(stack, 'Partner') });
@@ -201,6 +281,13 @@ describe('rules', function () {
       const off = await stack.admin.patch(SETTINGS, { twoWayEnabled: false });
       assert.equal(off.status, 200);
       const existing = await createOrg(stack.admin, 'R5 Existing Ltd');
+      // Records of the other types, under an organization that is in BMS already (pulled).
+      const parent = (await stack.admin.get('/api/v1/organizations?syncState=synced&pageSize=1')).body.data[0];
+      const children: Array<[Collection, string]> = [];
+      for (const collection of COLLECTIONS.slice(1)) {
+        const res = await stack.admin.post(`/api/v1/${collection}`, recordBody(collection, `R5 ${collection}`, parent.id));
+        children.push([collection, res.body.data.id]);
+      }
       const on = await stack.admin.patch(SETTINGS, { twoWayEnabled: true });
       assert.equal(on.body.data.twoWayEnabled, true);
       const shown = (await stack.admin.get(`/api/v1/organizations/${existing.id}`)).body.data;
@@ -211,6 +298,15 @@ describe('rules', function () {
       assert.equal(saved.body.data.sync.message, MESSAGE_QUEUED);
       await waitForSyncState(stack.admin, 'organizations', existing.id, 'synced');
       assert.equal((await bmsAccountsNamed(stack, 'R5 Existing Ltd')).length, 1);
+      for (const [collection, id] of children) {
+        const before = (await stack.admin.get(`/api/v1/${collection}/${id}`)).body.data;
+        assert.equal(before.sync.message, MESSAGE_NOT_YET_PUSHED, collection);
+        assert.ok(await neverQueued(stack, before.sync.workflowId), collection);
+        const [free, value] = FIELDS[collection].unsynced;
+        const saved = await stack.admin.patch(`/api/v1/${collection}/${id}`, { [free]: value });
+        assert.equal(saved.body.data.sync.message, MESSAGE_QUEUED, collection);
+        await waitForSyncState(stack.admin, collection, id, 'synced');
+      }
     });
 
     it('R6: API-key writes and imports are stored but never pushed until a person saves them', async () => {
@@ -235,6 +331,20 @@ describe('rules', function () {
       }
       for (const name of ['R6 Via API Ltd', 'R6 Imported One', 'R6 Imported Two', 'R6 Imported Three']) {
         assert.equal((await bmsAccountsNamed(stack, name)).length, 0, name);
+      }
+      const host = await createOrg(stack.admin, 'R6 Host Ltd');
+      await waitForSyncState(stack.admin, 'organizations', host.id, 'synced');
+      for (const collection of COLLECTIONS.slice(1)) {
+        const byKey = await key.post(`/api/v1/${collection}`, recordBody(collection, `R6 ${collection}`, host.id));
+        assert.equal(byKey.status, 201, JSON.stringify(byKey.body));
+        assert.equal(byKey.body.data.sync.message, MESSAGE_NOT_YET_PUSHED, collection);
+        const batch = await key.post(`/api/v1/${collection}/import`, { records: [recordBody(collection, `R6 imported ${collection}`, host.id)] });
+        assert.equal(batch.status, 201, JSON.stringify(batch.body));
+        for (const id of [byKey.body.data.id, ...batch.body.data.ids]) {
+          const rec = (await stack.admin.get(`/api/v1/${collection}/${id}`)).body.data;
+          assert.equal(rec.sync.message, MESSAGE_NOT_YET_PUSHED, collection);
+          assert.ok(await neverQueued(stack, rec.sync.workflowId), collection);
+        }
       }
       // An API-key update of a synced record is not pushed either; it waits for a person.
       const synced = await createOrg(stack.admin, 'R6 Synced Ltd');
