@@ -7,7 +7,7 @@
 import { Context } from '@temporalio/activity';
 import { getIntegration, type Integration } from '../db/integrations';
 import { tableOf } from '../db/records';
-import { addRunCounts, finishRun, getWatermark, setWatermark, startRun } from '../db/runs';
+import { addRunCounts, addRunLog, finishRun, getWatermark, setWatermark, startRun } from '../db/runs';
 import { fieldSpecs, RECORD_TYPES, type RecordType } from '../domain/records';
 import { signalRecordPush } from '../lib/temporal';
 import type { BeginPullResult, PullChunkInput, PullChunkResult, PullCounts, PullCursor, PullEntity } from '../workflows/definitions';
@@ -166,6 +166,11 @@ export function createPullActivities(deps: ActivityDeps) {
         }
       }
     } catch (err) {
+      // Each failed attempt is in the run's log with BMS's message, not only the last one.
+      const message = err instanceof Error ? err.message : String(err);
+      await addRunLog(deps.db, [
+        { runId: input.syncRunId, level: 'error', message: `Reading ${input.entity} failed (attempt ${context.info.attempt}): ${message}` },
+      ]).catch(() => undefined);
       throw toFailure(err);
     }
   }

@@ -17,6 +17,7 @@ export const FAULT_MODES = [
   'success-false',
   'html',
   'truncated-json',
+  'wrong-envelope',
   'problem-details',
   'unauthorized',
 ] as const;

@@ -91,6 +91,9 @@ function faultResponse(fault: FaultRuleState, style: Style): ApiResponse {
       };
     case 'unauthorized':
       return unauthorizedEmpty();
+    case 'wrong-envelope':
+      // Valid JSON in a shape no BMS answer has.
+      return { status: 200, json: { data: { unexpected: true }, status: 'OK' } };
     default:
       return errorResponse(style, 500, `fault mode ${fault.mode} has no direct answer`);
   }

@@ -10,11 +10,12 @@ import { type PullChunkResult, type PullCounts, type PullCursor, type PullEntity
 const { pullChunk } = proxyActivities<Activities>({
   startToCloseTimeout: '15 minutes',
   heartbeatTimeout: '1 minute',
+  // A pull that keeps failing ends the run with the reason; the next scheduled run starts afresh.
   retry: {
-    initialInterval: '2 seconds',
+    initialInterval: '1 second',
     backoffCoefficient: 2,
-    maximumInterval: '1 minute',
-    maximumAttempts: 8,
+    maximumInterval: '20 seconds',
+    maximumAttempts: 5,
     nonRetryableErrorTypes: ['BmsAuthError', 'BmsPermissionError'],
   },
 });

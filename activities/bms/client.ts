@@ -74,6 +74,7 @@ interface CallOptions {
 }
 
 interface Answer {
+  endpoint: string;
   status: number;
   body: unknown;
   totalRecords: number | undefined;
@@ -167,11 +168,11 @@ export class BmsClient {
         PageNumber: options.pageNumber,
       },
     });
-    return { items: asArray<BmsAccount>(answer.body), total: answer.totalRecords };
+    return { items: asArray<BmsAccount>(answer), total: answer.totalRecords };
   }
 
   async getAccount(id: number, signal?: AbortSignal): Promise<BmsAccount> {
-    return (await this.call('GET', '/v2/crm/accounts/summary/{id}', { params: { id }, signal })).body as BmsAccount;
+    return record<BmsAccount>(await this.call('GET', '/v2/crm/accounts/summary/{id}', { params: { id }, signal }), 'GET /v2/crm/accounts/summary/{id}');
   }
 
   /** Accounts whose name equals `name` (BMS matches case-insensitively), active or not. */
@@ -180,11 +181,11 @@ export class BmsClient {
       signal,
       query: { 'Filter.Name': name, 'Filter.WithInactiveAccounts': true, PageSize: PAGE_SIZE, PageNumber: 1 },
     });
-    return asArray<BmsAccountLookup>(answer.body);
+    return asArray<BmsAccountLookup>(answer);
   }
 
   async createAccount(body: Record<string, unknown>, signal?: AbortSignal): Promise<BmsAccount> {
-    return (await this.call('POST', '/v2/crm/accounts', { body, signal })).body as BmsAccount;
+    return record<BmsAccount>(await this.call('POST', '/v2/crm/accounts', { body, signal }), 'POST /v2/crm/accounts');
   }
 
   async putAccount(id: number, body: Record<string, unknown>, signal?: AbortSignal): Promise<BmsAccount> {
@@ -206,18 +207,18 @@ export class BmsClient {
       params: { accountId },
       signal,
     });
-    return asArray(answer.body);
+    return asArray(answer);
   }
 
   // ---------------------------------------------------------------- lookups
 
   async accountTypes(signal?: AbortSignal): Promise<BmsLookupItem[]> {
-    return asArray((await this.call('GET', '/v2/system/accounttypes/lookup', { signal })).body);
+    return asArray(await this.call('GET', '/v2/system/accounttypes/lookup', { signal }));
   }
 
   async lookup(tableName: string, signal?: AbortSignal): Promise<BmsLookupItem[]> {
     const answer = await this.call('GET', '/v2/system/lookup/{tableName}', { params: { tableName }, signal });
-    return asArray(answer.body);
+    return asArray(answer);
   }
 
   // ---------------------------------------------------------------- contacts
@@ -235,11 +236,11 @@ export class BmsClient {
         PageNumber: options.pageNumber,
       },
     });
-    return { items: asArray<BmsContact>(answer.body), total: answer.totalRecords };
+    return { items: asArray<BmsContact>(answer), total: answer.totalRecords };
   }
 
   async getContact(id: number, signal?: AbortSignal): Promise<BmsContact> {
-    return (await this.call('GET', '/v2/crm/contacts/summary/{id}', { params: { id }, signal })).body as BmsContact;
+    return record<BmsContact>(await this.call('GET', '/v2/crm/contacts/summary/{id}', { params: { id }, signal }), 'GET /v2/crm/contacts/summary/{id}');
   }
 
   async searchContacts(
@@ -256,11 +257,11 @@ export class BmsClient {
         PageNumber: 1,
       },
     });
-    return asArray(answer.body);
+    return asArray(answer);
   }
 
   async createContact(body: Record<string, unknown>, signal?: AbortSignal): Promise<{ id: number }> {
-    return (await this.call('POST', '/v2/crm/contacts/summary', { body, signal })).body as { id: number };
+    return record<{ id: number }>(await this.call('POST', '/v2/crm/contacts/summary', { body, signal }), 'POST /v2/crm/contacts/summary');
   }
 
   async patchContact(id: number, operations: BmsPatchOperation[], signal?: AbortSignal): Promise<BmsContact> {
@@ -307,16 +308,18 @@ export class BmsClient {
         PageNumber: options.pageNumber,
       },
     });
-    return asArray(answer.body);
+    return asArray(answer);
   }
 
   async getAsset(assetId: number, signal?: AbortSignal): Promise<BmsAsset> {
-    return (await this.call('GET', '/v2/servicedesk/hardwareasset/{assetId}', { params: { assetId }, signal }))
-      .body as BmsAsset;
+    return record<BmsAsset>(
+      await this.call('GET', '/v2/servicedesk/hardwareasset/{assetId}', { params: { assetId }, signal }),
+      'GET /v2/servicedesk/hardwareasset/{assetId}',
+    );
   }
 
   async createAsset(body: Record<string, unknown>, signal?: AbortSignal): Promise<BmsAsset> {
-    return (await this.call('POST', '/v2/servicedesk/hardwareasset', { body, signal })).body as BmsAsset;
+    return record<BmsAsset>(await this.call('POST', '/v2/servicedesk/hardwareasset', { body, signal }), 'POST /v2/servicedesk/hardwareasset');
   }
 
   async putAsset(assetId: number, body: Record<string, unknown>, signal?: AbortSignal): Promise<BmsAsset> {
@@ -328,15 +331,15 @@ export class BmsClient {
 
   async v1AccountLocations(accountId: number, signal?: AbortSignal): Promise<BmsV1Location[]> {
     const answer = await this.call('GET', '/api/crm/accounts/{id}/locations', { params: { id: accountId }, auth: 'v1', signal });
-    return asArray(answer.body);
+    return asArray(answer);
   }
 
   async v1GetLocation(id: number, signal?: AbortSignal): Promise<BmsV1Location> {
-    return (await this.call('GET', '/api/crm/locations/{id}', { params: { id }, auth: 'v1', signal })).body as BmsV1Location;
+    return record<BmsV1Location>(await this.call('GET', '/api/crm/locations/{id}', { params: { id }, auth: 'v1', signal }), 'GET /api/crm/locations/{id}');
   }
 
   async v1CreateLocation(body: Record<string, unknown>, signal?: AbortSignal): Promise<BmsV1Location> {
-    return (await this.call('POST', '/api/crm/locations', { body, auth: 'v1', signal })).body as BmsV1Location;
+    return record<BmsV1Location>(await this.call('POST', '/api/crm/locations', { body, auth: 'v1', signal }), 'POST /api/crm/locations');
   }
 
   async v1UpdateLocation(id: number, body: Record<string, unknown>, signal?: AbortSignal): Promise<BmsV1Location> {
@@ -474,7 +477,7 @@ export class BmsClient {
       if (code === 404) throw new BmsNotFoundError(`Kaseya BMS found nothing at ${endpoint}: ${message}`, withDetails);
       throw new BmsValidationError(`Kaseya BMS rejected ${endpoint}: ${message}`, withDetails);
     }
-    return { status, body: envelope.result, totalRecords: envelope.totalRecords };
+    return { endpoint, status, body: envelope.result, totalRecords: envelope.totalRecords };
   }
 
   // ---------------------------------------------------------------- tokens
@@ -563,12 +566,25 @@ function readV1(endpoint: string, status: number, body: unknown): Answer {
       const message = typeof v1.error === 'string' ? v1.error : JSON.stringify(v1.error);
       throw new BmsValidationError(`Kaseya BMS rejected ${endpoint}: ${message}`, { endpoint, status });
     }
-    return { status, body: v1.result, totalRecords: v1.totalRecords };
+    return { endpoint, status, body: v1.result, totalRecords: v1.totalRecords };
   }
-  return { status, body, totalRecords: undefined };
+  return { endpoint, status, body, totalRecords: undefined };
 }
 
-function asArray<T>(value: unknown): T[] {
+/** A single-record answer: an object with a numeric id, or a protocol error (never a silent bad link). */
+function record<T extends { id: number }>(answer: Answer, endpoint: string): T {
+  const body = answer.body as { id?: unknown } | null | undefined;
+  if (body === null || typeof body !== 'object' || Array.isArray(body) || typeof body.id !== 'number') {
+    throw new BmsProtocolError(`Kaseya BMS answered ${endpoint} without the record (no numeric id)`, {
+      endpoint,
+      status: answer.status,
+    });
+  }
+  return body as T;
+}
+
+function asArray<T>(answer: Answer): T[] {
+  const value = answer.body;
   if (Array.isArray(value)) return value as T[];
   if (value === null || value === undefined) return [];
   // Some list answers wrap the items once more ({items: [...]}); accept that too.
@@ -576,7 +592,7 @@ function asArray<T>(value: unknown): T[] {
     const inner = Object.values(value as Record<string, unknown>).find(Array.isArray);
     if (inner) return inner as T[];
   }
-  throw new BmsProtocolError('Expected a list from Kaseya BMS', { endpoint: 'list' });
+  throw new BmsProtocolError(`Kaseya BMS answered ${answer.endpoint} without a list`, { endpoint: answer.endpoint, status: answer.status });
 }
 
 function fillRoute(route: string, params: Record<string, string | number> | undefined): string {
