@@ -1,6 +1,6 @@
 /**
- * The HTTP API (and, later, the web UI it serves). Built from injected dependencies so tests run it
- * in-process against the real database and Temporal.
+ * The HTTP API and the web UI it serves (web/dist, built by web/build.ts). Built from injected
+ * dependencies so tests run it in-process against the real database and Temporal.
  */
 import type { IncomingMessage } from 'node:http';
 import type { Client } from '@temporalio/client';
@@ -16,6 +16,8 @@ import { loginRoutes, logoutHandler, meHandler } from './routes/auth';
 import { integrationRoutes } from './routes/integration';
 import { IMPORT_BODY_LIMIT, recordRoutes } from './routes/records';
 import { accessRoutes } from './routes/access';
+import { metaRoutes } from './routes/meta';
+import { securityHeaders, webUiRoutes } from './routes/web-ui';
 import { buildOpenApiDocument } from './openapi';
 
 export interface ApiDeps {
@@ -26,6 +28,8 @@ export interface ApiDeps {
   logger: Logger;
   /** Idle timeout of push workflows the API starts (tests shorten it). */
   pushIdleTimeoutMs?: number;
+  /** The built web UI (default web/dist). */
+  webDir?: string;
 }
 
 export const BODY_LIMIT = '1mb';
@@ -35,6 +39,7 @@ export function createApp(deps: ApiDeps): Express {
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
   app.set('query parser', 'simple');
+  app.use(securityHeaders());
   app.use(pinoHttp({ logger: deps.logger, autoLogging: { ignore: (req) => req.url === '/api/v1/health' } }));
   const isJson = (req: IncomingMessage) => /^application\/(.+\+)?json\b/i.test(req.headers['content-type'] ?? '');
   // Imports take larger bodies than any other route.
@@ -65,7 +70,9 @@ export function createApp(deps: ApiDeps): Express {
   );
   api.use('/integrations/kaseya-bms', integrationRoutes(deps));
   api.use(accessRoutes(deps.db));
+  api.use(metaRoutes());
   app.use('/api/v1', api);
+  app.use(webUiRoutes(deps.webDir));
 
   app.use(notFoundHandler);
   app.use(errorHandler(deps.logger));

@@ -239,6 +239,20 @@ export function buildOpenApiDocument(): object {
   route({ method: 'get', path: `${bms}/runs`, tags: ['Kaseya BMS'], summary: 'Pull runs (logs)', request: { query: RunsQuery }, responses: { 200: json(z.object({ data: z.array(Run), meta: PageMeta }), 'Newest first') } });
   route({ method: 'get', path: `${bms}/runs/{id}`, tags: ['Kaseya BMS'], request: { params: IdParams }, responses: { 200: json(z.object({ data: Run }), 'A run with its log') } });
 
+  route({
+    method: 'get',
+    path: '/meta/records',
+    tags: ['Meta'],
+    summary: 'The record field table: which fields sync with Kaseya BMS, their kinds and references',
+    responses: { 200: json(z.object({ data: z.unknown() }), 'Record types and fields') },
+  });
+  route({
+    method: 'get',
+    path: '/meta/permissions',
+    tags: ['Meta'],
+    summary: "What the caller's role may do",
+    responses: { 200: json(z.object({ data: z.object({ role: z.enum(ROLES), actions: z.array(z.string()) }) }), 'Allowed actions') },
+  });
   route({ method: 'get', path: '/account', tags: ['Access'], responses: { 200: json(z.object({ data: z.object({ id: z.uuid(), name: z.string(), plan: z.enum(PLANS) }) }), 'The account') } });
   route({ method: 'get', path: '/users', tags: ['Access'], responses: { 200: json(z.object({ data: z.array(z.unknown()) }), 'Users') } });
   route({ method: 'post', path: '/users', tags: ['Access'], request: { body: { content: { 'application/json': { schema: NewUser } } } }, responses: { 201: json(z.object({ data: z.unknown() }), 'Created') } });

@@ -16,6 +16,7 @@ import { waitFor } from '../devstack/wait';
 import { createLogger } from '../lib/logger';
 import { loadSecretBox } from '../lib/secrets';
 import { connectClient } from '../lib/temporal';
+import { ensureWebBuild } from '../web/build';
 import { ensureDemoAccount } from './demo-account';
 
 const DEFAULT_SIMULATOR_CREDENTIALS = { tenant: 'Demo MSP', username: 'api.user', password: 'demo-password' };
@@ -116,6 +117,9 @@ async function main(): Promise<void> {
     const worker = new ServiceProcess('worker', path.join(__dirname, '..', 'worker', 'main.ts'), childEnv);
     worker.start();
     stops.push(() => worker.stop(30_000));
+    // The API serves the web UI from web/dist: build it when missing or stale.
+    const web = await ensureWebBuild();
+    if (web.built) logger.info({ ms: web.ms }, 'web UI built');
     const api = new ServiceProcess('api', path.join(__dirname, '..', 'api', 'main.ts'), childEnv);
     api.start();
     stops.push(() => api.stop());
@@ -129,7 +133,7 @@ async function main(): Promise<void> {
     const lines = [
       '',
       'bms-docsync is running',
-      `  App / API        ${config.api.publicUrl}   (API under /api/v1)`,
+      `  App / API        ${config.api.publicUrl}   (web UI; API under /api/v1)`,
       `  Temporal Web UI  ${temporalUi}`,
       `  Kaseya BMS       ${bms.apiUrl}${config.demoBms ? '' : '   (simulator, demo data)'}`,
       `  Log in as        ${credentials.email}  /  ${credentials.password}`,

@@ -16,6 +16,7 @@ import { connectClient, deletePullSchedule } from '../../lib/temporal';
 import { createAccount, createApiKey, createUser, login, type Plan, type Role } from '../../services/accounts';
 import { createSimulator, type SimulatorHandle, type SimulatorOptions } from '../../simulator';
 import { type RunningWorkers, startWorkers } from '../../worker/worker';
+import { ensureWebBuild } from '../../web/build';
 import { HttpClient } from './api-client';
 import { type SharedEnv, sharedEnv } from './env';
 import { waitForIdlePulls } from './sync';
@@ -95,6 +96,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     workflowBundle: env.workflowBundle,
     pushIdleTimeoutMs,
   });
+  // The API serves the web UI; build it when missing or stale (once per test process).
+  await ensureWebBuild();
   const app = createApp({ config, db, temporal, secrets, logger, pushIdleTimeoutMs });
   const server: Server = app.listen(0, '127.0.0.1');
   await once(server, 'listening');

@@ -1,0 +1,76 @@
+/** The frame of every page after login: who is logged in (account, plan, user, role), the menu, the page. */
+import type { ComponentChildren } from 'preact';
+import { PLAN_LABELS, ROLE_LABELS, TYPE_LABELS, TYPE_ORDER } from '../labels';
+import { Link } from '../router';
+import { useSession } from '../session';
+
+const MENU: Array<{ href: string; label: string; section?: string }> = [
+  { href: '/', label: 'Overview' },
+  ...TYPE_ORDER.map((t) => ({ href: `/${TYPE_LABELS[t].path}`, label: TYPE_LABELS[t].many, section: 'Documentation' })),
+  { href: '/integration', label: 'Integration', section: 'Kaseya BMS' },
+  { href: '/manage', label: 'Manage data', section: 'Kaseya BMS' },
+  { href: '/logs', label: 'Logs', section: 'Kaseya BMS' },
+];
+
+function isCurrent(href: string, path: string): boolean {
+  return href === '/' ? path === '/' : path === href || path.startsWith(`${href}/`);
+}
+
+export function Layout({ path, children }: { path: string; children: ComponentChildren }) {
+  const { session, logout } = useSession();
+  const skip = (event: MouseEvent) => {
+    event.preventDefault();
+    document.getElementById('main')?.focus();
+  };
+  const sections = [...new Set(MENU.map((m) => m.section ?? ''))];
+  return (
+    <div class="app">
+      <a class="skip-link" href="#main" onClick={skip}>
+        Skip to main content
+      </a>
+      <header class="topbar">
+        <Link href="/" class="brand">
+          bms-docsync
+        </Link>
+        <div class="who">
+          <p class="who-account">
+            <span class="visually-hidden">Account: </span>
+            <strong data-testid="account-name">{session.account.name}</strong>{' '}
+            <span class="tag">{PLAN_LABELS[session.account.plan]} plan</span>
+          </p>
+          <p class="who-user">
+            <span class="visually-hidden">Logged in as </span>
+            <span data-testid="user-name">{session.me.name}</span>{' '}
+            <span class="tag tag-role" data-testid="user-role">
+              {ROLE_LABELS[session.me.role]}
+            </span>
+          </p>
+          <button type="button" class="button secondary small" onClick={() => void logout()}>
+            Log out
+          </button>
+        </div>
+      </header>
+      <div class="shell">
+        <nav class="sidebar" aria-label="Main menu">
+          {sections.map((section) => (
+            <div class="menu-section" key={section}>
+              {section ? <p class="menu-heading">{section}</p> : null}
+              <ul>
+                {MENU.filter((m) => (m.section ?? '') === section).map((m) => (
+                  <li key={m.href}>
+                    <Link href={m.href} aria-current={isCurrent(m.href, path) ? 'page' : undefined}>
+                      {m.label}
+                    </Link>
+                  </li>
+                ))}
+              </ul>
+            </div>
+          ))}
+        </nav>
+        <main id="main" tabIndex={-1}>
+          {children}
+        </main>
+      </div>
+    </div>
+  );
+}
