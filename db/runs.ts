@@ -119,3 +119,8 @@ export async function setWatermark(db: Conn, accountId: string, entity: string, 
     .onConflict(['account_id', 'entity'])
     .merge(['watermark', 'updated_at']);
 }
+
+/** Forgets where incremental pulls left off, so the next pull reads everything (a full sync). */
+export async function resetWatermarks(db: Conn, accountId: string): Promise<void> {
+  await db('pull_watermarks').where({ account_id: accountId }).delete();
+}

@@ -14,7 +14,7 @@ import {
   saveConnection,
   updateIntegration,
 } from '../db/integrations';
-import { getRun, listRunLogs, listRuns, type SyncRun } from '../db/runs';
+import { getRun, listRunLogs, listRuns, resetWatermarks, type SyncRun } from '../db/runs';
 import { defaultSyncSettings, type SyncSettings, SyncSettingsSchema } from '../domain/settings';
 import type { Logger } from '../lib/logger';
 import type { SecretBox } from '../lib/secrets';
@@ -157,6 +157,10 @@ export async function updateSettings(deps: IntegrationServiceDeps, accountId: st
       });
     }
   }
+  // What syncs changed: the next pull reads everything, so records that stopped matching become orphans
+  // and records that started matching arrive, without waiting for them to change in BMS.
+  const selection = (x: SyncSettings) => JSON.stringify([x.organizations, x.configurations, x.locations, x.contacts]);
+  if (settings && selection(settings) !== selection(integration.settings)) await resetWatermarks(deps.db, accountId);
   await updateIntegration(deps.db, accountId, {
     settings,
     twoWayEnabled: change.twoWayEnabled === undefined || change.twoWayEnabled === integration.twoWayEnabled ? undefined : change.twoWayEnabled,
