@@ -18,6 +18,7 @@ import { fieldSpecs, type RecordFields, type RecordType, syncedFieldNames } from
 import { syncExclusion } from '../domain/rules';
 import { canTransition, type SyncState, transition } from '../domain/sync-state';
 import type { PullCounts } from '../workflows/definitions';
+import { parseBmsTime } from './bms/wire';
 import type { ActivityDeps } from './context';
 
 export interface PulledItem {
@@ -240,6 +241,11 @@ async function storeOnce(ctx: StoreContext, items: PulledItem[]): Promise<{ coun
       continue;
     }
     if (link.bmsModifiedOn !== null && link.bmsModifiedOn === item.modifiedOn && link.state !== 'orphaned') {
+      plan.counts.unchanged++;
+      continue;
+    }
+    // A copy older than what the link has seen (read before a newer one was stored) changes nothing.
+    if (link.bmsModifiedOn !== null && item.modifiedOn !== null && parseBmsTime(item.modifiedOn) < parseBmsTime(link.bmsModifiedOn)) {
       plan.counts.unchanged++;
       continue;
     }

@@ -7,7 +7,7 @@
 import { activityInfo, ApplicationFailure, Context } from '@temporalio/activity';
 import { addHistory, diff } from '../db/history';
 import { type Integration, getIntegration } from '../db/integrations';
-import { applyLinkEvent, getLink, type SyncLink, updateLink } from '../db/links';
+import { applyLinkEvent, getLink, updateLink } from '../db/links';
 import { getRecord, type StoredRecord } from '../db/records';
 import { type CreateDefaults, type Lookups, MappingError } from '../domain/mapping';
 import { changedFields } from '../domain/merge';
@@ -22,6 +22,7 @@ import { isBmsError } from './bms/client';
 import { type ActivityDeps, BmsClients } from './context';
 import { whileHeartbeating } from './heartbeat';
 import { ensureLookups } from './lookups';
+import { parseBmsTime } from './bms/wire';
 import { pushers } from './pushers';
 
 /** What a type-specific pusher gets. */
@@ -122,20 +123,20 @@ export function createPushActivities(deps: ActivityDeps) {
     return { businessTypeId, accountManagerId };
   }
 
-  async function recordSuccess(
-    record: StoredRecord,
-    link: SyncLink | undefined,
-    remote: RemoteState,
-    newBase: RecordFields,
-    summary: string,
-  ): Promise<void> {
+  /**
+   * Stores a successful push. The new base is the link's base as it is now (a pull may have moved it
+   * while the push ran) with the pushed fields laid over it, and BMS's later `modifiedOn` is kept.
+   */
+  async function recordSuccess(record: StoredRecord, remote: RemoteState, pushed: RecordFields, summary: string): Promise<void> {
     await deps.db.transaction(async (trx) => {
       const current = await getLink(trx, record.type, record.id, true);
       const newerSave = (current?.requestedVersion ?? 0) > record.version;
+      const newBase = { ...(current?.base ?? {}), ...pushed };
+      const seen = current?.bmsId === remote.bmsId ? current.bmsModifiedOn : null;
       const changes = {
         bmsId: remote.bmsId,
         base: newBase,
-        bmsModifiedOn: remote.modifiedOn,
+        bmsModifiedOn: seen && parseBmsTime(seen) > parseBmsTime(remote.modifiedOn) ? seen : remote.modifiedOn,
         pushedVersion: record.version,
         lastPushedAt: new Date(),
         lastError: null,
@@ -151,7 +152,7 @@ export function createPushActivities(deps: ActivityDeps) {
         kind: 'pushed',
         origin: 'push',
         summary,
-        changes: diff(link?.base ?? null, newBase),
+        changes: diff(current?.base ?? null, newBase),
         workflowId: recordPushWorkflowId(record.accountId, record.type, record.id),
       });
     });
@@ -215,12 +216,12 @@ export function createPushActivities(deps: ActivityDeps) {
       if (link?.bmsId) {
         const changed = changedFields(synced, link.base, fields) as RecordFields;
         if (Object.keys(changed).length === 0) {
-          await recordSuccess(record, link, { bmsId: link.bmsId, modifiedOn: link.bmsModifiedOn }, synced, 'Already in Kaseya BMS');
+          await recordSuccess(record, { bmsId: link.bmsId, modifiedOn: link.bmsModifiedOn }, synced, 'Already in Kaseya BMS');
           return { outcome: 'unchanged', pushedVersion: record.version, bmsId: link.bmsId };
         }
         try {
           const { modifiedOn } = await pusher.update(ctx, link.bmsId, changed);
-          await recordSuccess(record, link, { bmsId: link.bmsId, modifiedOn }, { ...(link.base ?? {}), ...changed }, `Pushed ${Object.keys(changed).join(', ')}`);
+          await recordSuccess(record, { bmsId: link.bmsId, modifiedOn }, changed, `Pushed ${Object.keys(changed).join(', ')}`);
           return { outcome: 'updated', pushedVersion: record.version, bmsId: link.bmsId };
         } catch (err) {
           if (err instanceof BmsNotFoundError) {
@@ -243,11 +244,11 @@ export function createPushActivities(deps: ActivityDeps) {
         const changed = changedFields(synced, existing.fields, fields) as RecordFields;
         let modifiedOn = existing.modifiedOn;
         if (Object.keys(changed).length > 0) modifiedOn = (await pusher.update(ctx, existing.bmsId, changed)).modifiedOn;
-        await recordSuccess(record, link, { bmsId: existing.bmsId, modifiedOn }, synced, `Linked to existing Kaseya BMS record ${existing.bmsId}`);
+        await recordSuccess(record, { bmsId: existing.bmsId, modifiedOn }, synced, `Linked to existing Kaseya BMS record ${existing.bmsId}`);
         return { outcome: 'linked', pushedVersion: record.version, bmsId: existing.bmsId };
       }
       const created = await pusher.create(ctx);
-      await recordSuccess(record, link, created, synced, `Created in Kaseya BMS as ${created.bmsId}`);
+      await recordSuccess(record, created, synced, `Created in Kaseya BMS as ${created.bmsId}`);
       return { outcome: 'created', pushedVersion: record.version, bmsId: created.bmsId };
     } catch (err) {
       const failure = toFailure(err);

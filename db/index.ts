@@ -4,6 +4,7 @@
  */
 import knex, { type Knex } from 'knex';
 import pg from 'pg';
+import { createLogger, type Logger } from '../lib/logger';
 import { migrationSource } from './migrations';
 
 export type Db = Knex;
@@ -14,10 +15,19 @@ pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
 export interface DbOptions {
   url: string;
   poolMax?: number;
+  /** Where knex's own warnings go (default: a `db` logger), instead of the console. */
+  logger?: Logger;
 }
 
 export function createDb(options: DbOptions): Db {
+  const logger = options.logger ?? createLogger('db');
   return knex({
+    log: {
+      warn: (message: unknown) => logger.warn(String(message)),
+      error: (message: unknown) => logger.error(String(message)),
+      deprecate: (method: string, alternative: string) => logger.warn(`${method} is deprecated; use ${alternative}`),
+      debug: (message: unknown) => logger.debug(String(message)),
+    },
     client: 'pg',
     connection: { connectionString: options.url, application_name: 'bms-docsync' },
     pool: { min: 0, max: options.poolMax ?? 10 },

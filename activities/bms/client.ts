@@ -4,6 +4,7 @@
  * 401 re-authenticates once. Every call passes through the rate budget first. The client never retries
  * on its own beyond that: retries belong to Temporal, which knows what is safe to repeat.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent, type Dispatcher, errors as undiciErrors, request } from 'undici';
 import {
   BmsAuthError,
@@ -56,6 +57,12 @@ export interface BmsClientOptions {
   dispatcher?: Dispatcher;
   /** Refresh the access token this long before it expires (default 60 s). */
   tokenMarginMs?: number;
+  /**
+   * Extra attempts for a read (GET) that failed in a way a retry can fix (default 3). Reads are safe to
+   * repeat, and retrying one request is far cheaper than retrying the page or pass around it. Writes are
+   * never repeated here: Temporal retries them, knowing what is safe.
+   */
+  readRetries?: number;
 }
 
 export const PAGE_SIZE = 100;
@@ -108,6 +115,7 @@ export class BmsClient {
   private readonly budgetKey: string;
   private readonly dispatcher: Dispatcher;
   private readonly tokenMarginMs: number;
+  private readonly readRetries: number;
   private v2Token: CachedToken | undefined;
   private v1Token: CachedToken | undefined;
   private v2Login: Promise<CachedToken> | undefined;
@@ -122,6 +130,7 @@ export class BmsClient {
     this.budgetKey = `${new URL(this.apiBase).host}|${options.connection.tenant.trim().toLowerCase()}`;
     this.dispatcher = options.dispatcher ?? defaultDispatcher();
     this.tokenMarginMs = options.tokenMarginMs ?? 60_000;
+    this.readRetries = options.readRetries ?? 3;
   }
 
   // ---------------------------------------------------------------- security
@@ -349,8 +358,22 @@ export class BmsClient {
 
   // ---------------------------------------------------------------- plumbing
 
-  /** One call: budget, token, HTTP, envelope; on a 401 it logs in again and repeats once. */
+  /** One call: budget, token, HTTP, envelope; on a 401 it logs in again and repeats once; reads retry. */
   async call(method: string, route: string, options: CallOptions = {}): Promise<Answer> {
+    if (method !== 'GET') return this.callOnce(method, route, options);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.callOnce(method, route, options);
+      } catch (err) {
+        if (attempt >= this.readRetries || !isBmsError(err) || !err.retryable || options.signal?.aborted) throw err;
+        const retryAfter = err instanceof BmsRateLimitedError ? (err.retryAfterMs ?? 0) : 0;
+        const backoff = Math.min(5_000, Math.max(retryAfter, 200 * 2 ** attempt)) * (0.75 + Math.random() / 2);
+        await sleep(backoff, undefined, { signal: options.signal });
+      }
+    }
+  }
+
+  private async callOnce(method: string, route: string, options: CallOptions): Promise<Answer> {
     const auth: AuthMode = options.auth ?? (route.startsWith('/api/') ? 'v1' : 'v2');
     try {
       return await this.send(method, route, options, auth);

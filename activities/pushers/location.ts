@@ -7,7 +7,7 @@
  */
 import { addHistory } from '../../db/history';
 import { applyLinkEvent, getLink, updateLink } from '../../db/links';
-import type { StoredRecord } from '../../db/records';
+import { type StoredRecord, updateRecord } from '../../db/records';
 import {
   accountLocationToLocation,
   canonicalCountry,
@@ -102,9 +102,19 @@ export async function linkCreatedMainLocation(ctx: PushContext, record: StoredRe
   await ctx.deps.db.transaction(async (trx) => {
     const link = await getLink(trx, 'location', record.id, true);
     if (link?.bmsId || link?.syncDisabled || link?.state === 'disabled') return;
+    // BMS made it the account's main location; say so here too, unless another location is primary.
+    const bmsMain = created.isMain === true;
+    let fields = record.fields;
+    if (bmsMain && record.fields.primary !== true) {
+      const otherPrimary = (await trx('locations')
+        .where({ account_id: record.accountId, organization_id: record.fields.organizationId, primary: true })
+        .whereNot({ id: record.id })
+        .first('id')) as { id: string } | undefined;
+      if (!otherPrimary) fields = (await updateRecord(trx, record.accountId, 'location', record.id, { primary: true }, { origin: 'system' }))!.fields;
+    }
     const changes = {
       bmsId: created.id,
-      base: Object.fromEntries(syncedFieldNames('location').map((f) => [f, record.fields[f] ?? null])) as RecordFields,
+      base: Object.fromEntries(syncedFieldNames('location').map((f) => [f, f === 'primary' ? bmsMain : (fields[f] ?? null)])) as RecordFields,
       bmsModifiedOn: locationModifiedOn(created),
       remoteRefs: { organizationId: account.id },
       lastPushedAt: new Date(),
