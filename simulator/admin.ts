@@ -12,6 +12,7 @@ import { FAULT_MODES, type FaultRule, normalizeRoute } from './faults';
 import { defaultLookupId, EMPLOYEE_ID, LOOKUP_ID } from './lookups';
 import { SEED_LIMITS, type SeedSpec } from './seed';
 import type { SimulatorState } from './state';
+import type { RequestListener } from './stats';
 import {
   type AccountFields,
   type AccountRow,
@@ -247,6 +248,20 @@ function emailsOf(list: z.infer<typeof emailSchema>[]): EmailFields[] {
 
 function phonesOf(list: z.infer<typeof phoneSchema>[]): PhoneFields[] {
   return list.map((p) => ({ phone: p.phone, phoneTypeId: p.phoneTypeId ?? defaultLookupId('phoneType'), isDefault: p.isDefault ?? false }));
+}
+
+// ---------------------------------------------------------------- request events
+
+const WRITE_METHODS = ['POST', 'PUT', 'PATCH', 'DELETE'];
+const EVENTS_PING_MS = 15_000;
+
+/** `?methods=PATCH,POST` or `?methods=all`; default: the writes. */
+function methodsParam(req: Request): Set<string> | 'all' {
+  const raw = req.query.methods;
+  if (raw === undefined) return new Set(WRITE_METHODS);
+  if (typeof raw !== 'string' || raw.trim() === '') throw new AdminInputError("methods must be a comma-separated list of HTTP methods, or 'all'");
+  if (raw.trim().toLowerCase() === 'all') return 'all';
+  return new Set(raw.split(',').map((m) => m.trim().toUpperCase()).filter((m) => m !== ''));
 }
 
 // ---------------------------------------------------------------- router
@@ -514,6 +529,24 @@ export function createAdminRouter(sim: SimulatorState): Router {
     sim.stats.reset();
     sim.limiter.reset();
     res.json({ ok: true });
+  });
+  // Server-sent events: one `data:` line of JSON per served API request whose method is wanted, sent as
+  // its answer goes out, so a client can time when a write was applied without polling. Opens with an
+  // `open` event (the subscription is live from then on); a comment line every 15 s keeps it open.
+  router.get('/events', (req, res) => {
+    const methods = methodsParam(req);
+    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', connection: 'keep-alive' });
+    req.socket.setNoDelay(true);
+    res.write(`event: open\ndata: ${JSON.stringify({ methods: methods === 'all' ? 'all' : [...methods] })}\n\n`);
+    const listener: RequestListener = (event) => {
+      if (methods === 'all' || methods.has(event.method)) res.write(`data: ${JSON.stringify(event)}\n\n`);
+    };
+    const unsubscribe = sim.stats.onRequest(listener);
+    const ping = setInterval(() => res.write(': ping\n\n'), EVENTS_PING_MS);
+    res.on('close', () => {
+      clearInterval(ping);
+      unsubscribe();
+    });
   });
   router.get('/violations', (_req, res) => {
     res.json(sim.stats.listViolations());

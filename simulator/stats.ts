@@ -26,6 +26,16 @@ export interface Violation {
   problems: string[];
 }
 
+/** One served API request, as `GET /_sim/events` sends it. */
+export interface RequestEvent extends Omit<RecentRequest, 'at'> {
+  /** 1, 2, 3, … per simulator. */
+  seq: number;
+  /** When the answer went out: the simulator's clock, epoch milliseconds with a fraction. */
+  at: number;
+}
+
+export type RequestListener = (event: RequestEvent) => void;
+
 const RECENT_LIMIT = 200;
 const VIOLATION_LIMIT = 1000;
 
@@ -35,6 +45,14 @@ export class RequestStats {
   private recent: RecentRequest[] = [];
   private violations: Violation[] = [];
   violationCount = 0;
+  private seq = 0;
+  private readonly listeners = new Set<RequestListener>();
+
+  /** Calls `listener` for every request recorded from now on; returns the way to stop. */
+  onRequest(listener: RequestListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
 
   route(key: string): RouteStats {
     let stats = this.byRoute.get(key);
@@ -49,6 +67,10 @@ export class RequestStats {
     this.total++;
     this.recent.push({ at: new Date().toISOString(), ...entry });
     if (this.recent.length > RECENT_LIMIT * 2) this.recent = this.recent.slice(-RECENT_LIMIT);
+    this.seq++;
+    if (this.listeners.size === 0) return;
+    const event: RequestEvent = { seq: this.seq, at: performance.timeOrigin + performance.now(), ...entry };
+    for (const listener of this.listeners) listener(event);
   }
 
   addViolation(method: string, path: string, problems: string[]): void {

@@ -1,0 +1,258 @@
+/**
+ * The bench's own stack, as separate processes like production: a Temporal dev server (SQLite in a temp
+ * folder, free ports), a fresh PostgreSQL database (on DATABASE_URL's server, or an embedded PostgreSQL),
+ * migrated, the BMS simulator (`simulator/main.ts`, rate limit off, no seed), one worker process and one
+ * API process. Everything it started is stopped by `stop()`, which is safe to call at any point.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { closeSync, mkdirSync, openSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Connection } from '@temporalio/client';
+import { request } from 'undici';
+import { createDb, type Db, migrateLatest } from '../db';
+import { createDatabaseIfMissing, dropDatabase, type EmbeddedPostgresHandle, startEmbeddedPostgres } from '../devstack/postgres';
+import { ServiceProcess } from '../devstack/service-process';
+import { findTemporalCli } from '../devstack/temporal-cli';
+import { TemporalDevServer } from '../devstack/temporal-server';
+import { waitFor } from '../devstack/wait';
+import getPort from '../test/helpers/ports';
+import { enableStatementLog } from './sql-log';
+
+const ROOT = path.resolve(__dirname, '..');
+export const TASK_QUEUE_PREFIX = 'bench';
+export const SIM_CREDENTIALS = { tenant: 'Demo MSP', username: 'api.user', password: 'demo-password' };
+
+export interface BenchStackOptions {
+  /** Write V8 CPU profiles of the worker and the API into this folder (one per process life). */
+  cpuProfDir?: string;
+  /** Log every statement of the bench's database (set before any service connects). */
+  logStatements?: boolean;
+  log: (line: string) => void;
+}
+
+async function answers(url: string): Promise<boolean> {
+  try {
+    const res = await request(url);
+    await res.body.dump();
+    return res.statusCode < 500;
+  } catch {
+    return false;
+  }
+}
+
+export class BenchStack {
+  readonly tmpDir = path.join(os.tmpdir(), `docsync-bench-${randomBytes(4).toString('hex')}`);
+  private readonly stops: Array<{ what: string; stop: () => Promise<void> }> = [];
+  temporal!: TemporalDevServer;
+  /** The bench's own connection to the database (accounts, pg_stat readings). */
+  db!: Db;
+  databaseUrl!: string;
+  /** Name of the bench's database. */
+  database!: string;
+  simUrl!: string;
+  apiUrl!: string;
+  sim!: ServiceProcess;
+  worker: NodeService | undefined;
+  api: NodeService | undefined;
+  private childEnv: NodeJS.ProcessEnv = {};
+  private temporalConnection: Connection | undefined;
+  private starts = 0;
+
+  constructor(private readonly options: BenchStackOptions) {
+    mkdirSync(this.tmpDir, { recursive: true });
+  }
+
+  logFile(name: string): string {
+    return path.join(this.tmpDir, `${name}.log`);
+  }
+
+  async start(): Promise<void> {
+    const log = this.options.log;
+    const started = performance.now();
+
+    // Temporal dev server (the workflow bundle is built by the worker process itself, as in production).
+    const cli = await findTemporalCli({ log });
+    this.temporal = new TemporalDevServer({
+      cliPath: cli,
+      port: await getPort(),
+      dbFile: path.join(this.tmpDir, 'temporal.db'),
+      logFile: this.logFile('temporal'),
+    });
+    const temporalStarted = this.temporal.start();
+    this.stops.push({ what: 'Temporal dev server', stop: () => this.temporal.stop() });
+
+    // PostgreSQL: a fresh database, dropped at the end.
+    const database = `docsync_bench_${randomBytes(4).toString('hex')}`;
+    this.database = database;
+    let adminUrl = process.env.DATABASE_URL;
+    if (!adminUrl) {
+      log('DATABASE_URL is not set: starting an embedded PostgreSQL');
+      const pg: EmbeddedPostgresHandle = await startEmbeddedPostgres({ dataDir: path.join(this.tmpDir, 'pg'), port: await getPort() });
+      this.stops.push({ what: 'embedded PostgreSQL', stop: () => pg.stop() });
+      adminUrl = pg.url;
+    }
+    await createDatabaseIfMissing(adminUrl, database);
+    const url = new URL(adminUrl);
+    url.pathname = `/${database}`;
+    this.databaseUrl = url.toString();
+    this.db = createDb({ url: this.databaseUrl, poolMax: 4 });
+    const admin = adminUrl;
+    this.stops.push({
+      what: `database ${database}`,
+      stop: async () => {
+        await this.db.destroy();
+        await dropDatabase(admin, database);
+      },
+    });
+    await migrateLatest(this.db);
+    const { rows } = (await this.db.raw(
+      `SELECT name, setting FROM pg_settings WHERE name = ANY(?)`,
+      [['server_version', 'autovacuum', 'shared_buffers', 'work_mem', 'synchronous_commit', 'fsync', 'max_connections']],
+    )) as { rows: Array<{ name: string; setting: string }> };
+    this.postgresSettings = Object.fromEntries(rows.map((r) => [r.name, r.setting]));
+    this.postgresVersion = this.postgresSettings.server_version;
+    if (this.options.logStatements) await enableStatementLog(this.db, database);
+    if (this.postgresSettings.autovacuum === 'off') log('note: autovacuum is off on this PostgreSQL server (planner statistics of new tables are never refreshed)');
+    await temporalStarted;
+
+    const simPort = await getPort();
+    this.simUrl = `http://127.0.0.1:${simPort}`;
+    const apiPort = await getPort();
+    this.apiUrl = `http://127.0.0.1:${apiPort}`;
+    this.childEnv = {
+      ...process.env,
+      DATABASE_URL: this.databaseUrl,
+      TEMPORAL_ADDRESS: this.temporal.address,
+      TEMPORAL_TASK_QUEUE_PREFIX: TASK_QUEUE_PREFIX,
+      DATA_DIR: this.tmpDir,
+      SECRET_KEY: `bench-${randomBytes(16).toString('hex')}`,
+      LOG_LEVEL: 'warn',
+      LOG_FORMAT: 'json',
+      BMS_RATE_LIMIT_PER_WINDOW: '0',
+      WORKER_SHUTDOWN_GRACE_SECONDS: '5',
+      API_HOST: '127.0.0.1',
+      API_PORT: String(apiPort),
+    };
+    delete this.childEnv.NODE_OPTIONS;
+
+    this.sim = new ServiceProcess('simulator', path.join(ROOT, 'simulator', 'main.ts'), this.childEnv, {
+      args: ['--port', String(simPort), '--seed', 'none', '--rate-limit', 'off'],
+      output: { file: this.logFile('simulator') },
+    });
+    this.sim.start();
+    this.stops.push({ what: 'simulator', stop: () => this.sim.stop() });
+    await waitFor(() => answers(`${this.simUrl}/_sim/health`), { timeoutMs: 30_000, intervalMs: 100, what: 'the BMS simulator' });
+
+    await this.startServices();
+    this.stops.push({ what: 'worker and API', stop: () => this.stopServices() });
+    log(`stack up in ${Math.round(performance.now() - started)} ms (temp ${this.tmpDir})`);
+  }
+
+  postgresVersion: string | undefined;
+  postgresSettings: Record<string, string> = {};
+
+  /** Starts the worker and the API processes and waits until both serve. */
+  async startServices(): Promise<void> {
+    this.starts++;
+    const dir = this.options.cpuProfDir;
+    if (dir) mkdirSync(dir, { recursive: true });
+    // Not allowed in NODE_OPTIONS; written when the process exits (worker-1 covers the small pull, worker-2 the rest).
+    const nodeArgs = (name: string) => (dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`, `--cpu-prof-name=${name}-${this.starts}.cpuprofile`] : []);
+    const worker = new NodeService('worker', path.join(ROOT, 'worker', 'main.ts'), this.childEnv, nodeArgs('worker'), this.logFile('worker'));
+    const api = new NodeService('api', path.join(ROOT, 'api', 'main.ts'), this.childEnv, nodeArgs('api'), this.logFile('api'));
+    worker.start();
+    api.start();
+    this.worker = worker;
+    this.api = api;
+    await waitFor(() => answers(`${this.apiUrl}/api/v1/health`), { timeoutMs: 60_000, intervalMs: 100, what: 'the API' });
+    await this.waitForWorkerPolling(worker);
+  }
+
+  async stopServices(): Promise<void> {
+    await Promise.all([this.api?.stop(15_000), this.worker?.stop(30_000)]);
+    this.api = undefined;
+    this.worker = undefined;
+  }
+
+  /** Fresh worker and API processes (their peak RSS starts over). */
+  async restartServices(): Promise<void> {
+    await this.stopServices();
+    await this.startServices();
+  }
+
+  /** Until this worker process polls both task queues (its Temporal identity starts with its pid). */
+  private async waitForWorkerPolling(worker: NodeService): Promise<void> {
+    this.temporalConnection ??= await Connection.connect({ address: this.temporal.address });
+    const connection = this.temporalConnection;
+    const pid = worker.pid;
+    await waitFor(
+      async () => {
+        if (!worker.running) throw new Error(`the worker exited; see ${this.logFile('worker')}`);
+        for (const queue of ['push', 'pull']) {
+          const res = await connection.workflowService.describeTaskQueue({
+            namespace: 'default',
+            taskQueue: { name: `${TASK_QUEUE_PREFIX}-${queue}` },
+            taskQueueType: 1, // workflow tasks
+          });
+          if (!res.pollers?.some((p) => p.identity?.startsWith(`${pid}@`))) return false;
+        }
+        return true;
+      },
+      { timeoutMs: 120_000, intervalMs: 250, what: 'the worker to poll its task queues' },
+    );
+  }
+
+  /** Stops everything that was started, newest first; never throws. */
+  async stop(keepTmp = false): Promise<void> {
+    await this.temporalConnection?.close().catch(() => undefined);
+    for (const { what, stop } of this.stops.reverse()) {
+      await stop().catch((err: unknown) => this.options.log(`stopping ${what} failed: ${(err as Error).message}`));
+    }
+    this.stops.length = 0;
+    if (!keepTmp) rmSync(this.tmpDir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * A worker or API process, run like `devstack/service-process.ts` runs them (same TypeScript loader, output
+ * to a file, SIGTERM then SIGKILL) but with extra Node options before the script (e.g. `--cpu-prof`, which
+ * NODE_OPTIONS refuses).
+ */
+class NodeService {
+  private child: ChildProcess | undefined;
+
+  constructor(
+    readonly name: string,
+    private readonly script: string,
+    private readonly env: NodeJS.ProcessEnv,
+    private readonly nodeArgs: string[],
+    private readonly logFile: string,
+  ) {}
+
+  start(): void {
+    const sink = openSync(this.logFile, 'a');
+    this.child = spawn(process.execPath, [...this.nodeArgs, '--import', 'tsx', this.script], { env: this.env, stdio: ['ignore', sink, sink] });
+    closeSync(sink);
+  }
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  get running(): boolean {
+    return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  async stop(graceMs: number): Promise<void> {
+    const child = this.child;
+    if (!child || !this.running) return;
+    const exited = once(child, 'exit');
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    await exited;
+    clearTimeout(timer);
+  }
+}
