@@ -17,6 +17,7 @@ import { createLogger } from '../lib/logger';
 import { loadSecretBox } from '../lib/secrets';
 import { connectClient } from '../lib/temporal';
 import { ensureWebBuild } from '../web/build';
+import { buildWorkflowBundleFile } from '../worker/bundle';
 import { ensureDemoAccount } from './demo-account';
 
 const DEFAULT_SIMULATOR_CREDENTIALS = { tenant: 'Demo MSP', username: 'api.user', password: 'demo-password' };
@@ -114,7 +115,12 @@ async function main(): Promise<void> {
       logger.info({ url: simUrl }, 'Kaseya BMS simulator running');
     }
 
-    const worker = new ServiceProcess('worker', path.join(__dirname, '..', 'worker', 'main.ts'), childEnv);
+    // Built here, in a short-lived process, so the worker never holds the bundler's memory.
+    const bundle = await buildWorkflowBundleFile(path.join(config.dataDir, 'workflow-bundle.js'));
+    const worker = new ServiceProcess('worker', path.join(__dirname, '..', 'worker', 'main.ts'), {
+      ...childEnv,
+      WORKFLOW_BUNDLE_PATH: bundle,
+    });
     worker.start();
     stops.push(() => worker.stop(30_000));
     // The API serves the web UI from web/dist: build it when missing or stale.

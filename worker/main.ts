@@ -6,6 +6,7 @@ import { connectClient } from '../lib/temporal';
 import { createLogger } from '../lib/logger';
 import { loadSecretBox } from '../lib/secrets';
 import { createRateBudget } from '../db/rate-budget';
+import { workflowBundlePath } from './bundle';
 import { startWorkers } from './worker';
 
 async function main(): Promise<void> {
@@ -18,6 +19,7 @@ async function main(): Promise<void> {
   const db = createDb({ url: resolveDatabaseUrl(config), poolMax: config.database.poolMax });
   const temporal = await connectClient(config.temporal);
   const workers = await startWorkers({
+    workflowBundle: { codePath: await workflowBundlePath() },
     config,
     db,
     secrets: loadSecretBox(config.secretKey, config.dataDir),

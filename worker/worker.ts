@@ -20,8 +20,8 @@ export interface WorkerDeps {
   temporal: Client;
   logger: Logger;
   budget?: RateBudget;
-  /** A prebuilt workflow bundle (tests build it once); built here when omitted. */
-  workflowBundle?: WorkflowBundle;
+  /** The workflow code: a bundle in memory (tests build it once) or a file; built here when omitted. */
+  workflowBundle?: WorkflowBundle | { codePath: string };
   /** Idle timeout for push workflows started by activities (default: the workflow's own). */
   pushIdleTimeoutMs?: number;
 }
