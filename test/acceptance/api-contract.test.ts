@@ -47,6 +47,17 @@ describe('API contract', function () {
     const wrongType = await stack.admin.post('/api/v1/organizations', { name: 42 });
     assert.equal(wrongType.body.error.details.issues[0].field, 'name');
     assert.equal((await stack.admin.get('/api/v1/organizations?pageSize=1')).body.meta.total, before, 'nothing stored');
+    // Hostile strings are data: stored and returned verbatim, found by search, never executed.
+    for (const name of ["Robert'); DROP TABLE organizations; --", '<script>alert("x")</script>', '%_\\ 𝔘𝔫𝔦𝔠𝔬𝔡𝔢 مرحبا']) {
+      const created = await stack.admin.post('/api/v1/organizations', { name, quickNotes: name });
+      assert.equal(created.status, 201);
+      const read = await stack.admin.get(`/api/v1/organizations/${created.body.data.id}`);
+      assert.equal(read.body.data.name, name);
+      assert.equal(read.body.data.quickNotes, name);
+      const found = await stack.admin.get(`/api/v1/organizations?search=${encodeURIComponent(name)}`);
+      assert.deepEqual(found.body.data.map((o: any) => o.id), [created.body.data.id]);
+    }
+    assert.equal((await stack.admin.get('/api/v1/organizations?pageSize=1')).body.meta.total, before + 3, 'the tables are still there');
     const anonymous = await stack.anonymous.get('/api/v1/organizations');
     assert.equal(anonymous.status, 401);
     assert.equal(anonymous.body.error.code, 'unauthorized');
