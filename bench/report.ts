@@ -1,4 +1,4 @@
-/** The figures of the issue, each beside its floor and target, as a table and as JSON. */
+/** The benchmark figures, each beside its floor and target, as a table and as JSON. */
 import type { NoChangeResult, PullResult, PushLatencyResult, PushThroughputResult } from './phases';
 
 export const TARGETS = {
