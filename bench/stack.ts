@@ -4,20 +4,17 @@
  * migrated, the BMS simulator (`simulator/main.ts`, rate limit off, no seed), one worker process and one
  * API process. Everything it started is stopped by `stop()`, which is safe to call at any point.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { once } from 'node:events';
-import { closeSync, mkdirSync, openSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
-import { request } from 'undici';
 import { createDb, type Db, migrateLatest } from '../db';
 import { createDatabaseIfMissing, dropDatabase, type EmbeddedPostgresHandle, startEmbeddedPostgres } from '../devstack/postgres';
 import { ServiceProcess } from '../devstack/service-process';
 import { findTemporalCli } from '../devstack/temporal-cli';
 import { TemporalDevServer } from '../devstack/temporal-server';
-import { waitFor } from '../devstack/wait';
+import { answers, waitFor } from '../devstack/wait';
 import getPort from '../test/helpers/ports';
 import { enableStatementLog } from './sql-log';
 
@@ -33,15 +30,6 @@ export interface BenchStackOptions {
   log: (line: string) => void;
 }
 
-async function answers(url: string): Promise<boolean> {
-  try {
-    const res = await request(url);
-    await res.body.dump();
-    return res.statusCode < 500;
-  } catch {
-    return false;
-  }
-}
 
 export class BenchStack {
   readonly tmpDir = path.join(os.tmpdir(), `docsync-bench-${randomBytes(4).toString('hex')}`);
@@ -55,8 +43,8 @@ export class BenchStack {
   simUrl!: string;
   apiUrl!: string;
   sim!: ServiceProcess;
-  worker: NodeService | undefined;
-  api: NodeService | undefined;
+  worker: ServiceProcess | undefined;
+  api: ServiceProcess | undefined;
   private childEnv: NodeJS.ProcessEnv = {};
   private temporalConnection: Connection | undefined;
   private starts = 0;
@@ -161,8 +149,14 @@ export class BenchStack {
     if (dir) mkdirSync(dir, { recursive: true });
     // Not allowed in NODE_OPTIONS; written when the process exits (worker-1 covers the small pull, worker-2 the rest).
     const nodeArgs = (name: string) => (dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`, `--cpu-prof-name=${name}-${this.starts}.cpuprofile`] : []);
-    const worker = new NodeService('worker', path.join(ROOT, 'worker', 'main.ts'), this.childEnv, nodeArgs('worker'), this.logFile('worker'));
-    const api = new NodeService('api', path.join(ROOT, 'api', 'main.ts'), this.childEnv, nodeArgs('api'), this.logFile('api'));
+    const worker = new ServiceProcess('worker', path.join(ROOT, 'worker', 'main.ts'), this.childEnv, {
+      nodeArgs: nodeArgs('worker'),
+      output: { file: this.logFile('worker') },
+    });
+    const api = new ServiceProcess('api', path.join(ROOT, 'api', 'main.ts'), this.childEnv, {
+      nodeArgs: nodeArgs('api'),
+      output: { file: this.logFile('api') },
+    });
     worker.start();
     api.start();
     this.worker = worker;
@@ -184,7 +178,7 @@ export class BenchStack {
   }
 
   /** Until this worker process polls both task queues (its Temporal identity starts with its pid). */
-  private async waitForWorkerPolling(worker: NodeService): Promise<void> {
+  private async waitForWorkerPolling(worker: ServiceProcess): Promise<void> {
     this.temporalConnection ??= await Connection.connect({ address: this.temporal.address });
     const connection = this.temporalConnection;
     const pid = worker.pid;
@@ -213,46 +207,5 @@ export class BenchStack {
     }
     this.stops.length = 0;
     if (!keepTmp) rmSync(this.tmpDir, { recursive: true, force: true });
-  }
-}
-
-/**
- * A worker or API process, run like `devstack/service-process.ts` runs them (same TypeScript loader, output
- * to a file, SIGTERM then SIGKILL) but with extra Node options before the script (e.g. `--cpu-prof`, which
- * NODE_OPTIONS refuses).
- */
-class NodeService {
-  private child: ChildProcess | undefined;
-
-  constructor(
-    readonly name: string,
-    private readonly script: string,
-    private readonly env: NodeJS.ProcessEnv,
-    private readonly nodeArgs: string[],
-    private readonly logFile: string,
-  ) {}
-
-  start(): void {
-    const sink = openSync(this.logFile, 'a');
-    this.child = spawn(process.execPath, [...this.nodeArgs, '--import', 'tsx', this.script], { env: this.env, stdio: ['ignore', sink, sink] });
-    closeSync(sink);
-  }
-
-  get pid(): number | undefined {
-    return this.child?.pid;
-  }
-
-  get running(): boolean {
-    return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
-  }
-
-  async stop(graceMs: number): Promise<void> {
-    const child = this.child;
-    if (!child || !this.running) return;
-    const exited = once(child, 'exit');
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-    await exited;
-    clearTimeout(timer);
   }
 }

@@ -8,6 +8,8 @@ import { openSync } from 'node:fs';
 
 export interface ServiceProcessOptions {
   args?: string[];
+  /** Node options placed before the script (e.g. `--cpu-prof`, which NODE_OPTIONS refuses). */
+  nodeArgs?: string[];
   /** Where its output goes: the parent's terminal (default), nowhere, or a file (appended). */
   output?: 'inherit' | 'ignore' | { file: string };
 }
@@ -26,7 +28,7 @@ export class ServiceProcess {
     const loader = this.script.endsWith('.ts') ? ['--import', 'tsx'] : [];
     const output = this.options.output ?? 'inherit';
     const sink = typeof output === 'object' ? openSync(output.file, 'a') : output;
-    this.child = spawn(process.execPath, [...loader, this.script, ...(this.options.args ?? [])], {
+    this.child = spawn(process.execPath, [...(this.options.nodeArgs ?? []), ...loader, this.script, ...(this.options.args ?? [])], {
       env: this.env,
       stdio: ['ignore', sink, sink],
     });

@@ -34,3 +34,15 @@ export async function waitFor<T>(
     await new Promise((r) => setTimeout(r, interval));
   }
 }
+
+/** Whether `url` answers with anything but a server error (a readiness probe). */
+export async function answers(url: string): Promise<boolean> {
+  const { request } = await import('undici');
+  try {
+    const res = await request(url);
+    await res.body.dump();
+    return res.statusCode < 500;
+  } catch {
+    return false;
+  }
+}

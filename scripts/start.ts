@@ -5,14 +5,13 @@
  * data stays in the data folder for the next start.
  */
 import path from 'node:path';
-import { request } from 'undici';
 import { loadConfig } from '../config';
 import { createDb, migrateLatest } from '../db';
 import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from '../devstack/postgres';
 import { ServiceProcess } from '../devstack/service-process';
 import { findTemporalCli } from '../devstack/temporal-cli';
 import { TemporalDevServer } from '../devstack/temporal-server';
-import { waitFor } from '../devstack/wait';
+import { answers, waitFor } from '../devstack/wait';
 import { createLogger } from '../lib/logger';
 import { loadSecretBox } from '../lib/secrets';
 import { connectClient } from '../lib/temporal';
@@ -22,15 +21,6 @@ import { ensureDemoAccount } from './demo-account';
 
 const DEFAULT_SIMULATOR_CREDENTIALS = { tenant: 'Demo MSP', username: 'api.user', password: 'demo-password' };
 
-async function healthy(url: string): Promise<boolean> {
-  try {
-    const res = await request(url);
-    await res.body.dump();
-    return res.statusCode < 500;
-  } catch {
-    return false;
-  }
-}
 
 async function main(): Promise<void> {
   process.env.LOG_FORMAT ??= 'pretty';
@@ -110,7 +100,7 @@ async function main(): Promise<void> {
       simulator.start();
       stops.push(() => simulator.stop());
       const simUrl = `http://${config.simulator.host}:${config.simulator.port}`;
-      await waitFor(() => healthy(`${simUrl}/_sim/counts`), { timeoutMs: 30_000, what: 'the BMS simulator' });
+      await waitFor(() => answers(`${simUrl}/_sim/counts`), { timeoutMs: 30_000, what: 'the BMS simulator' });
       bms = { apiUrl: simUrl, v1Url: simUrl, ...DEFAULT_SIMULATOR_CREDENTIALS };
       logger.info({ url: simUrl }, 'Kaseya BMS simulator running');
     }
@@ -129,7 +119,7 @@ async function main(): Promise<void> {
     const api = new ServiceProcess('api', path.join(__dirname, '..', 'api', 'main.ts'), childEnv);
     api.start();
     stops.push(() => api.stop());
-    await waitFor(() => healthy(`${config.api.publicUrl}/api/v1/health`), { timeoutMs: 60_000, what: 'the API' });
+    await waitFor(() => answers(`${config.api.publicUrl}/api/v1/health`), { timeoutMs: 60_000, what: 'the API' });
 
     const credentials = await ensureDemoAccount(
       { db, temporal, config, secrets: loadSecretBox(config.secretKey, config.dataDir), logger },
