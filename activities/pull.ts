@@ -34,21 +34,32 @@ export interface PullerContext {
    * request per item (e.g. one GET per changed asset) and may wait on the rate budget.
    */
   heartbeat(): void;
+  /** Adds counts of another entity (e.g. the locations an accounts page carries), written with the chunk's. */
+  addRunCounts(entity: string, counts: PullCounts): void;
 }
 
 export interface PagePull {
   /** Reads one page (1-based) of items changed since `from` (null: everything). */
   fetch(ctx: PullerContext, from: string | null, page: number): Promise<{ items: unknown[]; total: number | undefined }>;
-  /** Stores a page; returns counts and the largest BMS modifiedOn in it. */
-  store(ctx: PullerContext, items: unknown[]): Promise<{ counts: PullCounts; maxModifiedOn: string | null }>;
+  /**
+   * Stores page `page`; returns counts, the largest BMS modifiedOn in it and, for lists without a
+   * modified filter, the page's share of the pass's tally (`PullCursor.listed`).
+   */
+  store(
+    ctx: PullerContext,
+    items: unknown[],
+    page: number,
+  ): Promise<{ counts: PullCounts; maxModifiedOn: string | null; listed?: { count: number; digest: bigint } }>;
   /** Record types whose references should be resolved once the pass is stored. */
   resolves: RecordType[];
+  /** Record types a pass writes (their tables' planner statistics are refreshed after large passes). */
+  writes: RecordType[];
   /**
    * Optional: runs once the pass has stored its last page, before it counts as done (so a retried chunk
    * runs it again; it must be idempotent). For lists without a modified filter, what needs the whole
    * listing: the set difference that finds deleted records, and refreshes chosen across all of them.
    */
-  finish?(ctx: PullerContext): Promise<PullCounts>;
+  finish?(ctx: PullerContext, cursor: PullCursor): Promise<PullCounts>;
 }
 
 export function laterTime(a: string | null, b: string | null | undefined): string | null {
@@ -65,26 +76,34 @@ export function shiftBmsTime(value: string, minutes: number): string {
   return /(Z|[+-]\d{2}:?\d{2})$/i.test(value.trim()) ? shifted.replace(/\.\d{3}Z$/, 'Z') : shifted.replace(/Z$/, '');
 }
 
+/** The pass's tally so far plus a page's (`PullCursor.listed`). */
+function addListed(into: PullCursor['listed'], add: { count: number; digest: bigint }): NonNullable<PullCursor['listed']> {
+  return { count: (into?.count ?? 0) + add.count, digest: (BigInt(into?.digest ?? '0') + add.digest).toString() };
+}
+
 function addInto(into: PullCounts, add: PullCounts): void {
   for (const k of Object.keys(add) as Array<keyof PullCounts>) into[k] += add[k];
 }
 
 /**
  * Sets reference columns (e.g. an organization's parent) that a pass could not resolve while paging,
- * because the referenced record arrived later. Only where the local value still equals the base, so
- * an unpushed local change is never overwritten.
+ * because the referenced record arrived later (or arrives in a later pull). Reads only the links the
+ * store flagged (`unresolved_refs`, a partial index), not every link of the account. Only where the
+ * local value still equals the base, so an unpushed local change is never overwritten. A link whose
+ * every reference now has a link is unflagged; the others stay flagged and are tried again next pass.
  */
 async function resolveReferences(deps: ActivityDeps, accountId: string, type: RecordType): Promise<void> {
-  for (const [field, spec] of Object.entries(fieldSpecs(type))) {
-    if (spec.kind !== 'ref' || !spec.synced || !spec.ref) continue;
-    const table = tableOf(type);
+  const refs = Object.entries(fieldSpecs(type)).filter(([, spec]) => spec.kind === 'ref' && spec.synced && spec.ref);
+  if (refs.length === 0) return;
+  const table = tableOf(type);
+  for (const [field, spec] of refs) {
     await deps.db.raw(
       `WITH target AS (
          SELECT l.record_id, t.record_id AS ref_id
          FROM sync_links l
          JOIN sync_links t ON t.account_id = l.account_id AND t.record_type = ? AND t.bms_id = (l.remote_refs->>?)::int
          JOIN "${table}" r ON r.id = l.record_id
-         WHERE l.account_id = ? AND l.record_type = ? AND l.state NOT IN ('disabled', 'orphaned')
+         WHERE l.account_id = ? AND l.record_type = ? AND l.unresolved_refs AND l.state NOT IN ('disabled', 'orphaned')
            AND r."${spec.column}" IS DISTINCT FROM t.record_id
            AND r."${spec.column}" IS NOT DISTINCT FROM (l.base->>?)::uuid
        ), records AS (
@@ -93,9 +112,56 @@ async function resolveReferences(deps: ActivityDeps, accountId: string, type: Re
        )
        UPDATE sync_links l SET base = jsonb_set(coalesce(l.base, '{}'::jsonb), ARRAY[?], to_jsonb(target.ref_id::text))
        FROM target WHERE l.record_type = ? AND l.record_id = target.record_id`,
-      [spec.ref, field, accountId, type, field, field, type],
+      [spec.ref!, field, accountId, type, field, field, type],
     );
   }
+  await deps.db.raw(
+    `UPDATE sync_links l SET unresolved_refs = false
+     WHERE l.account_id = ? AND l.record_type = ? AND l.unresolved_refs
+       AND NOT EXISTS (
+         SELECT 1 FROM unnest(?::text[], ?::text[]) AS f(field, target)
+         WHERE jsonb_typeof(l.remote_refs -> f.field) = 'number'
+           AND NOT EXISTS (
+             SELECT 1 FROM sync_links t
+             WHERE t.account_id = l.account_id AND t.record_type = f.target AND t.bms_id = (l.remote_refs ->> f.field)::int))`,
+    [accountId, type, refs.map(([field]) => field), refs.map(([, spec]) => spec.ref!)],
+  );
+}
+
+/** A pass that wrote this many rows refreshes its tables' planner statistics at its end. */
+const ANALYZE_AFTER_PASS = 1_000;
+/** During a pass, at this many rows written, and at every 4× that. */
+const ANALYZE_DURING_PASS = 1_000;
+
+/** The statistics refresh running in this worker, if any (one at a time). */
+let analyzing: Promise<void> | null = null;
+
+/**
+ * Refreshes the planner statistics of the tables a pass wrote: at its end after a large pass, and while
+ * a long one grows them (at `ANALYZE_DURING_PASS` rows, then every 4×). A bulk first pull grows them
+ * from nothing faster than autovacuum notices (or where it is off), and stale statistics can turn
+ * lookups into scans. It runs beside the pull, which does not wait for it (one at a time per worker; a
+ * refresh asked for while one runs is dropped, the next threshold asks again). Best effort: a failure
+ * only costs speed.
+ */
+function refreshStatistics(deps: ActivityDeps, puller: PagePull, before: number, after: number, passDone: boolean): void {
+  let crossed = passDone && after >= ANALYZE_AFTER_PASS;
+  for (let at = ANALYZE_DURING_PASS; at <= after; at *= 4) if (before < at) crossed = true;
+  if (!crossed || analyzing) return;
+  const tables = [...new Set(puller.writes.map(tableOf)), 'sync_links', 'record_history'];
+  analyzing = deps.db
+    .raw(`ANALYZE ${tables.map((t) => `"${t}"`).join(', ')}`)
+    .then(
+      () => undefined,
+      (err: unknown) => deps.logger.warn({ err }, 'Refreshing planner statistics failed'),
+    )
+    .finally(() => {
+      analyzing = null;
+    });
+}
+
+function written(counts: PullCounts): number {
+  return counts.created + counts.updated + counts.linked + counts.orphaned;
 }
 
 export function createPullActivities(deps: ActivityDeps) {
@@ -136,6 +202,9 @@ export function createPullActivities(deps: ActivityDeps) {
       // A retried chunk resumes after the last page it stored.
       const resumed = context.info.heartbeatDetails as PullCursor | undefined;
       let cursor: PullCursor = resumed ?? input.cursor ?? (await firstCursor(input.accountId, input.entity, integration));
+      const counts = emptyCounts();
+      const others: Record<string, PullCounts> = {};
+      let othersWritten = 0;
       const ctx: PullerContext = {
         deps,
         client,
@@ -143,28 +212,49 @@ export function createPullActivities(deps: ActivityDeps) {
         signal,
         store: { deps, accountId: input.accountId, integration, lookups, syncRunId: input.syncRunId },
         heartbeat: () => context.heartbeat(cursor),
+        addRunCounts: (entity, add) => {
+          addInto((others[entity] ??= emptyCounts()), add);
+          othersWritten += written(add);
+        },
       };
-      const counts = emptyCounts();
+      const saveCounts = () => addRunCounts(deps.db, input.syncRunId, { ...others, [input.entity]: counts });
+      const fetchPage = (page: number) => {
+        const pending = puller.fetch(ctx, cursor.from, page);
+        // Awaited later; a failure meanwhile is not an unhandled rejection.
+        pending.catch(() => undefined);
+        return pending;
+      };
       const deadline = Date.now() + CHUNK_BUDGET_MS;
-      for (;;) {
-        const { items, total } = await puller.fetch(ctx, cursor.from, cursor.page);
-        const stored = await puller.store(ctx, items);
+      let pending: ReturnType<PagePull['fetch']> | undefined = fetchPage(cursor.page);
+      while (pending) {
+        const { items, total }: Awaited<ReturnType<PagePull['fetch']>> = await pending;
+        const done: boolean = items.length < PAGE_SIZE || (total !== undefined && cursor.page * PAGE_SIZE >= total);
+        // The next page is read while this one is stored; never past the last page, and not once the
+        // chunk's time is up (a page read is always stored, so no request is wasted).
+        pending = !done && Date.now() < deadline ? fetchPage(cursor.page + 1) : undefined;
+        const othersBefore = othersWritten;
+        const stored = await puller.store(ctx, items, cursor.page);
         addInto(counts, stored.counts);
-        cursor = { ...cursor, page: cursor.page + 1, maxModifiedOn: laterTime(cursor.maxModifiedOn, stored.maxModifiedOn) };
+        const writtenBefore = cursor.written ?? 0;
+        cursor = {
+          ...cursor,
+          page: cursor.page + 1,
+          maxModifiedOn: laterTime(cursor.maxModifiedOn, stored.maxModifiedOn),
+          written: writtenBefore + written(stored.counts) + othersWritten - othersBefore,
+          ...(stored.listed ? { listed: addListed(cursor.listed, stored.listed) } : {}),
+        };
         context.heartbeat(cursor);
-        const done = items.length < PAGE_SIZE || (total !== undefined && (cursor.page - 1) * PAGE_SIZE >= total);
+        refreshStatistics(deps, puller, writtenBefore, cursor.written!, done);
         if (done) {
-          if (puller.finish) addInto(counts, await puller.finish(ctx));
+          if (puller.finish) addInto(counts, await puller.finish(ctx, cursor));
           if (cursor.maxModifiedOn) await setWatermark(deps.db, input.accountId, input.entity, cursor.maxModifiedOn);
           for (const type of puller.resolves) await resolveReferences(deps, input.accountId, type);
-          await addRunCounts(deps.db, input.syncRunId, { [input.entity]: counts });
+          await saveCounts();
           return { next: null, counts };
         }
-        if (Date.now() >= deadline) {
-          await addRunCounts(deps.db, input.syncRunId, { [input.entity]: counts });
-          return { next: cursor, counts };
-        }
       }
+      await saveCounts();
+      return { next: cursor, counts };
     } catch (err) {
       // Each failed attempt is in the run's log with BMS's message, not only the last one.
       const message = err instanceof Error ? err.message : String(err);

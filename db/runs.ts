@@ -120,6 +120,19 @@ export async function setWatermark(db: Conn, accountId: string, entity: string, 
     .merge(['watermark', 'updated_at']);
 }
 
+/** An entity's pull state besides the watermark (e.g. where the assets' rotating refresh left off). */
+export async function getPullState(db: Conn, accountId: string, entity: string): Promise<Record<string, unknown>> {
+  const row = (await db('pull_watermarks').where({ account_id: accountId, entity }).first('state')) as Row | undefined;
+  return (row?.state as Record<string, unknown> | null) ?? {};
+}
+
+export async function setPullState(db: Conn, accountId: string, entity: string, state: Record<string, unknown>): Promise<void> {
+  await db('pull_watermarks')
+    .insert({ account_id: accountId, entity, state: JSON.stringify(state), updated_at: db.fn.now() })
+    .onConflict(['account_id', 'entity'])
+    .merge(['state', 'updated_at']);
+}
+
 /** Forgets where incremental pulls left off, so the next pull reads everything (a full sync). */
 export async function resetWatermarks(db: Conn, accountId: string): Promise<void> {
   await db('pull_watermarks').where({ account_id: accountId }).delete();

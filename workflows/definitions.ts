@@ -115,6 +115,14 @@ export interface PullCursor {
   maxModifiedOn: string | null;
   /** Entity-specific progress (e.g. the asset scan's phase). */
   phase?: string;
+  /**
+   * For lists without a modified filter (assets): how many distinct ids each page listed, summed over the
+   * pass, and the sum of a hash of each (decimal), so the pass can tell whether anything it knew was
+   * missing from the listing without writing down every id it saw.
+   */
+  listed?: { count: number; digest: string };
+  /** Rows the pass has written so far (created, updated, linked, orphaned): when to refresh planner statistics. */
+  written?: number;
 }
 
 export interface PullChunkInput {

@@ -1,5 +1,6 @@
 /** BMS accounts → organizations (and their locations), incremental by `Filter.ModifiedOnFrom`. */
 import { accountToOrganization } from '../../domain/mapping';
+import type { SyncState } from '../../domain/sync-state';
 import type { BmsAccount } from '../bms/types';
 import type { PagePull } from '../pull';
 import { laterTime } from '../pull';
@@ -8,6 +9,7 @@ import { storeAccountLocations } from './locations';
 
 export const accountsPull: PagePull = {
   resolves: ['organization'],
+  writes: ['organization', 'location'],
 
   async fetch(ctx, from, page) {
     return ctx.client.accountsPage({ modifiedFrom: from ?? undefined, pageNumber: page }, ctx.signal);
@@ -21,9 +23,11 @@ export const accountsPull: PagePull = {
       const pulled = accountToOrganization(account, ctx.store.lookups);
       return { bmsId: account.id, modifiedOn: account.modifiedOn ?? null, fields: pulled.fields, refs: { parentId: pulled.parentBmsId } };
     });
-    const counts = await storePulled({ ...ctx.store, type: 'organization' }, items);
+    const created = new Set<number>();
+    const states = new Map<number, { state: SyncState; syncDisabled: boolean }>();
+    const counts = await storePulled({ ...ctx.store, type: 'organization' }, items, { created, states });
     // The summaries carry each account's locations: store them now that their organizations are.
-    await storeAccountLocations(ctx, accounts);
+    await storeAccountLocations(ctx, accounts, { created, states });
     return { counts, maxModifiedOn };
   },
 };

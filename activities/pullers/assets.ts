@@ -3,24 +3,31 @@
  * no total, and a full asset costs one GET on an endpoint allowed about 1,500 requests an hour, so a pull
  * never reads every asset. Per pass (docs/mapping.md gives the request counts):
  *  1. every page of summaries is listed (⌈n/100⌉ requests) and each summary's hash kept in
- *     `bms_asset_snapshots`; an asset is read in full (GET) only when its summary differs from the one its
- *     last GET saw, and only if it can sync (it is linked, or its category, status and account sync);
- *  2. once the listing is complete (`finish`), configurations whose asset is no longer listed are
- *     orphaned (set difference, after listing those assets' accounts once more so that a page that
- *     shifted under a concurrent delete cannot orphan a live asset), and a bounded slice of the linked
- *     assets read least recently is read again, so changes the summary does not show (notes, MAC,
- *     dates, …) arrive within ⌈n / slice⌉ pulls.
+ *     `bms_asset_snapshots` (written only when it changed); an asset is read in full (GET) only when its
+ *     summary differs from the one its last GET saw, and only if it can sync (it is linked, or its
+ *     category, status and account sync). The pass keeps a tally of what it listed (count and a sum of
+ *     id hashes, in the cursor), not a mark per row;
+ *  2. once the listing is complete (`finish`): when the tally equals that of the snapshot rows, nothing
+ *     the pull knew has vanished. Otherwise configurations whose asset is no longer listed are orphaned
+ *     (set difference against the ids this worker saw in the pass, or a fresh listing when it did not
+ *     see every page, after listing those assets' accounts once more so that a page that shifted under a
+ *     concurrent delete cannot orphan a live asset). Then a slice of the linked assets is read again,
+ *     rotating by BMS id from where the last pass stopped (one small state row), so changes the summary
+ *     does not show (notes, MAC, dates, …) arrive within ⌈n / slice⌉ pulls.
  * GETs are stored in small batches, each batch with its snapshot update, so a pass cut short (timeout,
- * throttling, worker restart) resumes without reading those assets again.
+ * throttling, worker restart) resumes without reading those assets again. A pull that finds nothing
+ * changed writes nothing to the data tables.
  */
 import { createHash } from 'node:crypto';
-import { getLinksByBmsIds } from '../../db/links';
+import { getLinksByBmsIds, getLinksByKeys, linkKey } from '../../db/links';
+import { getPullState, setPullState } from '../../db/runs';
 import { assetSummaryToConfiguration, assetToConfiguration } from '../../domain/mapping';
 import { syncExclusion } from '../../domain/rules';
 import type { PullCounts } from '../../workflows/definitions';
 import { PAGE_SIZE } from '../bms/client';
 import { BmsNotFoundError } from '../bms/errors';
 import type { BmsAsset, BmsAssetSummary } from '../bms/types';
+import type { PullCursor } from '../../workflows/definitions';
 import type { PagePull, PullerContext } from '../pull';
 import { emptyCounts, type PulledItem, storePulled } from '../pull-store';
 import { orphanRecords } from './orphans';
@@ -52,6 +59,54 @@ const SUMMARY_KEYS = ['id', 'accountId', 'assetName', 'categoryId', 'categoryNam
 /** Adds counts (as pull.ts does; imported from there at runtime it would close an import cycle). */
 function addInto(into: PullCounts, add: PullCounts): void {
   for (const k of Object.keys(add) as Array<keyof PullCounts>) into[k] += add[k];
+}
+
+/** 48 bits of a hash of an asset id: its share of a listing's digest (the same as `ID_HASH_SQL`). */
+export function idHash(id: number): bigint {
+  return BigInt(`0x${createHash('md5').update(String(id)).digest('hex').slice(0, 12)}`);
+}
+
+/** `idHash` of `bms_id` in SQL. */
+const ID_HASH_SQL = `('x' || substr(md5(bms_id::text), 1, 12))::bit(48)::bigint`;
+
+/**
+ * What this worker saw of a pass's listing: the ids of each page it stored and the assets it read. Only
+ * a shortcut for the set difference: when a page was stored elsewhere (another worker, or before a
+ * restart) it is incomplete and the listing is read again.
+ */
+interface Listing {
+  pages: Map<number, number[]>;
+  fetched: Set<number>;
+}
+const listings = new Map<string, Listing>();
+const LISTINGS_KEPT = 16;
+
+function listingOf(ctx: PullerContext): Listing {
+  const key = `${ctx.store.accountId}/${ctx.store.syncRunId}`;
+  let listing = listings.get(key);
+  if (!listing) {
+    listing = { pages: new Map(), fetched: new Set() };
+    listings.set(key, listing);
+    // Passes that never finished here (failed, moved to another worker) are forgotten, oldest first.
+    for (const old of listings.keys()) {
+      if (listings.size <= LISTINGS_KEPT) break;
+      listings.delete(old);
+    }
+  }
+  return listing;
+}
+
+/** The ids of every page 1..`pages` of the pass, or null when this worker did not store them all. */
+function seenInPass(ctx: PullerContext, pages: number): Set<number> | null {
+  const listing = listings.get(`${ctx.store.accountId}/${ctx.store.syncRunId}`);
+  if (!listing) return null;
+  const seen = new Set<number>();
+  for (let page = 1; page <= pages; page++) {
+    const ids = listing.pages.get(page);
+    if (!ids) return null;
+    for (const id of ids) seen.add(id);
+  }
+  return seen;
 }
 
 /** A hash of what the summary shows of the asset's mapped data. */
@@ -100,6 +155,7 @@ async function getAssets(ctx: PullerContext, ids: number[]): Promise<BmsAsset[]>
 async function fetchAndStore(ctx: PullerContext, ids: number[]): Promise<PullCounts> {
   const { deps, accountId, lookups } = ctx.store;
   const counts = emptyCounts();
+  const fetched = listingOf(ctx).fetched;
   for (let i = 0; i < ids.length; i += GET_BATCH) {
     const assets = await getAssets(ctx, ids.slice(i, i + GET_BATCH));
     const items: PulledItem[] = assets.map((asset) => {
@@ -108,11 +164,16 @@ async function fetchAndStore(ctx: PullerContext, ids: number[]): Promise<PullCou
     });
     // The listing counted these assets as seen already.
     addInto(counts, { ...(await storePulled({ ...ctx.store, type: 'configuration' }, items)), seen: 0 });
-    await deps
-      .db(SNAPSHOTS)
-      .where({ account_id: accountId })
-      .whereIn('bms_id', assets.map((a) => a.id))
-      .update({ fetched_hash: deps.db.ref('summary_hash'), fetched_at: deps.db.fn.now() });
+    if (assets.length > 0) {
+      // Only rows whose summary moved since their last GET are written (a refresh of an unchanged asset writes nothing).
+      await deps
+        .db(SNAPSHOTS)
+        .where({ account_id: accountId })
+        .whereIn('bms_id', assets.map((a) => a.id))
+        .whereRaw('fetched_hash IS DISTINCT FROM summary_hash')
+        .update({ fetched_hash: deps.db.ref('summary_hash') });
+    }
+    for (const asset of assets) fetched.add(asset.id);
   }
   return counts;
 }
@@ -131,22 +192,40 @@ async function stillListed(ctx: PullerContext, accountIds: number[], missing: Se
   return found;
 }
 
+/** Lists every asset again (when this worker did not see the whole pass); returns their ids. */
+async function listAll(ctx: PullerContext): Promise<Set<number>> {
+  const ids = new Set<number>();
+  for (let page = 1; ; page++) {
+    const items = await ctx.client.assetsPage({ pageNumber: page }, ctx.signal);
+    ctx.heartbeat();
+    for (const item of items) if (item && typeof item.id === 'number') ids.add(item.id);
+    if (items.length < PAGE_SIZE) return ids;
+  }
+}
+
 /** Orphans the configurations of assets the completed listing no longer shows; returns how many. */
-async function orphanMissing(ctx: PullerContext): Promise<number> {
-  const { deps, accountId, syncRunId } = ctx.store;
+async function orphanMissing(ctx: PullerContext, cursor: PullCursor): Promise<number> {
+  const { deps, accountId } = ctx.store;
+  // Every listed asset has a snapshot row once its page is stored: equal tallies mean none is missing.
+  const tally = (await deps
+    .db(SNAPSHOTS)
+    .where({ account_id: accountId })
+    .first(deps.db.raw('count(*)::int AS count'), deps.db.raw(`coalesce(sum(${ID_HASH_SQL}), 0)::text AS digest`))) as { count: number; digest: string };
+  const listed = cursor.listed ?? { count: 0, digest: '0' };
+  if (tally.count === listed.count && tally.digest === listed.digest) return 0;
+
+  // Something known was not listed (or a page repeated an id): the set difference.
+  const seen = seenInPass(ctx, cursor.page - 1) ?? (await listAll(ctx));
   const missing = (await deps
     .db(SNAPSHOTS)
     .where({ account_id: accountId })
-    .andWhere((q) => void q.whereNull('seen_run').orWhereNot('seen_run', syncRunId))
+    .whereRaw('NOT (bms_id = ANY(?::int[]))', [[...seen]])
     .select('bms_id', 'bms_account_id')) as Array<{ bms_id: number; bms_account_id: number }>;
   if (missing.length === 0) return 0;
 
   const accounts = [...new Set(missing.map((m) => m.bms_account_id))].slice(0, VERIFY_ACCOUNTS_PER_PASS);
   const verifiable = missing.filter((m) => accounts.includes(m.bms_account_id)).map((m) => m.bms_id);
   const found = await stillListed(ctx, accounts, new Set(verifiable));
-  if (found.size > 0) {
-    await deps.db(SNAPSHOTS).where({ account_id: accountId }).whereIn('bms_id', [...found]).update({ seen_run: syncRunId });
-  }
   // Assets of accounts not verified this pass stay as they are until a later pass verifies them.
   const gone = verifiable.filter((id) => !found.has(id));
   if (gone.length === 0) return 0;
@@ -160,90 +239,119 @@ async function orphanMissing(ctx: PullerContext): Promise<number> {
   return orphaned;
 }
 
-/** The linked, live assets of this listing read least recently (not yet in this pass). */
-async function dueForRefresh(ctx: PullerContext, limit: number): Promise<number[]> {
+/**
+ * The next `limit` linked, live, already fetched assets after the rotation's position (by BMS id,
+ * wrapping around), leaving out those this pass has read already; and the new position.
+ */
+async function dueForRefresh(
+  ctx: PullerContext,
+  limit: number,
+): Promise<{ ids: number[]; after: number | null; state: Record<string, unknown> }> {
   const { deps, accountId, syncRunId } = ctx.store;
-  return (await deps
-    .db(`${SNAPSHOTS} as s`)
-    .join('sync_links as l', function join() {
-      this.on('l.account_id', '=', 's.account_id').andOn('l.bms_id', '=', 's.bms_id').andOnVal('l.record_type', '=', 'configuration');
-    })
-    .where({ 's.account_id': accountId, 's.seen_run': syncRunId, 'l.sync_disabled': false })
-    .whereNotIn('l.state', ['orphaned', 'disabled'])
-    .whereNotNull('s.fetched_at')
-    .where('s.fetched_at', '<', deps.db('sync_runs').where({ id: syncRunId }).select('started_at'))
-    .orderBy([{ column: 's.fetched_at', order: 'asc' }, { column: 's.bms_id', order: 'asc' }])
-    .limit(limit)
-    .pluck('s.bms_id')) as number[];
+  const state = await getPullState(deps.db, accountId, 'assets');
+  const after = typeof state.refreshAfter === 'number' ? state.refreshAfter : 0;
+  const readInPass = [...listingOf(ctx).fetched];
+  const slice = (op: '>' | '<=', n: number) =>
+    deps
+      .db(`${SNAPSHOTS} as s`)
+      .join('sync_links as l', function join() {
+        this.on('l.account_id', '=', 's.account_id').andOn('l.bms_id', '=', 's.bms_id').andOnVal('l.record_type', '=', 'configuration');
+      })
+      .where({ 's.account_id': accountId, 'l.sync_disabled': false })
+      .whereNotIn('l.state', ['orphaned', 'disabled'])
+      .whereNotNull('s.fetched_hash')
+      // Not read in this pass: by this worker, or stored since the run began.
+      .whereRaw('NOT (s.bms_id = ANY(?::int[]))', [readInPass])
+      .where((w) => void w.whereNull('l.last_pulled_at').orWhere('l.last_pulled_at', '<', deps.db('sync_runs').where({ id: syncRunId }).select('started_at')))
+      .where('s.bms_id', op, after)
+      .orderBy('s.bms_id', 'asc')
+      .limit(n)
+      .pluck('s.bms_id') as Promise<number[]>;
+  const ids = (await slice('>', limit)).map(Number);
+  if (ids.length < limit) ids.push(...(await slice('<=', limit - ids.length)).map(Number));
+  return { ids, after: ids.length > 0 ? ids[ids.length - 1]! : null, state };
 }
 
 export const assetsPull: PagePull = {
   resolves: ['configuration'],
+  writes: ['configuration'],
 
   async fetch(ctx, _from, page) {
     return { items: await ctx.client.assetsPage({ pageNumber: page }, ctx.signal), total: undefined };
   },
 
-  async store(ctx, raw) {
-    const summaries = raw as BmsAssetSummary[];
-    const { deps, accountId, integration, lookups, syncRunId } = ctx.store;
+  async store(ctx, raw, page) {
+    const { deps, accountId, integration, lookups } = ctx.store;
+    // A page may repeat an id when BMS data moved between requests; the last copy counts.
+    const summaries = [...new Map((raw as BmsAssetSummary[]).filter((s) => s && typeof s.id === 'number').map((s) => [s.id, s])).values()];
     const counts = emptyCounts();
     counts.seen = summaries.length;
-    if (summaries.length === 0) return { counts, maxModifiedOn: null };
-
     const ids = summaries.map((s) => s.id);
-    const hashes = new Map(summaries.map((s) => [s.id, summaryHash(s)]));
-    const fetchedHashes = new Map(
-      ((await deps.db(SNAPSHOTS).where({ account_id: accountId }).whereIn('bms_id', ids).select('bms_id', 'fetched_hash')) as Array<{
-        bms_id: number;
-        fetched_hash: string | null;
-      }>).map((r) => [r.bms_id, r.fetched_hash]),
-    );
-    const links = await getLinksByBmsIds(deps.db, accountId, 'configuration', ids);
-    const accounts = await getLinksByBmsIds(deps.db, accountId, 'organization', [...new Set(summaries.map((s) => s.accountId ?? 0))]);
+    listingOf(ctx).pages.set(page, ids);
+    const listed = { count: ids.length, digest: ids.reduce((sum, id) => sum + idHash(id), 0n) };
+    if (summaries.length === 0) return { counts, maxModifiedOn: null, listed };
 
-    await deps
-      .db(SNAPSHOTS)
-      .insert(
-        summaries.map((s) => ({
-          account_id: accountId,
-          bms_id: s.id,
-          bms_account_id: s.accountId ?? 0,
-          summary_hash: hashes.get(s.id),
-          seen_run: syncRunId,
-        })),
-      )
-      .onConflict(['account_id', 'bms_id'])
-      .merge(['bms_account_id', 'summary_hash', 'seen_run']);
+    const hashes = new Map(summaries.map((s) => [s.id, summaryHash(s)]));
+    const snapshots = new Map(
+      ((await deps
+        .db(SNAPSHOTS)
+        .where({ account_id: accountId })
+        .whereIn('bms_id', ids)
+        .select('bms_id', 'bms_account_id', 'summary_hash', 'fetched_hash')) as Array<{
+        bms_id: number;
+        bms_account_id: number;
+        summary_hash: string;
+        fetched_hash: string | null;
+      }>).map((r) => [Number(r.bms_id), r]),
+    );
+    const found = await getLinksByKeys(deps.db, accountId, [
+      ...ids.map((bmsId) => ({ type: 'configuration' as const, bmsId })),
+      ...[...new Set(summaries.map((s) => s.accountId ?? 0))].map((bmsId) => ({ type: 'organization' as const, bmsId })),
+    ]);
+
+    // Only new summaries and those that moved are written.
+    const moved = summaries.filter((s) => {
+      const known = snapshots.get(s.id);
+      return !known || known.summary_hash !== hashes.get(s.id) || Number(known.bms_account_id) !== (s.accountId ?? 0);
+    });
+    if (moved.length > 0) {
+      await deps
+        .db(SNAPSHOTS)
+        .insert(moved.map((s) => ({ account_id: accountId, bms_id: s.id, bms_account_id: s.accountId ?? 0, summary_hash: hashes.get(s.id) })))
+        .onConflict(['account_id', 'bms_id'])
+        .merge(['bms_account_id', 'summary_hash']);
+    }
 
     const toGet: number[] = [];
     for (const summary of summaries) {
-      const moved = fetchedHashes.get(summary.id) !== hashes.get(summary.id);
+      const changed = (snapshots.get(summary.id)?.fetched_hash ?? null) !== hashes.get(summary.id);
       const excluded = syncExclusion('configuration', assetSummaryToConfiguration(summary, lookups).fields, integration.settings, lookups) !== null;
-      const link = links.get(summary.id);
+      const link = found.get(linkKey('configuration', summary.id));
       let read: boolean;
       if (link) {
         // A linked asset is read when it moved, and when its orphan flag disagrees with the settings
         // (they changed: orphan it, or bring it back).
-        read = !link.syncDisabled && link.state !== 'disabled' && (moved || (link.state === 'orphaned') !== excluded);
+        read = !link.syncDisabled && link.state !== 'disabled' && (changed || (link.state === 'orphaned') !== excluded);
         if (!read) counts.unchanged++;
       } else {
         // An unlinked asset is read only if it would sync; one left out stays "never fetched", so it is
         // read once it qualifies (settings changed, or its organization got linked).
-        read = moved && !excluded && accounts.has(summary.accountId ?? 0);
+        read = changed && !excluded && found.has(linkKey('organization', summary.accountId ?? 0));
         if (!read) counts.skipped++;
       }
       if (read) toGet.push(summary.id);
     }
     addInto(counts, await fetchAndStore(ctx, toGet));
-    return { counts, maxModifiedOn: null };
+    return { counts, maxModifiedOn: null, listed };
   },
 
-  async finish(ctx) {
+  async finish(ctx, cursor) {
     const counts = emptyCounts();
-    counts.orphaned += await orphanMissing(ctx);
+    counts.orphaned += await orphanMissing(ctx, cursor);
     const due = await dueForRefresh(ctx, deepRefreshPerPass(ctx.integration.settings.pull.intervalMinutes));
-    addInto(counts, await fetchAndStore(ctx, due));
+    addInto(counts, await fetchAndStore(ctx, due.ids));
+    if (due.after !== null) await setPullState(ctx.deps.db, ctx.store.accountId, 'assets', { ...due.state, refreshAfter: due.after });
+    listings.delete(`${ctx.store.accountId}/${ctx.store.syncRunId}`);
     return counts;
   },
 };

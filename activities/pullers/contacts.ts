@@ -16,6 +16,7 @@ import { orphanRecords } from './orphans';
 
 export const contactsPull: PagePull = {
   resolves: ['contact'],
+  writes: ['contact'],
 
   async fetch(ctx, from, page) {
     return ctx.client.contactsPage({ modifiedFrom: from ?? undefined, pageNumber: page }, ctx.signal);
@@ -40,18 +41,21 @@ export const contactsPull: PagePull = {
         refs: { organizationId: pulled.accountBmsId, locationId: pulled.locationBmsId },
       });
     }
-    // Lists that differ from the last synced ones only by order are unchanged.
-    const linked = await getLinksByBmsIds(ctx.deps.db, ctx.store.accountId, 'contact', items.map((i) => i.bmsId));
-    for (const item of items) {
-      const base = linked.get(item.bmsId)?.base;
-      if (!base) continue;
-      item.fields.emails = alignOrder(item.fields.emails as ContactEmail[], base.emails);
-      item.fields.phones = alignOrder(item.fields.phones as ContactPhone[], base.phones);
-    }
-    const counts = await storePulled({ ...ctx.store, type: 'contact' }, items);
+    // Lists that differ from the last synced ones only by order are unchanged. The links of the inactive
+    // ones are read meanwhile.
+    const [counts, inactiveLinks] = await Promise.all([
+      storePulled({ ...ctx.store, type: 'contact' }, items, {
+        adjust(item, link) {
+          const base = link?.base;
+          if (!base) return;
+          item.fields.emails = alignOrder(item.fields.emails as ContactEmail[], base.emails);
+          item.fields.phones = alignOrder(item.fields.phones as ContactPhone[], base.phones);
+        },
+      }),
+      getLinksByBmsIds(ctx.deps.db, ctx.store.accountId, 'contact', inactive),
+    ]);
     if (inactive.length > 0) {
-      const links = await getLinksByBmsIds(ctx.deps.db, ctx.store.accountId, 'contact', inactive);
-      const targets = [...links.values()]
+      const targets = [...inactiveLinks.values()]
         .filter((l) => l.bmsId !== null && l.state !== 'orphaned' && l.state !== 'disabled' && !l.syncDisabled)
         .map((l) => ({ recordId: l.recordId, bmsId: l.bmsId!, reason: 'the contact is inactive in Kaseya BMS' }));
       const orphaned = await orphanRecords(ctx, 'contact', targets);

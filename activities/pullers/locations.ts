@@ -5,9 +5,10 @@
  * organization is synced are considered. A linked location that is gone from its account's list, or
  * inactive in BMS, is orphaned; an unlinked inactive one is not created.
  */
+import { getLinksByBmsIds } from '../../db/links';
 import { tableOf } from '../../db/records';
-import { addRunCounts } from '../../db/runs';
 import { accountLocationToLocation, locationModifiedOn } from '../../domain/mapping';
+import type { SyncState } from '../../domain/sync-state';
 import type { PullCounts } from '../../workflows/definitions';
 import type { BmsAccount } from '../bms/types';
 import { parseBmsTime } from '../bms/wire';
@@ -18,8 +19,17 @@ import { orphanRecords } from './orphans';
 const GONE = 'the location no longer exists in Kaseya BMS';
 const INACTIVE = 'the location is inactive in Kaseya BMS';
 
-/** Stores the locations of a page of accounts; records the counts on the run as `locations`. */
-export async function storeAccountLocations(ctx: PullerContext, accounts: BmsAccount[]): Promise<PullCounts | null> {
+/** Stores the locations of a page of accounts; counts them on the run as `locations` (with the chunk's counts). */
+export async function storeAccountLocations(
+  ctx: PullerContext,
+  accounts: BmsAccount[],
+  organizations: {
+    /** BMS ids of the organizations this page created. */
+    created: ReadonlySet<number>;
+    /** Link states of the page's organizations as just stored (those left out are read). */
+    states: ReadonlyMap<number, { state: SyncState; syncDisabled: boolean }>;
+  } = { created: new Set(), states: new Map() },
+): Promise<PullCounts | null> {
   if (!ctx.integration.settings.locations.enabled) return null;
   const db = ctx.deps.db;
   const accountId = ctx.store.accountId;
@@ -27,16 +37,14 @@ export async function storeAccountLocations(ctx: PullerContext, accounts: BmsAcc
   // Accounts whose organization syncs; the others' locations are not ours to store.
   const withList = accounts.filter((a) => typeof a?.id === 'number' && Array.isArray(a.locations));
   if (withList.length === 0) return null;
-  const synced = new Set(
-    (
-      (await db('sync_links')
-        .where({ account_id: accountId, record_type: 'organization' })
-        .whereIn('bms_id', withList.map((a) => a.id))
-        .whereNotIn('state', ['orphaned', 'disabled'])
-        .where('sync_disabled', false)
-        .select('bms_id')) as Array<{ bms_id: number }>
-    ).map((r) => Number(r.bms_id)),
-  );
+  const states = new Map(organizations.states);
+  const unknown = withList.map((a) => a.id).filter((id) => !states.has(id));
+  if (unknown.length > 0) {
+    for (const link of (await getLinksByBmsIds(db, accountId, 'organization', unknown)).values()) {
+      states.set(link.bmsId!, { state: link.state, syncDisabled: link.syncDisabled });
+    }
+  }
+  const synced = new Set([...states].filter(([, l]) => l.state !== 'orphaned' && l.state !== 'disabled' && !l.syncDisabled).map(([id]) => id));
 
   const items: PulledItem[] = [];
   const inactive = new Set<number>();
@@ -64,11 +72,13 @@ export async function storeAccountLocations(ctx: PullerContext, accounts: BmsAcc
   if (listed.size === 0) return null;
 
   const counts = items.length > 0 ? await storePulled({ ...ctx.store, type: 'location' }, items) : emptyCounts();
-  const orphaned = await orphanVanished(ctx, listed, inactive);
+  // An organization this page created has no location linked before this page: none can have vanished.
+  const known = new Map([...listed].filter(([bmsId]) => !organizations.created.has(bmsId)));
+  const orphaned = known.size > 0 ? await orphanVanished(ctx, known, inactive) : { total: 0, inactive: 0 };
   counts.seen += inactive.size;
   counts.orphaned += orphaned.total;
   counts.skipped += inactive.size - orphaned.inactive;
-  await addRunCounts(db, ctx.store.syncRunId, { locations: counts });
+  ctx.addRunCounts('locations', counts);
   return counts;
 }
 
@@ -83,18 +93,25 @@ async function orphanVanished(
   listed: Map<number, { present: Set<number>; modifiedOn: string | null }>,
   inactive: Set<number>,
 ): Promise<{ total: number; inactive: number }> {
+  // Starts from the listed accounts' organization links (the unique (account_id, record_type, bms_id)
+  // index), then their locations; the locations listed active are left out (they stay as they are).
+  const listedActive: number[] = [];
+  for (const { present } of listed.values()) for (const id of present) if (!inactive.has(id)) listedActive.push(id);
   const rows = (await ctx.deps
-    .db('sync_links as l')
-    .join(`${tableOf('location')} as r`, 'r.id', 'l.record_id')
-    .join('sync_links as o', function joinOrganization() {
-      this.on('o.record_id', '=', 'r.organization_id').andOnVal('o.record_type', '=', 'organization');
+    .db('sync_links as o')
+    .join(`${tableOf('location')} as r`, function joinLocations() {
+      this.on('r.organization_id', '=', 'o.record_id').andOn('r.account_id', '=', 'o.account_id');
     })
-    .where('l.account_id', ctx.store.accountId)
-    .andWhere('l.record_type', 'location')
+    .join('sync_links as l', function joinLinks() {
+      this.on('l.record_id', '=', 'r.id').andOnVal('l.record_type', '=', 'location');
+    })
+    .where('o.account_id', ctx.store.accountId)
+    .andWhere('o.record_type', 'organization')
+    .whereIn('o.bms_id', [...listed.keys()])
     .whereNotNull('l.bms_id')
     .whereNotIn('l.state', ['orphaned', 'disabled'])
     .where('l.sync_disabled', false)
-    .whereIn('o.bms_id', [...listed.keys()])
+    .whereRaw('NOT (l.bms_id = ANY(?::int[]))', [listedActive])
     .select('l.record_id', 'l.bms_id', 'l.bms_modified_on', 'o.bms_id as account_bms_id')) as Array<{
     record_id: string;
     bms_id: number;

@@ -7,6 +7,7 @@ import * as initial from './20261125090000_initial';
 import * as rateBudget from './20261125090100_rate_budget';
 import * as assetSnapshots from './20261125093000_bms_asset_snapshots';
 import * as syncRequests from './20261125094000_sync_requests';
+import * as pullPerformance from './20261125110000_pull_performance';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -18,6 +19,7 @@ const migrations: Array<[name: string, migration: Migration]> = [
   ['20261125090100_rate_budget', rateBudget],
   ['20261125093000_bms_asset_snapshots', assetSnapshots],
   ['20261125094000_sync_requests', syncRequests],
+  ['20261125110000_pull_performance', pullPerformance],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {
