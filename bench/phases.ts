@@ -443,16 +443,23 @@ export interface PushStageSample {
   toWorkflowTaskMs: number;
   /** Workflow task started → completed (the worker ran the workflow code, answered the server). */
   workflowTaskMs: number;
-  /** Workflow task completed → pushRecord activity started. */
+  /** Workflow task completed → pushRecord activity started (NaN when the push ran as a local activity). */
   toActivityMs: number;
-  /** Activity started → the simulator applied the write (database reads, lookups, the BMS request). */
+  /** Activity started → the simulator applied the write (database reads, lookups, the BMS request); NaN for a local activity. */
   activityToWriteMs: number;
+  /**
+   * Workflow task started → the simulator applied the write: for a push run as a local activity, inside
+   * the first workflow task, this is the workflow code plus the whole activity up to the BMS write.
+   */
+  taskToWriteMs: number;
   /** Simulator applied → the bench got the event. */
   eventDeliveryMs: number;
   /** History events of the run so far, and how many workflow / activity tasks that took. */
   historyEvents: number;
   workflowTasks: number;
   activityTasks: number;
+  /** Local activities (MarkerRecorded events). */
+  localActivities: number;
 }
 
 export interface PushLatencyResult {
@@ -492,6 +499,7 @@ const EVENT_NAMES: Record<number, string> = {
   11: 'ActivityTaskStarted',
   12: 'ActivityTaskCompleted',
   17: 'TimerStarted',
+  25: 'MarkerRecorded',
   26: 'WorkflowExecutionSignaled',
 };
 
@@ -645,10 +653,12 @@ async function pushStages(ctx: BenchContext, account: BenchAccount, saves: Timed
       workflowTaskMs: ms(wtCompleted) - ms(wtStarted),
       toActivityMs: ms(actStarted) - ms(wtCompleted),
       activityToWriteMs: save.appliedSimEpoch - ms(actStarted),
+      taskToWriteMs: save.appliedSimEpoch - ms(wtStarted),
       eventDeliveryMs: save.appliedEpoch - save.appliedSimEpoch,
       historyEvents: events.length,
       workflowTasks: events.filter((e) => typeOf(e) === 7).length,
       activityTasks: events.filter((e) => typeOf(e) === 10).length,
+      localActivities: events.filter((e) => typeOf(e) === 25).length,
     });
   }
   const keys = Object.keys(samples[0] ?? {}) as Array<keyof PushStageSample>;

@@ -148,15 +148,18 @@ export function linkChangesToRow(changes: LinkChanges): Row {
 
 /**
  * Applies a sync event to a record's link (creating the link in `not_pushed` when there is none),
- * checked by the state machine, plus any other changes. Call inside a transaction.
+ * checked by the state machine, plus any other changes. Call inside a transaction. A caller that has
+ * already read the link `FOR UPDATE` in this transaction passes it as `locked` (`null`: there is none),
+ * which saves reading it again.
  */
 export async function applyLinkEvent(
   trx: Conn,
   key: { accountId: string; type: RecordType; recordId: string },
   event: SyncEvent,
   changes: LinkChanges = {},
+  locked?: SyncLink | null,
 ): Promise<SyncLink> {
-  const current = await getLink(trx, key.type, key.recordId, true);
+  const current = locked === undefined ? await getLink(trx, key.type, key.recordId, true) : (locked ?? undefined);
   const next = transition(current?.state ?? 'not_pushed', event);
   const row = { ...linkChangesToRow(changes), state: next, updated_at: trx.fn.now() };
   if (current) {

@@ -7,7 +7,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { RateBudget } from '../activities/bms/rate-budget';
-import { unlimitedBudget } from '../activities/bms/rate-budget';
+import { RateBudgetBusyError, unlimitedBudget } from '../activities/bms/rate-budget';
 import type { Db } from './index';
 
 export interface RateBudgetOptions {
@@ -49,11 +49,13 @@ export function createRateBudget(db: Db, options: RateBudgetOptions): RateBudget
   }
 
   return {
-    async acquire(tenantKey, endpoint, signal) {
+    async acquire(tenantKey, endpoint, signal, maxWaitMs) {
+      const deadline = maxWaitMs === undefined ? Number.POSITIVE_INFINITY : Date.now() + maxWaitMs;
       for (;;) {
         signal?.throwIfAborted();
         const waitMs = await tryTake(tenantKey, endpoint);
         if (waitMs === 0) break;
+        if (Date.now() + waitMs > deadline) throw new RateBudgetBusyError(endpoint, waitMs);
         // Spread the wake-ups of many waiting callers a little.
         await sleep(waitMs + Math.floor(Math.random() * 50), undefined, { signal });
       }

@@ -77,8 +77,17 @@ export function toRow(type: RecordType, fields: Partial<RecordFields>): Row {
   return row;
 }
 
-export async function getRecord(db: Conn, accountId: string, type: RecordType, id: string): Promise<StoredRecord | undefined> {
-  const row = (await db(tableOf(type)).where({ account_id: accountId, id }).first()) as Row | undefined;
+/** One record; with `forUpdate` (inside a transaction) its row stays locked until the transaction ends. */
+export async function getRecord(
+  db: Conn,
+  accountId: string,
+  type: RecordType,
+  id: string,
+  forUpdate = false,
+): Promise<StoredRecord | undefined> {
+  const q = db(tableOf(type)).where({ account_id: accountId, id }).first();
+  if (forUpdate) void q.forUpdate();
+  const row = (await q) as Row | undefined;
   return row ? fromRow(type, row) : undefined;
 }
 

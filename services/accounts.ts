@@ -130,16 +130,16 @@ export interface Principal {
 export async function authenticate(db: Db, credential: string): Promise<Principal | undefined> {
   const hash = tokenHash(credential);
   if (credential.startsWith(SESSION_PREFIX)) {
-    const row = (await db('sessions as s')
-      .join('users as u', 'u.id', 's.user_id')
-      .where('s.token_hash', hash)
-      .andWhere('s.expires_at', '>', db.fn.now())
-      .whereNull('u.disabled_at')
-      .first('u.id', 'u.account_id', 'u.role', 'u.name')) as Record<string, unknown> | undefined;
+    // Finds a live session of an enabled user and slides its expiry, in one statement.
+    const { rows } = (await db.raw(
+      `UPDATE sessions AS s SET last_seen_at = CURRENT_TIMESTAMP, expires_at = ?
+       FROM users AS u
+       WHERE u.id = s.user_id AND s.token_hash = ? AND s.expires_at > CURRENT_TIMESTAMP AND u.disabled_at IS NULL
+       RETURNING u.id, u.account_id, u.role, u.name`,
+      [new Date(Date.now() + SESSION_IDLE_MS), hash],
+    )) as { rows: Array<Record<string, unknown>> };
+    const row = rows[0];
     if (!row) return undefined;
-    await db('sessions')
-      .where({ token_hash: hash })
-      .update({ last_seen_at: db.fn.now(), expires_at: new Date(Date.now() + SESSION_IDLE_MS) });
     return { kind: 'session', accountId: String(row.account_id), userId: String(row.id), role: row.role as Role, name: String(row.name), apiKeyId: null };
   }
   if (credential.startsWith(API_KEY_PREFIX)) {

@@ -12,7 +12,7 @@ import type { Client } from '@temporalio/client';
 import type { Knex } from 'knex';
 import type { TemporalConfig } from '../config';
 import type { Db } from '../db';
-import { addHistory, diff, listHistory, type StoredHistoryEntry } from '../db/history';
+import { addHistory, diff, type HistoryEntry, listHistory, type StoredHistoryEntry } from '../db/history';
 import { getIntegration, type Integration } from '../db/integrations';
 import { applyLinkEvent, deleteLink, getLink, getLinks, type SyncLink } from '../db/links';
 import {
@@ -142,7 +142,10 @@ type QueueDecision = { queue: true; version: number } | { queue: false };
 
 /**
  * Moves the record's link after a save and says whether to queue a push. Runs inside the save's
- * transaction, so the record and its sync state never disagree.
+ * transaction, so the record and its sync state never disagree. `link` is the record's link as read
+ * `FOR UPDATE` in this transaction when two-way sync is on (`undefined`: it has none); the history
+ * entries it adds go to `history`, which the caller writes in one statement. Returns the link as it is
+ * afterwards too.
  */
 async function afterSave(
   trx: Knex.Transaction,
@@ -150,19 +153,21 @@ async function afterSave(
   record: StoredRecord,
   before: StoredRecord | undefined,
   origin: WriteOrigin,
-): Promise<QueueDecision> {
-  if (!integration?.twoWayEnabled) return { queue: false };
+  link: SyncLink | undefined,
+  history: HistoryEntry[],
+): Promise<{ decision: QueueDecision; link: SyncLink | undefined }> {
+  const unchanged = { decision: { queue: false } as QueueDecision, link };
+  if (!integration?.twoWayEnabled) return unchanged;
   const key = { accountId: record.accountId, type: record.type, recordId: record.id };
-  const link = await getLink(trx, record.type, record.id, true);
-  if (link?.syncDisabled || link?.state === 'disabled') return { queue: false };
+  if (link?.syncDisabled || link?.state === 'disabled') return unchanged;
 
   if (origin !== 'ui') {
     // R6: API and import writes wait for a person's save; a synced record now differs from BMS.
     const syncedChanged = syncedFieldNames(record.type).some((f) => !sameValue(record.fields[f], before?.fields[f]));
     if (link && syncedChanged && canTransition(link.state, 'changed_without_push') && link.state !== 'orphaned') {
-      await applyLinkEvent(trx, key, 'changed_without_push');
+      return { decision: { queue: false }, link: await applyLinkEvent(trx, key, 'changed_without_push', {}, link) };
     }
-    return { queue: false };
+    return unchanged;
   }
 
   // R7: a type or status that does not sync is not queued, and the record says why.
@@ -171,14 +176,14 @@ async function afterSave(
       ? syncExclusion(record.type, record.fields, integration.settings, integration.lookups)
       : null;
   if (exclusion) {
-    await applyLinkEvent(trx, key, 'push_excluded', { stateReason: exclusion, pushedVersion: record.version });
-    await addHistory(trx, { ...historyKey(record), kind: 'excluded', origin, summary: `Not queued: ${exclusion}` });
-    return { queue: false };
+    const next = await applyLinkEvent(trx, key, 'push_excluded', { stateReason: exclusion, pushedVersion: record.version }, link ?? null);
+    history.push({ ...historyKey(record), kind: 'excluded', origin, summary: `Not queued: ${exclusion}` });
+    return { decision: { queue: false }, link: next };
   }
-  if (link?.state === 'orphaned') return { queue: false };
-  await applyLinkEvent(trx, key, 'push_requested', { requestedVersion: record.version, stateReason: null });
-  await addHistory(trx, { ...historyKey(record), kind: 'queued', origin, summary: 'Queued for push to Kaseya BMS' });
-  return { queue: true, version: record.version };
+  if (link?.state === 'orphaned') return unchanged;
+  const next = await applyLinkEvent(trx, key, 'push_requested', { requestedVersion: record.version, stateReason: null }, link ?? null);
+  history.push({ ...historyKey(record), kind: 'queued', origin, summary: 'Queued for push to Kaseya BMS' });
+  return { decision: { queue: true, version: record.version }, link: next };
 }
 
 function historyKey(record: StoredRecord) {
@@ -211,9 +216,11 @@ export async function createRecordAs(
   const { record, decision, link } = await deps.db.transaction(async (trx) => {
     await checkReferences(trx, principal.accountId, type, fields);
     const record = await insertRecord(trx, principal.accountId, type, fields, { origin, userId: principal.userId });
-    await addHistory(trx, { ...historyKey(record), kind: 'created', origin, summary: `Created by ${principal.name}` });
-    const decision = await afterSave(trx, integration, record, undefined, origin);
-    return { record, decision, link: await getLink(trx, type, record.id) };
+    const history: HistoryEntry[] = [{ ...historyKey(record), kind: 'created', origin, summary: `Created by ${principal.name}` }];
+    // A new record has no link yet.
+    const after = await afterSave(trx, integration, record, undefined, origin, undefined, history);
+    await addHistory(trx, history);
+    return { record, decision: after.decision, link: after.link };
   });
   await queuePush(deps, record, decision);
   return view(deps, record, link, integration);
@@ -229,10 +236,10 @@ export async function updateRecordAs(
 ): Promise<RecordView> {
   const integration = await getIntegration(deps.db, principal.accountId);
   const { record, decision, link } = await deps.db.transaction(async (trx) => {
-    const before = (await trx(tableOf(type)).where({ account_id: principal.accountId, id }).forUpdate().first('id')) as { id: string } | undefined;
-    const current = before ? await getRecord(trx, principal.accountId, type, id) : undefined;
+    // The record, locked until the save commits; then its link (locked too when the save may move it).
+    const current = await getRecord(trx, principal.accountId, type, id, true);
     if (!current) throw new RuleError(404, 'not_found', `No ${type} with id ${id}`);
-    const link = await getLink(trx, type, id);
+    const link = await getLink(trx, type, id, Boolean(integration?.twoWayEnabled));
 
     // R3: in one-way mode BMS data has priority; its fields cannot be edited on a synced record.
     if (integration && !integration.twoWayEnabled && isSynced(link)) {
@@ -249,11 +256,13 @@ export async function updateRecordAs(
     await checkReferences(trx, principal.accountId, type, patch, id);
     const record = (await updateRecord(trx, principal.accountId, type, id, patch, { origin, userId: principal.userId }))!;
     const changes = diff(current.fields, record.fields);
+    const history: HistoryEntry[] = [];
     if (Object.keys(changes).length > 0) {
-      await addHistory(trx, { ...historyKey(record), kind: 'updated', origin, summary: `Updated by ${principal.name}`, changes });
+      history.push({ ...historyKey(record), kind: 'updated', origin, summary: `Updated by ${principal.name}`, changes });
     }
-    const decision = await afterSave(trx, integration, record, current, origin);
-    return { record, decision, link: await getLink(trx, type, id) };
+    const after = await afterSave(trx, integration, record, current, origin, link, history);
+    await addHistory(trx, history);
+    return { record, decision: after.decision, link: after.link };
   });
   await queuePush(deps, record, decision);
   return view(deps, record, link, integration);

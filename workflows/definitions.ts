@@ -66,6 +66,18 @@ export interface PushStatus {
 
 export const pushStatusQuery = defineQuery<PushStatus>('pushStatus');
 
+/** What the push activity gets: ids only (it reads the record, its link and the credentials itself). */
+export interface PushRecordInput {
+  accountId: string;
+  recordType: RecordType;
+  recordId: string;
+  /**
+   * The longest wait for a rate-budget slot before giving up with `RateBudgetBusyError` (the local
+   * attempt inside a workflow task sets it; the regular activity waits as long as needed).
+   */
+  maxBudgetWaitMs?: number;
+}
+
 export const PUSH_OUTCOMES = ['created', 'linked', 'updated', 'unchanged', 'skipped', 'excluded', 'orphaned', 'failed', 'waiting'] as const;
 export type PushOutcome = (typeof PUSH_OUTCOMES)[number];
 

@@ -3,6 +3,13 @@
  * saved state to Kaseya BMS (read from the database by the activity, never carried in a signal), folds
  * saves that arrive during a push into the next one, retries transient failures with backoff, stops on
  * a refusal (stored as the record's failure reason), and ends when idle.
+ *
+ * A push is first tried once as a **local activity**: it runs inside the workflow task that took the
+ * save, so a save costs one workflow task and no activity task (no dispatch, no second workflow task).
+ * That attempt is bounded (a short wait on the rate budget, a short timeout); anything it cannot finish
+ * quickly — BMS down or slow, the budget spent, a 429 — goes to the regular `pushRecord` activity, which
+ * heartbeats (a dead worker shows within 30 s), waits on the budget as long as needed and is retried by
+ * Temporal with backoff. A refusal from either ends in `markPushFailed`.
  */
 import {
   ActivityFailure,
@@ -10,8 +17,10 @@ import {
   ApplicationFailure,
   condition,
   continueAsNew,
+  isCancellation,
   log,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
   sleep,
   workflowInfo,
@@ -19,6 +28,7 @@ import {
 import type { Activities } from '../activities';
 import {
   type PushOutcome,
+  type PushRecordInput,
   type PushResult,
   pushStatusQuery,
   recordSavedSignal,
@@ -27,6 +37,23 @@ import {
 
 /** Refusals that a retry cannot fix; the record is marked failed until the next save. */
 export const PUSH_NON_RETRYABLE = ['BmsValidationError', 'BmsNotFoundError', 'MappingError'] as const;
+
+/** The rate budget reports this when the local attempt would have to wait longer than it may. */
+export const RATE_BUDGET_BUSY = 'RateBudgetBusyError';
+
+/** How long the local attempt may wait for a rate-budget slot before the regular activity takes over. */
+export const LOCAL_PUSH_BUDGET_WAIT_MS = 2_000;
+
+/**
+ * The first attempt of a push, inside the workflow task. One attempt only: retries (with their backoff),
+ * long budget waits and the 30 s dead-worker detection belong to the regular activity below. The timeout
+ * bounds how long a workflow task waits on it (the worker keeps the task alive meanwhile; a worker that
+ * dies makes the task time out after 10 s and the push runs again elsewhere).
+ */
+const { pushRecord: pushRecordLocally } = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '20 seconds',
+  retry: { maximumAttempts: 1 },
+});
 
 const { pushRecord } = proxyActivities<Activities>({
   // A push may wait long on the shared rate budget; its heartbeat shows a dead worker within 30 s.
@@ -46,6 +73,10 @@ const { markPushFailed, requestPush } = proxyActivities<Activities>({
 });
 
 const DEFAULT_IDLE_MS = 10 * 60_000;
+/** Wait before the regular activity retries what the local attempt could not do (its initial interval). */
+const FIRST_RETRY_MS = 1_000;
+/** The longest BMS Retry-After honoured before handing over (the activity's own retries honour more). */
+const MAX_RETRY_AFTER_MS = 5 * 60_000;
 const DEFAULT_MIN_PUSH_INTERVAL_MS = 2_000;
 /** Keep each run's history short; state is carried over. */
 const MAX_PUSHES_PER_RUN = 200;
@@ -79,9 +110,10 @@ export async function recordPushWorkflow(input: RecordPushInput): Promise<void> 
     const target = requestedVersion;
     let result: PushResult;
     try {
-      result = await pushRecord(key);
+      result = await push(key);
     } catch (err) {
-      const failure = err instanceof ActivityFailure && err.cause instanceof ApplicationFailure ? err.cause : undefined;
+      // A refusal (the local attempt's, or the activity's once Temporal stopped retrying it).
+      const failure = applicationFailureOf(err);
       if (!failure) throw err;
       log.warn('Push refused by Kaseya BMS', { type: failure.type, message: failure.message });
       await markPushFailed({ ...key, version: target, error: { type: failure.type ?? 'Error', message: failure.message } });
@@ -109,4 +141,45 @@ export async function recordPushWorkflow(input: RecordPushInput): Promise<void> 
     }
   }
   await condition(allHandlersFinished);
+}
+
+/**
+ * The activity's own failure: a regular activity's comes as the cause of an `ActivityFailure`; a local
+ * activity's may come as it is.
+ */
+function applicationFailureOf(err: unknown): ApplicationFailure | undefined {
+  if (err instanceof ApplicationFailure) return err;
+  if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure) return err.cause;
+  return undefined;
+}
+
+/** The BMS refusal behind a failed push (validation, not found, mapping), if that is what it was. */
+function refusalOf(err: unknown): ApplicationFailure | undefined {
+  const failure = applicationFailureOf(err);
+  const refused = failure && (failure.nonRetryable || (PUSH_NON_RETRYABLE as readonly string[]).includes(failure.type ?? ''));
+  return refused ? failure : undefined;
+}
+
+/**
+ * One push: a local attempt first; when it fails in a way a retry may fix, the regular activity (after
+ * the first backoff step, or BMS's Retry-After; at once when only the budget was busy, since the
+ * activity waits on the budget itself). Refusals and cancellation are thrown to the caller.
+ */
+async function push(key: Omit<PushRecordInput, 'maxBudgetWaitMs'>): Promise<PushResult> {
+  try {
+    return await pushRecordLocally({ ...key, maxBudgetWaitMs: LOCAL_PUSH_BUDGET_WAIT_MS });
+  } catch (err) {
+    if (isCancellation(err) || refusalOf(err)) throw err;
+    const failure = applicationFailureOf(err);
+    if (failure?.type !== RATE_BUDGET_BUSY) {
+      const retryAfterMs = (failure?.details?.[0] as { retryAfterMs?: unknown } | undefined)?.retryAfterMs;
+      await sleep(Math.min(Math.max(FIRST_RETRY_MS, typeof retryAfterMs === 'number' ? retryAfterMs : 0), MAX_RETRY_AFTER_MS));
+    }
+    const reason = failure ?? (err instanceof ActivityFailure && err.cause ? err.cause : (err as Error));
+    log.info('Local push attempt did not finish; the push activity takes over', {
+      type: failure?.type ?? reason.name,
+      message: reason.message,
+    });
+    return await pushRecord(key);
+  }
 }

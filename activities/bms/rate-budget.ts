@@ -4,8 +4,12 @@
  * process draws from the same budget; throttled calls wait, they are never dropped.
  */
 export interface RateBudget {
-  /** Resolves when one request to `endpoint` may be sent now; waits while the budget is spent. */
-  acquire(tenantKey: string, endpoint: string, signal?: AbortSignal): Promise<void>;
+  /**
+   * Resolves when one request to `endpoint` may be sent now; waits while the budget is spent. With
+   * `maxWaitMs`, a caller that would have to wait longer than that for its slot is refused at once with
+   * `RateBudgetBusyError` instead (e.g. a push's quick first attempt inside a workflow task).
+   */
+  acquire(tenantKey: string, endpoint: string, signal?: AbortSignal, maxWaitMs?: number): Promise<void>;
   /** BMS asked us to wait (429 Retry-After): hold every caller of `endpoint` back for `ms`. */
   backOff(tenantKey: string, endpoint: string, ms: number): Promise<void>;
 }
@@ -14,3 +18,15 @@ export const unlimitedBudget: RateBudget = {
   acquire: () => Promise.resolve(),
   backOff: () => Promise.resolve(),
 };
+
+/** No slot within the caller's `maxWaitMs`: nothing was sent; try again where a long wait is fine. */
+export class RateBudgetBusyError extends Error {
+  // The push workflow keys its hand-over to the regular activity off this name.
+  override readonly name = 'RateBudgetBusyError';
+  constructor(
+    readonly endpoint: string,
+    readonly waitMs: number,
+  ) {
+    super(`The Kaseya BMS request budget for ${endpoint} has no slot for another ${waitMs} ms`);
+  }
+}
