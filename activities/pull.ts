@@ -10,7 +10,7 @@ import { tableOf } from '../db/records';
 import { addRunCounts, addRunLog, finishRun, getWatermark, setWatermark, startRun } from '../db/runs';
 import { fieldSpecs, RECORD_TYPES, type RecordType } from '../domain/records';
 import { signalRecordPush } from '../lib/temporal';
-import type { BeginPullResult, PullChunkInput, PullChunkResult, PullCounts, PullCursor, PullEntity } from '../workflows/definitions';
+import type { BeginPullInput, BeginPullResult, PullChunkInput, PullChunkResult, PullCounts, PullCursor, PullEntity } from '../workflows/definitions';
 import type { BmsClient } from './bms/client';
 import { PAGE_SIZE } from './bms/client';
 import { parseBmsTime } from './bms/wire';
@@ -167,8 +167,31 @@ function written(counts: PullCounts): number {
 export function createPullActivities(deps: ActivityDeps) {
   const clients = new BmsClients(deps);
 
-  async function beginPull(input: { accountId: string; workflowId: string; runId: string }): Promise<BeginPullResult> {
+  /**
+   * A "Sync now" pressed while a pull ran is served twice over: the running pull sees the request at its end
+   * and runs once more (continue-as-new), and the Schedule holds the trigger in its buffer until that
+   * chain closes. The buffered run is due at the press (Temporal dates it to the second); when a pull that
+   * started after the press (database clock, like the request) has completed, it read all this one would.
+   * Returns that pull's start, or undefined when this run has work to do.
+   */
+  async function coveringRun(accountId: string, runId: string, dueMs: number, requestedAt: string): Promise<string | undefined> {
+    if (!(dueMs <= Date.parse(requestedAt) + 2_000)) return undefined;
+    const row = (await deps.db('sync_runs')
+      .where({ account_id: accountId, status: 'completed' })
+      .where('started_at', '>', new Date(requestedAt))
+      .whereNot({ run_id: runId })
+      .orderBy('started_at')
+      .first('started_at')) as { started_at: Date } | undefined;
+    return row?.started_at.toISOString();
+  }
+
+  async function beginPull(input: BeginPullInput): Promise<BeginPullResult> {
+    const { scheduledAt, ...ids } = input;
     const integration = await getIntegration(deps.db, input.accountId);
+    const covered = scheduledAt && integration?.syncRequestedAt ? await coveringRun(input.accountId, input.runId, Date.parse(scheduledAt), integration.syncRequestedAt) : undefined;
+    if (covered) {
+      return { syncRunId: null, startedAt: covered, skip: `the pull that started at ${covered} read everything this one would`, entities: [] };
+    }
     const previous = (await deps.db('sync_runs')
       .where({ account_id: input.accountId })
       .whereNot({ run_id: input.runId })
@@ -176,7 +199,7 @@ export function createPullActivities(deps: ActivityDeps) {
       .first()) as { at: Date | null } | undefined;
     const requested = integration?.syncRequestedAt ? Date.parse(integration.syncRequestedAt) : 0;
     const manual = requested > (previous?.at ? previous.at.getTime() : 0);
-    const run = await startRun(deps.db, { ...input, trigger: manual ? 'manual' : 'schedule' });
+    const run = await startRun(deps.db, { ...ids, trigger: manual ? 'manual' : 'schedule' });
     const skip = !integration ? 'Kaseya BMS is not connected' : integration.paused ? 'sync is paused' : undefined;
     if (skip || !integration) {
       await finishRun(deps.db, run.id, 'skipped', skip ?? null);

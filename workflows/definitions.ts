@@ -108,8 +108,21 @@ export interface PullInput {
   accountId: string;
 }
 
+export interface BeginPullInput {
+  accountId: string;
+  workflowId: string;
+  runId: string;
+  /**
+   * When the Schedule meant this run to start (its tick, or the moment "Sync now" triggered it); unset for
+   * a run continued from another. A run that waited in the Schedule's buffer while a pull that started
+   * later completed has nothing left to read, and is skipped.
+   */
+  scheduledAt?: string;
+}
+
 export interface BeginPullResult {
-  syncRunId: string;
+  /** The run's row in the sync history; null for a run skipped as covered (it is not worth a row). */
+  syncRunId: string | null;
   /** When the run started (database clock, ISO). */
   startedAt: string;
   /** Why this run does nothing (paused, not connected); undefined when it runs. */
@@ -162,7 +175,7 @@ export interface PullChunkResult {
 }
 
 export interface PullSummary {
-  syncRunId: string;
+  syncRunId: string | null;
   skipped?: string;
   counts: Partial<Record<PullEntity, PullCounts>>;
 }

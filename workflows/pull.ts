@@ -6,6 +6,7 @@
 import { ActivityFailure, ApplicationFailure, continueAsNew, log, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { type PullChunkResult, type PullCounts, type PullCursor, type PullEntity, pullProgressQuery, type PullInput, type PullSummary } from './definitions';
+import { ScheduledStartTimeKey } from './search-attributes';
 
 const { pullChunk } = proxyActivities<Activities>({
   startToCloseTimeout: '15 minutes',
@@ -38,15 +39,22 @@ export async function pullWorkflow(input: PullInput): Promise<PullSummary> {
   let page = 0;
   setHandler(pullProgressQuery, () => ({ entity: current, page, counts }));
 
-  const begin = await beginPull({ accountId: input.accountId, workflowId: info.workflowId, runId: info.runId });
-  if (begin.skip) return { syncRunId: begin.syncRunId, skipped: begin.skip, counts };
+  const scheduledAt = info.continuedFromExecutionRunId ? undefined : info.typedSearchAttributes.get(ScheduledStartTimeKey);
+  const begin = await beginPull({
+    accountId: input.accountId,
+    workflowId: info.workflowId,
+    runId: info.runId,
+    scheduledAt: scheduledAt?.toISOString(),
+  });
+  if (begin.skip || begin.syncRunId === null) return { syncRunId: begin.syncRunId, skipped: begin.skip, counts };
+  const syncRunId = begin.syncRunId;
 
   try {
     for (const entity of begin.entities) {
       current = entity;
       let cursor: PullCursor | null = null;
       do {
-        const chunk: PullChunkResult = await pullChunk({ accountId: input.accountId, syncRunId: begin.syncRunId, entity, cursor });
+        const chunk: PullChunkResult = await pullChunk({ accountId: input.accountId, syncRunId, entity, cursor });
         counts[entity] = addCounts(counts[entity], chunk.counts);
         cursor = chunk.next;
         page = cursor?.page ?? page;
@@ -56,15 +64,15 @@ export async function pullWorkflow(input: PullInput): Promise<PullSummary> {
     const failure = err instanceof ActivityFailure ? err.cause : err;
     const message = failure instanceof Error ? failure.message : String(failure);
     log.error('Pull failed', { entity: current, message });
-    await finishPull({ accountId: input.accountId, syncRunId: begin.syncRunId, status: 'failed', error: message });
+    await finishPull({ accountId: input.accountId, syncRunId, status: 'failed', error: message });
     throw ApplicationFailure.nonRetryable(`Pull failed while reading ${current ?? 'BMS'}: ${message}`, 'PullFailed');
   }
   current = null;
   await resumeQueuedPushes({ accountId: input.accountId });
-  await finishPull({ accountId: input.accountId, syncRunId: begin.syncRunId, status: 'completed' });
+  await finishPull({ accountId: input.accountId, syncRunId, status: 'completed' });
   // "Sync now" pressed while this pull ran: run again (same workflow, so still never beside another pull).
   if (await syncRequestedSince({ accountId: input.accountId, since: begin.startedAt })) {
     await continueAsNew<typeof pullWorkflow>(input);
   }
-  return { syncRunId: begin.syncRunId, counts };
+  return { syncRunId, counts };
 }

@@ -8,4 +8,7 @@ export const AccountIdKey = defineSearchAttributeKey('AccountId', SearchAttribut
 export const RecordTypeKey = defineSearchAttributeKey('RecordType', SearchAttributeType.KEYWORD);
 export const RecordIdKey = defineSearchAttributeKey('RecordId', SearchAttributeType.KEYWORD);
 
+/** Set by Temporal on every workflow a Schedule starts: when the action was due. */
+export const ScheduledStartTimeKey = defineSearchAttributeKey('TemporalScheduledStartTime', SearchAttributeType.DATETIME);
+
 export const customSearchAttributes = [AccountIdKey, RecordTypeKey, RecordIdKey] as const;

@@ -2,7 +2,8 @@
 import assert from 'node:assert/strict';
 import { AccountIdKey } from '../../workflows/search-attributes';
 import { startStack, type Stack } from '../helpers/stack';
-import { served, simRequests, syncNowAndWait } from '../helpers/sync';
+import { pullScheduleId } from '../../workflows/definitions';
+import { served, simRequests, syncNowAndWait, waitFor, waitForIdlePulls } from '../helpers/sync';
 
 describe('organization pull', function () {
   this.timeout(120_000);
@@ -65,6 +66,47 @@ describe('organization pull', function () {
     assert.equal((counts.created ?? 0) + (counts.updated ?? 0) + (counts.linked ?? 0), 0, JSON.stringify(counts));
     const versionsAfter = new Map([...(await orgsByName()).values()].map((o) => [o.id, o.version]));
     assert.deepEqual(versionsAfter, versionsBefore);
+  });
+
+  it('runs once more, not twice, when Sync now is pressed while a pull runs', async () => {
+    await waitForIdlePulls(stack.admin);
+    const runIds = async () => ((await stack.admin.get('/api/v1/integrations/kaseya-bms/runs?pageSize=200')).body.data as any[]).map((r) => r.id);
+    const known = new Set(await runIds());
+    const schedule = stack.temporal.schedule.getHandle(pullScheduleId(stack.accountId));
+    const actionsBefore = (await schedule.describe()).info.numActionsTaken;
+    // The first list page answers slowly, so the second press surely lands while the pull runs.
+    await stack.simAdmin.put('/_sim/faults', { rules: [{ route: 'GET /v2/crm/accounts/summary', mode: 'slow', delayMs: 1500, count: 1 }] });
+    assert.equal((await stack.admin.post('/api/v1/integrations/kaseya-bms/sync')).status, 202);
+    await waitFor(
+      async () => {
+        const runs = (await stack.admin.get('/api/v1/integrations/kaseya-bms/runs?pageSize=5')).body.data as any[];
+        return runs.some((r) => !known.has(r.id) && r.status === 'running');
+      },
+      { timeoutMs: 20_000, intervalMs: 50, what: 'the first pull to start' },
+    );
+    assert.equal((await stack.admin.post('/api/v1/integrations/kaseya-bms/sync')).status, 202);
+
+    // The Schedule started the first pull and, once that chain closed, the trigger it had buffered.
+    const buffered = await waitFor(
+      async () => {
+        const info = (await schedule.describe()).info;
+        if (info.runningActions.length > 0 || info.numActionsTaken < actionsBefore + 2) return undefined;
+        return info.recentActions.at(-1)!.action.workflow;
+      },
+      { timeoutMs: 60_000, intervalMs: 100, what: 'the buffered pull to run' },
+    );
+    const summary = await stack.temporal.workflow.getHandle(buffered.workflowId, buffered.firstExecutionRunId).result();
+    await stack.simAdmin.delete('/_sim/faults');
+    assert.equal(summary.syncRunId, null);
+    assert.match(summary.skipped ?? '', /read everything this one would/);
+
+    // Two passes: the pull that was running, and its one continuation for the press it saw.
+    const runs = ((await stack.admin.get('/api/v1/integrations/kaseya-bms/runs?pageSize=200')).body.data as any[]).filter((r) => !known.has(r.id));
+    assert.deepEqual(
+      runs.map((r) => r.status),
+      ['completed', 'completed'],
+    );
+    assert.equal(runs[0].trigger, 'manual', 'the continuation serves the second press');
   });
 
   it('shows every pull in Temporal as a run of the account schedule', async () => {
