@@ -6,10 +6,11 @@
  * page is being stored is never overwritten: its row is re-read and merged again.
  */
 import type { Knex } from 'knex';
-import { diff, type HistoryEntry } from '../db/history';
+import { diff, type HistoryEntry, historyInsert } from '../db/history';
 import type { Integration } from '../db/integrations';
 import { getLinksByKeys, linkKey, type SyncLink } from '../db/links';
-import { fromRow, getRecordsByIds, insertRecordsStatement, jsonInsert, newRecordIds, type StoredRecord, tableOf, updateRecordsBulk } from '../db/records';
+import { jsonInsert } from '../db/rows';
+import { fromRow, getRecordsByIds, insertRecordsStatement, newRecordIds, type StoredRecord, tableOf, updateRecordsBulk } from '../db/records';
 import { addRunLog } from '../db/runs';
 import { type Lookups, text } from '../domain/mapping';
 import { naturalKey, NATURAL_KEYS } from '../domain/matching';
@@ -378,17 +379,6 @@ const LINK_UPSERT = `ON CONFLICT (record_type, record_id) DO UPDATE SET
   last_pulled_at = excluded.last_pulled_at,
   updated_at = excluded.updated_at`;
 
-const HISTORY_COLUMNS = [
-  ['account_id', 'uuid'],
-  ['record_type', 'text'],
-  ['record_id', 'uuid'],
-  ['kind', 'text'],
-  ['origin', 'text'],
-  ['summary', 'text'],
-  ['changes', 'jsonb'],
-  ['workflow_id', 'text'],
-] as const;
-
 const RUN_LOG_COLUMNS = [
   ['sync_run_id', 'uuid'],
   ['level', 'text'],
@@ -452,25 +442,7 @@ async function writePlan(ctx: StoreContext, plan: Plan, items: PulledItem[]): Pr
     const links = plan.links.filter((l) => !retryIds.has(String(l.record_id)));
     if (links.length > 0) out.push(jsonInsert(conn, 'sync_links', LINK_COLUMNS, links, LINK_UPSERT));
     const history = plan.history.filter((h) => !retryIds.has(h.recordId));
-    if (history.length > 0) {
-      out.push(
-        jsonInsert(
-          conn,
-          'record_history',
-          HISTORY_COLUMNS,
-          history.map((e) => ({
-            account_id: e.accountId,
-            record_type: e.recordType,
-            record_id: e.recordId,
-            kind: e.kind,
-            origin: e.origin ?? null,
-            summary: e.summary,
-            changes: e.changes ?? null,
-            workflow_id: e.workflowId ?? null,
-          })),
-        ),
-      );
-    }
+    if (history.length > 0) out.push(historyInsert(conn, history));
     if (plan.logs.length > 0) {
       out.push(
         jsonInsert(

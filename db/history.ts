@@ -2,6 +2,7 @@
 import type { Knex } from 'knex';
 import type { RecordType } from '../domain/records';
 import type { Db } from './index';
+import { jsonInsert } from './rows';
 
 type Conn = Db | Knex.Transaction;
 
@@ -28,21 +29,39 @@ export interface StoredHistoryEntry extends HistoryEntry {
   at: string;
 }
 
-export async function addHistory(db: Conn, entries: HistoryEntry | HistoryEntry[]): Promise<void> {
-  const list = Array.isArray(entries) ? entries : [entries];
-  if (list.length === 0) return;
-  await db('record_history').insert(
-    list.map((e) => ({
+const HISTORY_COLUMNS = [
+  ['account_id', 'uuid'],
+  ['record_type', 'text'],
+  ['record_id', 'uuid'],
+  ['kind', 'text'],
+  ['origin', 'text'],
+  ['summary', 'text'],
+  ['changes', 'jsonb'],
+  ['workflow_id', 'text'],
+] as const;
+
+/** One statement adding the entries (however many), not yet run: for writers that batch statements. */
+export function historyInsert(db: Conn, entries: HistoryEntry[]): Knex.Raw {
+  return jsonInsert(
+    db,
+    'record_history',
+    HISTORY_COLUMNS,
+    entries.map((e) => ({
       account_id: e.accountId,
       record_type: e.recordType,
       record_id: e.recordId,
       kind: e.kind,
       origin: e.origin ?? null,
       summary: e.summary,
-      changes: e.changes === undefined ? null : JSON.stringify(e.changes),
+      changes: e.changes ?? null,
       workflow_id: e.workflowId ?? null,
     })),
   );
+}
+
+export async function addHistory(db: Conn, entries: HistoryEntry | HistoryEntry[]): Promise<void> {
+  const list = Array.isArray(entries) ? entries : [entries];
+  if (list.length > 0) await historyInsert(db, list);
 }
 
 export async function listHistory(

@@ -14,7 +14,7 @@ import {
   type RecordType,
 } from '../domain/records';
 import type { Db } from './index';
-import { iso } from './rows';
+import { iso, jsonInsert } from './rows';
 
 export const WRITE_ORIGINS = ['ui', 'api', 'import', 'pull', 'system'] as const;
 export type WriteOrigin = (typeof WRITE_ORIGINS)[number];
@@ -215,26 +215,6 @@ export async function insertRecords(
   }));
   const inserted = (await db(tableOf(type)).insert(rows).returning('*')) as Row[];
   return inserted.map((r) => fromRow(type, r));
-}
-
-/**
- * An insert of many rows as one statement with a single parameter (`jsonb_to_recordset`): however many
- * rows, the statement stays small to send, parse and plan. Values are as JSON carries them (jsonb
- * columns as objects or arrays, timestamps as ISO strings); a key a row lacks is NULL. `suffix` is
- * appended (e.g. an ON CONFLICT clause).
- */
-export function jsonInsert(
-  db: Conn,
-  table: string,
-  columns: ReadonlyArray<readonly [column: string, sqlType: string]>,
-  rows: Array<Record<string, unknown>>,
-  suffix = '',
-): Knex.Raw {
-  const names = columns.map(([c]) => `"${c}"`).join(', ');
-  const types = columns.map(([c, t]) => `"${c}" ${t}`).join(', ');
-  return db.raw(`INSERT INTO "${table}" (${names}) SELECT ${names} FROM jsonb_to_recordset(?::jsonb) AS x(${types})${suffix ? ` ${suffix}` : ''}`, [
-    JSON.stringify(rows),
-  ]);
 }
 
 let lastMs = 0;
