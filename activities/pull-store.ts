@@ -369,11 +369,14 @@ const LINK_COLUMNS = [
 
 const LINK_UPSERT = `ON CONFLICT (record_type, record_id) DO UPDATE SET
   bms_id = excluded.bms_id,
-  -- A save queued while this page was read keeps its place in the push queue.
-  state = CASE WHEN sync_links.state IN ('queued', 'disabled') THEN sync_links.state ELSE excluded.state END,
-  state_reason = CASE WHEN sync_links.state IN ('queued', 'disabled') THEN sync_links.state_reason ELSE excluded.state_reason END,
-  base = excluded.base,
-  bms_modified_on = excluded.bms_modified_on,
+  -- A save queued while this page was read keeps its place in the push queue. A link this page read as
+  -- queued keeps the state it has now: the push may have landed meanwhile (synced, failed), and writing
+  -- the queued state read earlier would leave the record queued with nothing left to push.
+  state = CASE WHEN sync_links.state IN ('queued', 'disabled') OR excluded.state = 'queued' THEN sync_links.state ELSE excluded.state END,
+  state_reason = CASE WHEN sync_links.state IN ('queued', 'disabled') OR excluded.state = 'queued' THEN sync_links.state_reason ELSE excluded.state_reason END,
+  -- Read as queued and pushed since: the push's base is what BMS holds now, so it stands.
+  base = CASE WHEN excluded.state = 'queued' AND sync_links.state <> 'queued' THEN sync_links.base ELSE excluded.base END,
+  bms_modified_on = CASE WHEN excluded.state = 'queued' AND sync_links.state <> 'queued' THEN sync_links.bms_modified_on ELSE excluded.bms_modified_on END,
   remote_refs = excluded.remote_refs,
   unresolved_refs = excluded.unresolved_refs,
   last_pulled_at = excluded.last_pulled_at,
