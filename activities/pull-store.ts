@@ -11,7 +11,7 @@ import type { Integration } from '../db/integrations';
 import { getLinksByKeys, linkKey, type SyncLink } from '../db/links';
 import { jsonInsert } from '../db/rows';
 import { fromRow, getRecordsByIds, insertRecordsStatement, newRecordIds, type StoredRecord, tableOf, updateRecordsBulk } from '../db/records';
-import { addRunLog } from '../db/runs';
+import { addRunLog, runLogInsert } from '../db/runs';
 import { type Lookups, text } from '../domain/mapping';
 import { naturalKey, NATURAL_KEYS } from '../domain/matching';
 import { threeWayMerge } from '../domain/merge';
@@ -382,15 +382,6 @@ const LINK_UPSERT = `ON CONFLICT (record_type, record_id) DO UPDATE SET
   last_pulled_at = excluded.last_pulled_at,
   updated_at = excluded.updated_at`;
 
-const RUN_LOG_COLUMNS = [
-  ['sync_run_id', 'uuid'],
-  ['level', 'text'],
-  ['message', 'text'],
-  ['record_type', 'text'],
-  ['record_id', 'uuid'],
-  ['bms_id', 'integer'],
-] as const;
-
 function newLinkRow(
   ctx: StoreContext,
   item: PulledItem,
@@ -447,14 +438,7 @@ async function writePlan(ctx: StoreContext, plan: Plan, items: PulledItem[]): Pr
     const history = plan.history.filter((h) => !retryIds.has(h.recordId));
     if (history.length > 0) out.push(historyInsert(conn, history));
     if (plan.logs.length > 0) {
-      out.push(
-        jsonInsert(
-          conn,
-          'sync_run_logs',
-          RUN_LOG_COLUMNS,
-          plan.logs.map((l) => ({ sync_run_id: ctx.syncRunId, level: l.level, message: l.message, record_type: type, record_id: l.recordId ?? null, bms_id: l.bmsId ?? null })),
-        ),
-      );
+      out.push(runLogInsert(conn, plan.logs.map((l) => ({ runId: ctx.syncRunId, level: l.level, message: l.message, recordType: type, recordId: l.recordId, bmsId: l.bmsId }))));
     }
     return out;
   };

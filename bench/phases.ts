@@ -178,24 +178,21 @@ export async function pullFloor(ctx: BenchContext): Promise<PullFloor> {
   const client = newBmsClient(ctx);
   await client.userInfo(); // log in first, outside the timing
   const pageMs: number[] = [];
-  let accounts = 0;
-  let contacts = 0;
   const cpu = cpuMeter(ctx);
   const t0 = performance.now();
-  for (let page = 1; ; page++) {
-    const p0 = performance.now();
-    const { items, total } = await client.accountsPage({ pageNumber: page });
-    pageMs.push(performance.now() - p0);
-    accounts += items.length;
-    if (items.length < 100 || (total !== undefined && page * 100 >= total)) break;
-  }
-  for (let page = 1; ; page++) {
-    const p0 = performance.now();
-    const { items, total } = await client.contactsPage({ pageNumber: page });
-    pageMs.push(performance.now() - p0);
-    contacts += items.length;
-    if (items.length < 100 || (total !== undefined && page * 100 >= total)) break;
-  }
+  /** Pages one list to its end, as the pull does; returns how many items it held. */
+  const pageAll = async (fetch: (pageNumber: number) => Promise<{ items: unknown[]; total: number | undefined }>) => {
+    let count = 0;
+    for (let page = 1; ; page++) {
+      const p0 = performance.now();
+      const { items, total } = await fetch(page);
+      pageMs.push(performance.now() - p0);
+      count += items.length;
+      if (items.length < 100 || (total !== undefined && page * 100 >= total)) return count;
+    }
+  };
+  const accounts = await pageAll((pageNumber) => client.accountsPage({ pageNumber }));
+  const contacts = await pageAll((pageNumber) => client.contactsPage({ pageNumber }));
   const seconds = (performance.now() - t0) / 1000;
   return {
     accounts,

@@ -198,25 +198,6 @@ const SQL_TYPES: Record<string, string> = {
   phones: 'jsonb',
 };
 
-/** Inserts many records in one statement; returns them in input order. */
-export async function insertRecords(
-  db: Conn,
-  accountId: string,
-  type: RecordType,
-  items: Array<Partial<RecordFields>>,
-  audit: Audit,
-): Promise<StoredRecord[]> {
-  if (items.length === 0) return [];
-  const rows = items.map((fields) => ({
-    ...toRow(type, fields),
-    account_id: accountId,
-    updated_origin: audit.origin,
-    updated_by: audit.userId ?? null,
-  }));
-  const inserted = (await db(tableOf(type)).insert(rows).returning('*')) as Row[];
-  return inserted.map((r) => fromRow(type, r));
-}
-
 let lastMs = 0;
 let sequence = 0;
 
@@ -263,8 +244,9 @@ export function insertRecordsStatement(
     ['updated_by', 'uuid'],
   ]);
   const kindOf = new Map<string, string>();
+  const audited = (i: number): Row => ({ id: ids[i], account_id: accountId, updated_origin: audit.origin, updated_by: audit.userId ?? null });
   const rows = items.map((fields, i) => {
-    const row: Row = { id: ids[i], account_id: accountId, updated_origin: audit.origin, updated_by: audit.userId ?? null };
+    const row = audited(i);
     for (const [name, value] of Object.entries(fields)) {
       const spec = specs[name];
       if (!spec || value === undefined) continue;
@@ -277,14 +259,7 @@ export function insertRecordsStatement(
   // A column some rows lack is NULL in them, not its default: fine for references (nullable), else
   // the ordinary insert (DEFAULT where a value is missing).
   const ragged = [...kindOf].some(([column, kind]) => kind !== 'ref' && rows.some((r) => !(column in r)));
-  if (ragged) {
-    const plain = rows.map((r) => {
-      const out: Row = { ...r };
-      for (const [column, kind] of kindOf) if ((kind === 'emails' || kind === 'phones') && column in out) out[column] = JSON.stringify(out[column]);
-      return out;
-    });
-    return db(tableOf(type)).insert(plain);
-  }
+  if (ragged) return db(tableOf(type)).insert(items.map((fields, i) => ({ ...toRow(type, fields), ...audited(i) })));
   return jsonInsert(db, tableOf(type), [...columns], rows);
 }
 

@@ -1,7 +1,7 @@
 /** Pull runs and their logs: counts created/updated/orphaned/failed and errors with the BMS message. */
 import type { Knex } from 'knex';
 import type { Db } from './index';
-import { isoOrNull } from './rows';
+import { isoOrNull, jsonInsert } from './rows';
 
 type Conn = Db | Knex.Transaction;
 type Row = Record<string, unknown>;
@@ -72,12 +72,30 @@ export async function finishRun(db: Conn, runId: string, status: SyncRun['status
   await db('sync_runs').where({ id: runId }).update({ status, error, finished_at: db.fn.now() });
 }
 
-export async function addRunLog(
-  db: Conn,
-  entries: Array<{ runId: string; level: 'info' | 'warn' | 'error'; message: string; recordType?: string; recordId?: string; bmsId?: number }>,
-): Promise<void> {
-  if (entries.length === 0) return;
-  await db('sync_run_logs').insert(
+export interface RunLogEntry {
+  runId: string;
+  level: 'info' | 'warn' | 'error';
+  message: string;
+  recordType?: string;
+  recordId?: string;
+  bmsId?: number;
+}
+
+const RUN_LOG_COLUMNS = [
+  ['sync_run_id', 'uuid'],
+  ['level', 'text'],
+  ['message', 'text'],
+  ['record_type', 'text'],
+  ['record_id', 'uuid'],
+  ['bms_id', 'integer'],
+] as const;
+
+/** One statement adding the entries (however many), not yet run: for writers that batch statements. */
+export function runLogInsert(db: Conn, entries: RunLogEntry[]): Knex.Raw {
+  return jsonInsert(
+    db,
+    'sync_run_logs',
+    RUN_LOG_COLUMNS,
     entries.map((e) => ({
       sync_run_id: e.runId,
       level: e.level,
@@ -87,6 +105,10 @@ export async function addRunLog(
       bms_id: e.bmsId ?? null,
     })),
   );
+}
+
+export async function addRunLog(db: Conn, entries: RunLogEntry[]): Promise<void> {
+  if (entries.length > 0) await runLogInsert(db, entries);
 }
 
 export async function listRuns(db: Conn, accountId: string, limit = 50, offset = 0): Promise<{ items: SyncRun[]; total: number }> {
