@@ -447,6 +447,8 @@ describe('web UI in the browser', function () {
     assert.equal((await api.get('/api/v1/me')).status, 401, 'the session is ended on the server');
 
     await logIn(page, admin.email, admin.password);
+    // The Overview has read all it shows, so the session ends while the person is idle on it.
+    await page.getByRole('heading', { name: 'Records by sync state' }).waitFor();
     const current = await apiAs(page, stack.apiUrl);
     await current.post('/api/v1/auth/logout');
     await page.getByRole('navigation', { name: 'Main menu' }).getByRole('link', { name: 'Contacts', exact: true }).click();

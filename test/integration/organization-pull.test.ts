@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { AccountIdKey } from '../../workflows/search-attributes';
 import { startStack, type Stack } from '../helpers/stack';
 import { pullScheduleId } from '../../workflows/definitions';
+import { GiveUpWaiting } from '../../devstack/wait';
 import { served, simRequests, syncNowAndWait, waitFor, waitForIdlePulls } from '../helpers/sync';
 
 describe('organization pull', function () {
@@ -69,11 +70,21 @@ describe('organization pull', function () {
   });
 
   it('runs once more, not twice, when Sync now is pressed while a pull runs', async function () {
-    this.timeout(240_000);
+    this.timeout(360_000);
     await waitForIdlePulls(stack.admin);
     const known = new Set(((await stack.admin.get('/api/v1/integrations/kaseya-bms/runs?pageSize=200')).body.data as any[]).map((r) => r.id));
     const schedule = stack.temporal.schedule.getHandle(pullScheduleId(stack.accountId));
-    const actionsBefore = (await schedule.describe()).info.numActionsTaken;
+    // The Schedule learns late that the previous chain closed; a press before it knows would itself be
+    // buffered and the second one dropped as an overlap, which is not the case this test is about.
+    const before = await waitFor(
+      async () => {
+        const info = (await schedule.describe()).info;
+        return info.runningActions.length === 0 ? info : undefined;
+      },
+      { timeoutMs: 150_000, intervalMs: 200, what: 'the Schedule to see no pull running' },
+    );
+    const actionsBefore = before.numActionsTaken;
+    const skippedBefore = before.numActionsSkippedOverlap;
     // The first list page answers slowly, so the second press surely lands while the pull runs.
     await stack.simAdmin.put('/_sim/faults', { rules: [{ route: 'GET /v2/crm/accounts/summary', mode: 'slow', delayMs: 1500, count: 1 }] });
     assert.equal((await stack.admin.post('/api/v1/integrations/kaseya-bms/sync')).status, 202);
@@ -107,7 +118,8 @@ describe('organization pull', function () {
     const buffered = await waitFor(
       async () => {
         const info = (await schedule.describe()).info;
-        seen = { actionsBefore, ...info };
+        seen = { actionsBefore, skippedBefore, ...info };
+        if (info.numActionsSkippedOverlap > skippedBefore) throw new GiveUpWaiting('the Schedule dropped a press as an overlap instead of buffering it');
         if (info.runningActions.length > 0 || info.numActionsTaken < actionsBefore + 2) return undefined;
         return info.recentActions.at(-1)!.action.workflow;
       },
