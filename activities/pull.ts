@@ -1,8 +1,8 @@
 /**
  * Pull activities. A pull reads, per entity, what BMS changed since the watermark (minus an overlap
- * window, since BMS time zones are unknown), page by page; each page is stored before the next is read;
- * progress is heartbeated so a retried chunk resumes at its page; the watermark moves only when the
- * whole pass is stored.
+ * window, since BMS time zones are unknown), page by page; the next page is read while pages are stored
+ * (a few at once where the puller allows it); progress is heartbeated so a retried chunk resumes after the
+ * last page stored in order; the watermark moves only when the whole pass is stored.
  */
 import { Context } from '@temporalio/activity';
 import { getIntegration, type Integration } from '../db/integrations';
@@ -50,6 +50,11 @@ export interface PagePull {
     items: unknown[],
     page: number,
   ): Promise<{ counts: PullCounts; maxModifiedOn: string | null; listed?: { count: number; digest: bigint } }>;
+  /**
+   * Pages stored at once (default 1). Above 1 only for lists whose pages are independent: a reference to
+   * a record on another page may then be stored before that record, and is resolved at the pass's end.
+   */
+  pagesInFlight?: number;
   /** Record types whose references should be resolved once the pass is stored. */
   resolves: RecordType[];
   /** Record types a pass writes (their tables' planner statistics are refreshed after large passes). */
@@ -140,15 +145,16 @@ let analyzing: Promise<void> | null = null;
  * Refreshes the planner statistics of the tables a pass wrote: at its end after a large pass, and while
  * a long one grows them (at `ANALYZE_DURING_PASS` rows, then every 4×). A bulk first pull grows them
  * from nothing faster than autovacuum notices (or where it is off), and stale statistics can turn
- * lookups into scans. It runs beside the pull, which does not wait for it (one at a time per worker; a
- * refresh asked for while one runs is dropped, the next threshold asks again). Best effort: a failure
- * only costs speed.
+ * lookups into scans. Only the tables a pull reads: record_history is appended to and read one record
+ * at a time, so it is left to autovacuum. It runs beside the pull, which does not wait for it (one at a
+ * time per worker; a refresh asked for while one runs is dropped, the next threshold asks again). Best
+ * effort: a failure only costs speed.
  */
 function refreshStatistics(deps: ActivityDeps, puller: PagePull, before: number, after: number, passDone: boolean): void {
   let crossed = passDone && after >= ANALYZE_AFTER_PASS;
   for (let at = ANALYZE_DURING_PASS; at <= after; at *= 4) if (before < at) crossed = true;
   if (!crossed || analyzing) return;
-  const tables = [...new Set(puller.writes.map(tableOf)), 'sync_links', 'record_history'];
+  const tables = [...new Set(puller.writes.map(tableOf)), 'sync_links'];
   analyzing = deps.db
     .raw(`ANALYZE ${tables.map((t) => `"${t}"`).join(', ')}`)
     .then(
@@ -162,6 +168,30 @@ function refreshStatistics(deps: ActivityDeps, puller: PagePull, before: number,
 
 function written(counts: PullCounts): number {
   return counts.created + counts.updated + counts.linked + counts.orphaned;
+}
+
+/** A page handed to its puller's store, with what the pipeline needs to order it. */
+interface StoringPage {
+  page: number;
+  /** The pass's last page. */
+  done: boolean;
+  /** The BMS ids on the page. */
+  ids: Set<number>;
+  storing: ReturnType<PagePull['store']>;
+}
+
+/**
+ * Starts storing a page beside the pages in flight. A page that shares a BMS id with one of them (BMS data
+ * moved between pages while they were read) waits for it, so two copies of one record are never merged
+ * at once.
+ */
+export function storePage(ctx: PullerContext, puller: PagePull, items: unknown[], page: number, done: boolean, inFlight: StoringPage[]): StoringPage {
+  const ids = new Set(items.map((item) => Number((item as { id?: unknown }).id)));
+  const overlapping = inFlight.filter((other) => [...ids].some((id) => other.ids.has(id))).map((other) => other.storing);
+  const storing = Promise.allSettled(overlapping).then(() => puller.store(ctx, items, page));
+  // Awaited in page order; a failure meanwhile is not an unhandled rejection.
+  storing.catch(() => undefined);
+  return { page, done, ids, storing };
 }
 
 export function createPullActivities(deps: ActivityDeps) {
@@ -248,33 +278,50 @@ export function createPullActivities(deps: ActivityDeps) {
         return pending;
       };
       const deadline = Date.now() + CHUNK_BUDGET_MS;
-      let pending: ReturnType<PagePull['fetch']> | undefined = fetchPage(cursor.page);
-      while (pending) {
-        const { items, total }: Awaited<ReturnType<PagePull['fetch']>> = await pending;
-        const done: boolean = items.length < PAGE_SIZE || (total !== undefined && cursor.page * PAGE_SIZE >= total);
-        // The next page is read while this one is stored; never past the last page, and not once the
-        // chunk's time is up (a page read is always stored, so no request is wasted).
-        pending = !done && Date.now() < deadline ? fetchPage(cursor.page + 1) : undefined;
-        const othersBefore = othersWritten;
-        const stored = await puller.store(ctx, items, cursor.page);
-        addInto(counts, stored.counts);
-        const writtenBefore = cursor.written ?? 0;
-        cursor = {
-          ...cursor,
-          page: cursor.page + 1,
-          maxModifiedOn: laterTime(cursor.maxModifiedOn, stored.maxModifiedOn),
-          written: writtenBefore + written(stored.counts) + othersWritten - othersBefore,
-          ...(stored.listed ? { listed: addListed(cursor.listed, stored.listed) } : {}),
-        };
-        context.heartbeat(cursor);
-        refreshStatistics(deps, puller, writtenBefore, cursor.written!, done);
-        if (done) {
-          if (puller.finish) addInto(counts, await puller.finish(ctx, cursor));
-          if (cursor.maxModifiedOn) await setWatermark(deps.db, input.accountId, input.entity, cursor.maxModifiedOn);
-          for (const type of puller.resolves) await resolveReferences(deps, input.accountId, type);
-          await saveCounts();
-          return { next: null, counts };
+      const window = Math.max(1, puller.pagesInFlight ?? 1);
+      const startWritten = cursor.written ?? 0;
+      // Pages being stored, oldest first. The cursor moves past a page only once it and every page before
+      // it are stored, so a retried chunk resumes after the last page stored in order.
+      const inFlight: StoringPage[] = [];
+      let nextPage = cursor.page;
+      let pending: ReturnType<PagePull['fetch']> | undefined = fetchPage(nextPage);
+      try {
+        for (;;) {
+          // Start storing pages until the window is full; the next page is always being read meanwhile.
+          while (pending && inFlight.length < window) {
+            const { items, total }: Awaited<ReturnType<PagePull['fetch']>> = await pending;
+            const page = nextPage++;
+            const done: boolean = items.length < PAGE_SIZE || (total !== undefined && page * PAGE_SIZE >= total);
+            // Never past the last page, and not once the chunk's time is up (a page read is always stored).
+            pending = !done && Date.now() < deadline ? fetchPage(nextPage) : undefined;
+            inFlight.push(storePage(ctx, puller, items, page, done, inFlight));
+          }
+          const head = inFlight.shift();
+          if (!head) break;
+          const stored = await head.storing;
+          addInto(counts, stored.counts);
+          const writtenBefore = cursor.written ?? 0;
+          cursor = {
+            ...cursor,
+            page: head.page + 1,
+            maxModifiedOn: laterTime(cursor.maxModifiedOn, stored.maxModifiedOn),
+            written: startWritten + written(counts) + othersWritten,
+            ...(stored.listed ? { listed: addListed(cursor.listed, stored.listed) } : {}),
+          };
+          context.heartbeat(cursor);
+          refreshStatistics(deps, puller, writtenBefore, cursor.written!, head.done);
+          if (head.done) {
+            if (puller.finish) addInto(counts, await puller.finish(ctx, cursor));
+            if (cursor.maxModifiedOn) await setWatermark(deps.db, input.accountId, input.entity, cursor.maxModifiedOn);
+            for (const type of puller.resolves) await resolveReferences(deps, input.accountId, type);
+            await saveCounts();
+            return { next: null, counts };
+          }
         }
+      } finally {
+        // A failed page ends the attempt only once the others have finished writing, so a retry never
+        // stores beside them.
+        await Promise.allSettled(inFlight.map((p) => p.storing));
       }
       await saveCounts();
       return { next: cursor, counts };

@@ -10,6 +10,8 @@ import { storeAccountLocations } from './locations';
 export const accountsPull: PagePull = {
   resolves: ['organization'],
   writes: ['organization', 'location'],
+  // One page's statements run in PostgreSQL while the worker maps and plans the next.
+  pagesInFlight: 2,
 
   async fetch(ctx, from, page) {
     return ctx.client.accountsPage({ modifiedFrom: from ?? undefined, pageNumber: page }, ctx.signal);

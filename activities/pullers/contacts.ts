@@ -17,6 +17,8 @@ import { orphanRecords } from './orphans';
 export const contactsPull: PagePull = {
   resolves: ['contact'],
   writes: ['contact'],
+  // One page's statements run in PostgreSQL while the worker maps and plans the next.
+  pagesInFlight: 2,
 
   async fetch(ctx, from, page) {
     return ctx.client.contactsPage({ modifiedFrom: from ?? undefined, pageNumber: page }, ctx.signal);

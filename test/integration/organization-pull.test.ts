@@ -1,7 +1,7 @@
 /** Organization pulls through the real stack: Schedule trigger → pull workflow → activities → simulator. */
 import assert from 'node:assert/strict';
 import { AccountIdKey } from '../../workflows/search-attributes';
-import { startStack, type Stack } from '../helpers/stack';
+import { SIM_CREDENTIALS, startStack, type Stack } from '../helpers/stack';
 import { pullScheduleId } from '../../workflows/definitions';
 import { GiveUpWaiting } from '../../devstack/wait';
 import { served, simRequests, syncNowAndWait, waitFor, waitForIdlePulls } from '../helpers/sync';
@@ -132,6 +132,47 @@ describe('organization pull', function () {
     assert.match(summary.skipped ?? '', /read everything this one would/);
     const after = ((await stack.admin.get('/api/v1/integrations/kaseya-bms/runs?pageSize=200')).body.data as any[]).filter((r) => !known.has(r.id));
     assert.equal(after.length, 2, 'no third pass');
+  });
+
+  it('stores a first pull of many pages, several at once: every account once, parents on other pages linked', async function () {
+    this.timeout(180_000);
+    const seeded = await stack.simAdmin.post('/_sim/seed', { accounts: 450, contactsPerAccount: 0 });
+    assert.equal(seeded.status, 200, JSON.stringify(seeded.body));
+    const accounts = ((await stack.simAdmin.get('/_sim/accounts')).body as any[]).filter((a) => a.isActive);
+    assert.ok(accounts.length > 400);
+    // Pages of 100 in id order: a child on the first page whose parent is on the last, and the other way round.
+    const [early, late] = [accounts[1], accounts.at(-2)];
+    const [earlyParent, lateParent] = [accounts.at(-1), accounts[2]];
+    for (const [child, parent] of [[early, earlyParent], [late, lateParent]]) {
+      assert.equal((await stack.simAdmin.patch(`/_sim/accounts/${child.id}`, { parentId: parent.id })).status, 200);
+    }
+
+    // Another account connecting to this BMS makes a first pull: every page.
+    const other = await stack.otherAccount();
+    const connected = await other.admin.put('/api/v1/integrations/kaseya-bms', { apiUrl: stack.sim.url, v1Url: stack.sim.url, ...SIM_CREDENTIALS });
+    assert.equal(connected.status, 200, JSON.stringify(connected.body));
+    await waitForIdlePulls(other.admin, 120_000);
+    const runs = (await other.admin.get('/api/v1/integrations/kaseya-bms/runs')).body.data as any[];
+    assert.deepEqual(
+      runs.map((r) => r.status),
+      ['completed'],
+    );
+    const orgs: any[] = [];
+    for (let page = 1; ; page++) {
+      const res = await other.admin.get(`/api/v1/organizations?pageSize=200&page=${page}`);
+      assert.equal(res.status, 200);
+      orgs.push(...res.body.data);
+      if (orgs.length >= res.body.meta.total) break;
+    }
+    const byBmsId = new Map<number, any[]>();
+    for (const org of orgs) byBmsId.set(org.sync.bmsId, [...(byBmsId.get(org.sync.bmsId) ?? []), org]);
+    for (const account of accounts) {
+      assert.equal(byBmsId.get(account.id)?.length, 1, `one organization for BMS account ${account.id}`);
+    }
+    assert.equal(orgs.length, accounts.length, 'an organization for each active account, nothing else');
+    const orgOf = (account: any) => byBmsId.get(account.id)![0];
+    assert.equal(orgOf(early).parentId, orgOf(earlyParent).id, 'a parent on a later page');
+    assert.equal(orgOf(late).parentId, orgOf(lateParent).id, 'a parent on an earlier page');
   });
 
   it('shows every pull in Temporal as a run of the account schedule', async () => {
