@@ -252,6 +252,21 @@ export class BmsClient {
     return record<BmsContact>(await this.call('GET', '/v2/crm/contacts/summary/{id}', { params: { id }, signal }), 'GET /v2/crm/contacts/summary/{id}');
   }
 
+  /**
+   * The contacts among `ids` (at most one page) that BMS still has, by `GET /v2/crm/contacts/search` with
+   * `Filter.Ids`: one request checks a whole page of ids. Whether the search leaves out inactive contacts
+   * by default is not documented; callers treat an id it does not return as "look closer", not as gone.
+   */
+  async contactsByIds(ids: number[], signal?: AbortSignal): Promise<BmsContactSearchItem[]> {
+    if (ids.length === 0) return [];
+    if (ids.length > PAGE_SIZE) throw new RangeError(`contactsByIds takes at most ${PAGE_SIZE} ids, got ${ids.length}`);
+    const answer = await this.call('GET', '/v2/crm/contacts/search', {
+      signal,
+      query: { 'Filter.Ids': ids, PageSize: PAGE_SIZE, PageNumber: 1 },
+    });
+    return asArray(answer);
+  }
+
   async searchContacts(
     filter: { accountId: number; firstName?: string; lastName?: string },
     signal?: AbortSignal,

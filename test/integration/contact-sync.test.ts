@@ -37,6 +37,17 @@ describe('contact sync', function () {
     return res.body;
   }
 
+  /** A contact added in BMS under a new synced organization, pulled by a Sync now. */
+  async function contactMadeInBms(orgName: string, fields: Record<string, unknown>) {
+    const org = await syncedOrganization(orgName);
+    const created = await stack.simAdmin.post('/_sim/contacts', { accountId: org.bmsId, ...fields });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    await syncNowAndWait(stack.admin);
+    const local = (await contacts(`&organizationId=${org.id}`)).find((c) => c.sync.bmsId === created.body.id);
+    assert.ok(local, 'the new BMS contact was pulled');
+    return { org, created, local };
+  }
+
   async function syncedOrganization(name: string): Promise<{ id: string; bmsId: number }> {
     const res = await stack.admin.post('/api/v1/organizations', { name, type: 'Client', status: 'Active' });
     assert.equal(res.status, 201, JSON.stringify(res.body));
@@ -282,19 +293,13 @@ describe('contact sync', function () {
   });
 
   it('takes scalar changes made in BMS on the next pull', async () => {
-    const org = await syncedOrganization('Contact Pull Ltd');
-    const created = await stack.simAdmin.post('/_sim/contacts', {
-      accountId: org.bmsId,
+    const { created, local } = await contactMadeInBms('Contact Pull Ltd', {
       firstName: 'Hana',
       lastName: 'Pull',
       jobTitle: 'Buyer',
       emails: [{ emailAddress: 'hana@pull.example', emailTypeId: 51, isDefault: true }],
       phones: [{ phone: '555 0400', phoneTypeId: 61, isDefault: true }],
     });
-    assert.equal(created.status, 201, JSON.stringify(created.body));
-    await syncNowAndWait(stack.admin);
-    const local = (await contacts(`&organizationId=${org.id}`)).find((c) => c.sync.bmsId === created.body.id);
-    assert.ok(local, 'the new BMS contact was pulled');
     assert.equal(local.title, 'Buyer');
     await stack.simAdmin.patch(`/_sim/contacts/${created.body.id}`, { jobTitle: 'Head Buyer', isPoc: true });
     const run = await syncNowAndWait(stack.admin);
@@ -307,6 +312,36 @@ describe('contact sync', function () {
     await syncNowAndWait(stack.admin);
     const inactive = await getContact(local.id);
     assert.equal(inactive.sync.state, 'orphaned', 'a contact made inactive in BMS is orphaned and kept');
+  });
+
+  it('orphans a contact deleted in BMS, which no listing by modified date shows, and keeps it', async () => {
+    const { org, created, local } = await contactMadeInBms('Contact Gone Ltd', {
+      firstName: 'Kai',
+      lastName: 'Gone',
+      emails: [{ emailAddress: 'kai@gone.example', emailTypeId: 51, isDefault: true }],
+      phones: [{ phone: '555 0450', phoneTypeId: 61, isDefault: true }],
+    });
+    assert.equal(local.sync.state, 'synced');
+
+    assert.equal((await stack.simAdmin.delete(`/_sim/contacts/${created.body.id}`)).status, 204);
+    const before = await simRequests(stack.simAdmin);
+    // Every linked contact of this account fits in one pass's slice, so the next pass checks this one.
+    const run = await syncNowAndWait(stack.admin);
+    const after = await simRequests(stack.simAdmin);
+    assert.equal(run.counts.contacts?.orphaned, 1, JSON.stringify(run.counts));
+    const orphan = await getContact(local.id);
+    assert.equal(orphan.sync.state, 'orphaned');
+    assert.match(orphan.sync.message ?? '', /no longer exists in Kaseya BMS/);
+    assert.equal(orphan.firstName, 'Kai', 'the record is kept as it was');
+    const searches = served(after, 'GET /v2/crm/contacts/search') - served(before, 'GET /v2/crm/contacts/search');
+    assert.ok(searches >= 1 && searches <= 2, `checked with ${searches} search requests`);
+    assert.equal(served(after, 'GET /v2/crm/contacts/summary/{id}') - served(before, 'GET /v2/crm/contacts/summary/{id}'), 1, 'only the missing one read alone');
+    const history = (await stack.admin.get(`/api/v1/contacts/${local.id}/history`)).body.data as any[];
+    assert.ok(history.some((h) => h.kind === 'orphaned'), JSON.stringify(history));
+
+    // The other contacts were checked too and are still synced.
+    const others = (await contacts(`&organizationId=${org.id}`)).filter((c) => c.id !== local.id && c.sync.bmsId !== null);
+    assert.ok(others.every((c) => c.sync.state !== 'orphaned' || c.sync.message?.includes('inactive')), JSON.stringify(others.map((c) => c.sync)));
   });
 
   it('does not push a contact without a primary email or phone, and says why', async () => {
