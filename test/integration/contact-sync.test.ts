@@ -344,6 +344,22 @@ describe('contact sync', function () {
     assert.ok(others.every((c) => c.sync.state !== 'orphaned' || c.sync.message?.includes('inactive')), JSON.stringify(others.map((c) => c.sync)));
   });
 
+  it('completes a pull whose check for deleted contacts fails, with the failure in the run log', async () => {
+    await stack.simAdmin.put('/_sim/faults', { rules: [{ route: 'GET /v2/crm/contacts/search', mode: 'html' }] });
+    try {
+      const run = await syncNowAndWait(stack.admin);
+      assert.equal(run.status, 'completed', JSON.stringify(run));
+      const detail = (await stack.admin.get(`/api/v1/integrations/kaseya-bms/runs/${run.id}`)).body.data;
+      const warnings = (detail.logs as any[]).filter((l) => l.level === 'warn').map((l) => l.message as string);
+      assert.ok(
+        warnings.some((m) => /^Checking for contacts deleted in Kaseya BMS failed: .*contacts\/search/.test(m)),
+        JSON.stringify(warnings),
+      );
+    } finally {
+      await stack.simAdmin.delete('/_sim/faults');
+    }
+  });
+
   it('does not push a contact without a primary email or phone, and says why', async () => {
     const org = await syncedOrganization('Contact Refused Ltd');
     const res = await stack.admin.post('/api/v1/contacts', { organizationId: org.id, firstName: 'Ivy', lastName: 'Nomail', phones: [{ value: '555 0500' }] });
