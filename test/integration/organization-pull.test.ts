@@ -3,7 +3,6 @@ import assert from 'node:assert/strict';
 import { AccountIdKey } from '../../workflows/search-attributes';
 import { SIM_CREDENTIALS, startStack, type Stack } from '../helpers/stack';
 import { pullScheduleId } from '../../workflows/definitions';
-import { GiveUpWaiting } from '../../devstack/wait';
 import { served, simRequests, syncNowAndWait, waitFor, waitForIdlePulls } from '../helpers/sync';
 
 describe('organization pull', function () {
@@ -71,36 +70,53 @@ describe('organization pull', function () {
 
   it('runs once more, not twice, when Sync now is pressed while a pull runs', async function () {
     this.timeout(360_000);
-    await waitForIdlePulls(stack.admin);
-    const known = new Set(((await stack.admin.get('/api/v1/integrations/kaseya-bms/runs?pageSize=200')).body.data as any[]).map((r) => r.id));
-    const schedule = stack.temporal.schedule.getHandle(pullScheduleId(stack.accountId));
-    // The Schedule learns late that the previous chain closed; a press before it knows would itself be
-    // buffered and the second one dropped as an overlap, which is not the case this test is about.
-    const before = await waitFor(
-      async () => {
-        const info = (await schedule.describe()).info;
-        return info.runningActions.length === 0 ? info : undefined;
-      },
-      { timeoutMs: 150_000, intervalMs: 200, what: 'the Schedule to see no pull running' },
-    );
-    const actionsBefore = before.numActionsTaken;
-    const skippedBefore = before.numActionsSkippedOverlap;
+    // An account of its own, so every trigger its Schedule ever had is known: the first pull on connect
+    // and the two presses below (a press of an earlier test could still sit in another Schedule's buffer).
+    const other = await stack.otherAccount();
+    const connected = await other.admin.put('/api/v1/integrations/kaseya-bms', { apiUrl: stack.sim.url, v1Url: stack.sim.url, ...SIM_CREDENTIALS });
+    assert.equal(connected.status, 200, JSON.stringify(connected.body));
+    const schedule = stack.temporal.schedule.getHandle(pullScheduleId(other.accountId));
+    let seen: unknown;
+    /**
+     * Waits until the Schedule has taken or dropped `triggers` actions and every workflow it started has
+     * closed (its `runningActions` lags behind, so the workflows themselves are asked).
+     */
+    const settled = (triggers: number, what: string) =>
+      waitFor(
+        async () => {
+          const info = (await schedule.describe()).info;
+          seen = info;
+          if (info.numActionsTaken + info.numActionsSkippedOverlap < triggers) return undefined;
+          for (const { action } of info.recentActions) {
+            const latest = await stack.temporal.workflow.getHandle(action.workflow.workflowId).describe();
+            if (latest.status.name === 'RUNNING') return undefined;
+          }
+          return info;
+        },
+        { timeoutMs: 150_000, intervalMs: 200, what },
+      ).catch((err: Error) => {
+        throw new Error(`${err.message}; schedule: ${JSON.stringify(seen)}`);
+      });
+    await settled(1, 'the first pull');
+    await waitForIdlePulls(other.admin);
+    const runsOf = async () => (await other.admin.get('/api/v1/integrations/kaseya-bms/runs?pageSize=200')).body.data as any[];
+    const known = new Set((await runsOf()).map((r) => r.id));
+    assert.equal(known.size, 1);
+
     // The first list page answers slowly, so the second press surely lands while the pull runs.
     await stack.simAdmin.put('/_sim/faults', { rules: [{ route: 'GET /v2/crm/accounts/summary', mode: 'slow', delayMs: 1500, count: 1 }] });
-    assert.equal((await stack.admin.post('/api/v1/integrations/kaseya-bms/sync')).status, 202);
-    await waitFor(
-      async () => {
-        const runs = (await stack.admin.get('/api/v1/integrations/kaseya-bms/runs?pageSize=5')).body.data as any[];
-        return runs.some((r) => !known.has(r.id) && r.status === 'running');
-      },
-      { timeoutMs: 20_000, intervalMs: 50, what: 'the first pull to start' },
-    );
-    assert.equal((await stack.admin.post('/api/v1/integrations/kaseya-bms/sync')).status, 202);
+    assert.equal((await other.admin.post('/api/v1/integrations/kaseya-bms/sync')).status, 202);
+    await waitFor(async () => (await runsOf()).some((r) => !known.has(r.id) && r.status === 'running'), {
+      timeoutMs: 20_000,
+      intervalMs: 50,
+      what: 'the pull to start',
+    });
+    assert.equal((await other.admin.post('/api/v1/integrations/kaseya-bms/sync')).status, 202);
 
     // Two passes: the pull that was running, and its one continuation for the press it saw.
     const passes = await waitFor(
       async () => {
-        const runs = ((await stack.admin.get('/api/v1/integrations/kaseya-bms/runs?pageSize=200')).body.data as any[]).filter((r) => !known.has(r.id));
+        const runs = (await runsOf()).filter((r) => !known.has(r.id));
         return runs.length >= 2 && runs.every((r) => r.status !== 'running') ? runs : undefined;
       },
       { timeoutMs: 30_000, intervalMs: 100, what: 'the pull and its continuation' },
@@ -112,25 +128,16 @@ describe('organization pull', function () {
     );
     assert.equal(passes[0].trigger, 'manual', 'the continuation serves the second press');
 
-    // The Schedule starts the trigger it buffered once that chain has closed (when it notices, which can
+    // The Schedule starts the press it buffered once that chain has closed (when it notices, which can
     // take a while on a busy server); that run finds the continuation covered it and ends without a pass.
-    let seen: unknown;
-    const buffered = await waitFor(
-      async () => {
-        const info = (await schedule.describe()).info;
-        seen = { actionsBefore, skippedBefore, ...info };
-        if (info.numActionsSkippedOverlap > skippedBefore) throw new GiveUpWaiting('the Schedule dropped a press as an overlap instead of buffering it');
-        if (info.runningActions.length > 0 || info.numActionsTaken < actionsBefore + 2) return undefined;
-        return info.recentActions.at(-1)!.action.workflow;
-      },
-      { timeoutMs: 150_000, intervalMs: 200, what: 'the buffered pull to run' },
-    ).catch((err: Error) => {
-      throw new Error(`${err.message}; schedule: ${JSON.stringify(seen)}`);
-    });
+    const info = await settled(3, 'the buffered press');
+    assert.equal(info.numActionsSkippedOverlap, 0, 'the second press was buffered, not dropped');
+    assert.equal(info.numActionsTaken, 3);
+    const buffered = info.recentActions.at(-1)!.action.workflow;
     const summary = await stack.temporal.workflow.getHandle(buffered.workflowId, buffered.firstExecutionRunId).result();
     assert.equal(summary.syncRunId, null);
     assert.match(summary.skipped ?? '', /read everything this one would/);
-    const after = ((await stack.admin.get('/api/v1/integrations/kaseya-bms/runs?pageSize=200')).body.data as any[]).filter((r) => !known.has(r.id));
+    const after = (await runsOf()).filter((r) => !known.has(r.id));
     assert.equal(after.length, 2, 'no third pass');
   });
 
