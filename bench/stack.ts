@@ -134,8 +134,9 @@ export class BenchStack {
     this.stops.push({ what: 'simulator', stop: () => this.sim.stop() });
     await waitFor(() => answers(`${this.simUrl}/_sim/health`), { timeoutMs: 30_000, intervalMs: 100, what: 'the BMS simulator' });
 
-    await this.startServices();
+    // Registered first: a worker that dies on start must not leave the API running.
     this.stops.push({ what: 'worker and API', stop: () => this.stopServices() });
+    await this.startServices();
     log(`stack up in ${Math.round(performance.now() - started)} ms (temp ${this.tmpDir})`);
   }
 
