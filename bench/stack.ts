@@ -14,7 +14,7 @@ import { createDatabaseIfMissing, dropDatabase, type EmbeddedPostgresHandle, sta
 import { ServiceProcess } from '../devstack/service-process';
 import { findTemporalCli } from '../devstack/temporal-cli';
 import { TemporalDevServer } from '../devstack/temporal-server';
-import { answers, waitFor } from '../devstack/wait';
+import { answers, GiveUpWaiting, waitFor } from '../devstack/wait';
 import getPort from '../test/helpers/ports';
 import { enableStatementLog } from './sql-log';
 
@@ -185,7 +185,7 @@ export class BenchStack {
     const pid = worker.pid;
     await waitFor(
       async () => {
-        if (!worker.running) throw new Error(`the worker exited; see ${this.logFile('worker')}`);
+        if (!worker.running) throw new GiveUpWaiting(`the worker exited; see ${this.logFile('worker')}`);
         for (const queue of ['push', 'pull']) {
           const res = await connection.workflowService.describeTaskQueue({
             namespace: 'default',
