@@ -31,6 +31,7 @@ import type { PullCursor } from '../../workflows/definitions';
 import type { PagePull, PullerContext } from '../pull';
 import { emptyCounts, type PulledItem, storePulled } from '../pull-store';
 import { orphanRecords } from './orphans';
+import { nextInRotation } from './rotation';
 
 const SNAPSHOTS = 'bms_asset_snapshots';
 /** Assets stored per batch: the unit of progress that survives a retry. */
@@ -267,8 +268,7 @@ async function dueForRefresh(
       .orderBy('s.bms_id', 'asc')
       .limit(n)
       .pluck('s.bms_id') as Promise<number[]>;
-  const ids = (await slice('>', limit)).map(Number);
-  if (ids.length < limit) ids.push(...(await slice('<=', limit - ids.length)).map(Number));
+  const ids = await nextInRotation(after, limit, slice);
   return { ids, after: ids.length > 0 ? ids[ids.length - 1]! : null, state };
 }
 

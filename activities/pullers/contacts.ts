@@ -21,6 +21,7 @@ import type { PagePull, PullerContext } from '../pull';
 import { laterTime } from '../pull';
 import { emptyCounts, type PulledItem, storePulled } from '../pull-store';
 import { orphanRecords } from './orphans';
+import { nextInRotation } from './rotation';
 
 export const contactsPull: PagePull = {
   resolves: ['contact'],
@@ -107,10 +108,7 @@ async function orphanDeleted(ctx: PullerContext): Promise<number> {
       .orderBy('bms_id', 'asc')
       .limit(n)
       .pluck('bms_id') as Promise<number[]>;
-  const ids = (await slice('>', CONTACTS_CHECKED_PER_PASS)).map(Number);
-  if (ids.length < CONTACTS_CHECKED_PER_PASS && after > 0) {
-    ids.push(...(await slice('<=', CONTACTS_CHECKED_PER_PASS - ids.length)).map(Number).filter((id) => !ids.includes(id)));
-  }
+  const ids = await nextInRotation(after, CONTACTS_CHECKED_PER_PASS, slice);
   if (ids.length === 0) return 0;
 
   try {
