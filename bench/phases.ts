@@ -2,10 +2,12 @@
  * The measured phases. Each product figure is taken beside its floor in the same run: the floor is what
  * the BMS client (`activities/bms/client.ts`) alone achieves against the same simulator, same records.
  */
+import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import { BmsClient } from '../activities/bms/client';
 import { createAccount, createUser, login } from '../services/accounts';
 import { HttpClient } from '../test/helpers/api-client';
+import { signalRecordPush } from '../lib/temporal';
 import { recordPushWorkflowId } from '../workflows/definitions';
 import { CpuMeter, type CpuUsage, type Distribution, distribution, MemorySampler, type MemorySummary, round, settledTableWrites, sleep, type TableWrites, writesBetween } from './measure';
 import type { SimEvent, SimEventStream } from './sim-events';
@@ -676,10 +678,89 @@ export interface PushThroughputResult {
   apiResponse: Distribution;
   floor: { seconds: number; recordsPerSecond: number; cpu: CpuUsage };
   ratioToFloor: number;
+  /**
+   * The product's push workflow with activities that do nothing, same dev server, same concurrency: what
+   * Temporal and the SDK alone allow on this machine (see `temporalFloor`).
+   */
+  temporalFloor?: TemporalFloorResult;
+  /** The product's rate ÷ the Temporal floor's. */
+  ratioToTemporalFloor?: number;
   requests: { nonAuth: number; perUpdate: number; byRoute: Record<string, number> };
   /** First save sent → last write applied. */
   cpu: CpuUsage;
   sql?: SqlProfile & { perSave: number };
+}
+
+export interface TemporalFloorResult {
+  pushes: number;
+  concurrency: number;
+  /** First signal-with-start sent → the worker had run the last push. */
+  seconds: number;
+  recordsPerSecond: number;
+  /** First signal-with-start sent → Temporal had answered every one. */
+  startsPerSecond: number;
+  /** CPU per push, by process (the bench stands in for the API: it sends the signal-with-starts). */
+  cpuMsPerPush: Record<string, number>;
+  cpu: CpuUsage;
+}
+
+/**
+ * The Temporal floor of push throughput: `count` signal-with-starts of the product's push workflow (the
+ * API's own `signalRecordPush`, for records of an account that does not exist), run by a separate worker
+ * process with the product's workflow bundle and push-worker options but activities that do nothing
+ * (`bench/temporal-floor-worker.ts`). Time: first start sent → the worker reports the last push run.
+ */
+export async function temporalFloor(ctx: BenchContext, count: number, concurrency: number, timeoutMs: number): Promise<TemporalFloorResult> {
+  const { process: worker, taskQueue } = await ctx.stack.startTemporalFloorWorker();
+  try {
+    const accountId = randomUUID();
+    let off = () => undefined as unknown;
+    let timer: NodeJS.Timeout | undefined;
+    const allRun = new Promise<number>((resolve, reject) => {
+      timer = setTimeout(() => reject(new Error(`Temporal floor: not every push ran within ${timeoutMs} ms`)), timeoutMs);
+      off = worker.onMessage((message) => {
+        if (((message as { pushes?: number }).pushes ?? 0) >= count) resolve(performance.now());
+      });
+    });
+    allRun.catch(() => undefined);
+    const cpu = new CpuMeter({ worker: worker.pid, simulator: ctx.stack.sim.pid }, ctx.stack.database);
+    const t0 = performance.now();
+    let startsDone: number;
+    let doneAt: number;
+    try {
+      await pool(
+        Array.from({ length: count }, (_, i) => i),
+        concurrency,
+        async (i) => {
+          await signalRecordPush(ctx.temporal, taskQueue, { accountId, recordType: 'organization', recordId: randomUUID(), version: i + 1 });
+        },
+      );
+      startsDone = performance.now();
+      doneAt = await allRun;
+    } finally {
+      clearTimeout(timer);
+      off();
+    }
+    const usage = cpu.read();
+    const seconds = (doneAt - t0) / 1000;
+    const result: TemporalFloorResult = {
+      pushes: count,
+      concurrency,
+      seconds: round(seconds, 2),
+      recordsPerSecond: round(count / seconds, 1),
+      startsPerSecond: round(count / ((startsDone - t0) / 1000), 1),
+      cpuMsPerPush: Object.fromEntries(
+        Object.entries(usage.byProcess)
+          .filter(([, v]) => v.cpuSeconds > 0)
+          .map(([name, v]) => [name, round((v.cpuSeconds * 1000) / count, 2)]),
+      ),
+      cpu: usage,
+    };
+    ctx.log(`push throughput: Temporal floor ${result.recordsPerSecond} pushes/s; ${cpuLine(usage)}`);
+    return result;
+  } finally {
+    await worker.stop(30_000);
+  }
 }
 
 /** Runs `fn` over `items` with `concurrency` loops. */
@@ -744,6 +825,7 @@ export async function pushThroughputPhase(
   const floorSeconds = ((await floorApplied.done) - f0) / 1000;
   const floorCpuUsage = floorCpu.read();
   ctx.log(`push throughput: floor ${round(records.length / floorSeconds, 0)} records/s`);
+  const temporal = await temporalFloor(ctx, records.length, concurrency, timeoutMs);
 
   await sleep(1000);
   await resetSimRequests(ctx);
@@ -782,10 +864,14 @@ export async function pushThroughputPhase(
     apiResponse: distribution(api),
     floor: { seconds: round(floorSeconds, 2), recordsPerSecond: round(records.length / floorSeconds, 1), cpu: floorCpuUsage },
     ratioToFloor: round(records.length / seconds / (records.length / floorSeconds), 3),
+    temporalFloor: temporal,
+    ratioToTemporalFloor: round(records.length / seconds / temporal.recordsPerSecond, 3),
     requests: { nonAuth, perUpdate: round(nonAuth / records.length, 3), byRoute: servedByRoute(byRoute) },
     cpu: cpuUsage,
     sql: sql && { ...sql, perSave: round(sql.statements / records.length, 1) },
   };
-  ctx.log(`push throughput: ${result.recordsPerSecond} records/s (floor ${result.floor.recordsPerSecond}); ${cpuLine(cpuUsage)}`);
+  ctx.log(
+    `push throughput: ${result.recordsPerSecond} records/s (floor ${result.floor.recordsPerSecond}, Temporal floor ${temporal.recordsPerSecond}); ${cpuLine(cpuUsage)}`,
+  );
   return result;
 }

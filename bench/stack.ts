@@ -178,25 +178,47 @@ export class BenchStack {
     await this.startServices();
   }
 
+  /**
+   * Starts the Temporal floor's worker (`bench/temporal-floor-worker.ts`) on its own task queue and waits
+   * until it polls; the caller stops it.
+   */
+  async startTemporalFloorWorker(): Promise<{ process: ServiceProcess; taskQueue: string }> {
+    const taskQueue = `${TASK_QUEUE_PREFIX}-temporal-floor`;
+    const floor = new ServiceProcess('Temporal floor worker', path.join(ROOT, 'bench', 'temporal-floor-worker.ts'), this.childEnv, {
+      args: [taskQueue],
+      output: { file: this.logFile('temporal-floor-worker') },
+      ipc: true,
+    });
+    floor.start();
+    this.stops.push({ what: 'Temporal floor worker', stop: () => floor.stop(30_000) });
+    await this.waitForPolling(floor, [taskQueue], this.logFile('temporal-floor-worker'));
+    return { process: floor, taskQueue };
+  }
+
   /** Until this worker process polls both task queues (its Temporal identity starts with its pid). */
   private async waitForWorkerPolling(worker: ServiceProcess): Promise<void> {
+    await this.waitForPolling(worker, ['push', 'pull'].map((queue) => `${TASK_QUEUE_PREFIX}-${queue}`), this.logFile('worker'));
+  }
+
+  /** Until this worker process polls each of `taskQueues` (its Temporal identity starts with its pid). */
+  private async waitForPolling(worker: ServiceProcess, taskQueues: string[], logFile: string): Promise<void> {
     this.temporalConnection ??= await Connection.connect({ address: this.temporal.address });
     const connection = this.temporalConnection;
     const pid = worker.pid;
     await waitFor(
       async () => {
-        if (!worker.running) throw new GiveUpWaiting(`the worker exited; see ${this.logFile('worker')}`);
-        for (const queue of ['push', 'pull']) {
+        if (!worker.running) throw new GiveUpWaiting(`the ${worker.name} exited; see ${logFile}`);
+        for (const name of taskQueues) {
           const res = await connection.workflowService.describeTaskQueue({
             namespace: 'default',
-            taskQueue: { name: `${TASK_QUEUE_PREFIX}-${queue}` },
+            taskQueue: { name },
             taskQueueType: 1, // workflow tasks
           });
           if (!res.pollers?.some((p) => p.identity?.startsWith(`${pid}@`))) return false;
         }
         return true;
       },
-      { timeoutMs: 120_000, intervalMs: 250, what: 'the worker to poll its task queues' },
+      { timeoutMs: 120_000, intervalMs: 250, what: `the ${worker.name} to poll its task queues` },
     );
   }
 

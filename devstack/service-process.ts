@@ -12,6 +12,8 @@ export interface ServiceProcessOptions {
   nodeArgs?: string[];
   /** Where its output goes: the parent's terminal (default), nowhere, or a file (appended). */
   output?: 'inherit' | 'ignore' | { file: string };
+  /** Open a Node IPC channel: the child's `process.send()` messages reach `onMessage`. */
+  ipc?: boolean;
 }
 
 export class ServiceProcess {
@@ -30,11 +32,19 @@ export class ServiceProcess {
     const sink = typeof output === 'object' ? openSync(output.file, 'a') : output;
     this.child = spawn(process.execPath, [...(this.options.nodeArgs ?? []), ...loader, this.script, ...(this.options.args ?? [])], {
       env: this.env,
-      stdio: ['ignore', sink, sink],
+      stdio: this.options.ipc ? ['ignore', sink, sink, 'ipc'] : ['ignore', sink, sink],
     });
     this.child.once('exit', (code, signal) => {
       if (code !== 0 && signal === null) process.stderr.write(`${this.name} exited with code ${code}\n`);
     });
+  }
+
+  /** Calls `listener` with each message the child sends (needs `ipc`); returns the unsubscribe. */
+  onMessage(listener: (message: unknown) => void): () => void {
+    const child = this.child;
+    if (!child) throw new Error(`${this.name} is not running`);
+    child.on('message', listener);
+    return () => child.off('message', listener);
   }
 
   get pid(): number | undefined {

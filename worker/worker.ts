@@ -33,6 +33,24 @@ export async function buildWorkflowBundle(): Promise<WorkflowBundle> {
   return bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), logger: new DefaultLogger('WARN') });
 }
 
+/**
+ * What the push task queue's worker sets beyond the common options (the benchmark's Temporal floor runs
+ * the push workflow with these too).
+ */
+export function pushWorkerOptions(config: Pick<Config, 'worker'>) {
+  return {
+    // A push's first attempt runs as a local activity inside its workflow task, which holds its
+    // workflow-task slot meanwhile: as many of both as of activity slots, so pushes run as wide as before.
+    maxConcurrentWorkflowTaskExecutions: config.worker.maxConcurrentActivities,
+    maxConcurrentLocalActivityExecutions: config.worker.maxConcurrentActivities,
+    // Each recently saved record keeps an idle push workflow for 10 minutes. Cached, its next save needs
+    // no replay; but the default cache (~2,300 per worker, from the heap size) costs ~125 KB each: the
+    // worker grew 300 → 870 MB over 3,000 saves of different records (+283 MB for 3,000 bare workflows;
+    // +82 MB with 500). An evicted workflow replays its short history on its next task.
+    maxCachedWorkflows: PUSH_CACHED_WORKFLOWS,
+  } as const;
+}
+
 export interface RunningWorkers {
   /** Resolves when both workers have stopped. */
   done: Promise<void>;
@@ -62,19 +80,7 @@ export async function startWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
     shutdownGraceTime: `${config.worker.shutdownGraceSeconds}s`,
   } as const;
   const workers = await Promise.all([
-    Worker.create({
-      ...common,
-      taskQueue: config.temporal.taskQueues.push,
-      // A push's first attempt runs as a local activity inside its workflow task, which holds its
-      // workflow-task slot meanwhile: as many of both as of activity slots, so pushes run as wide as before.
-      maxConcurrentWorkflowTaskExecutions: config.worker.maxConcurrentActivities,
-      maxConcurrentLocalActivityExecutions: config.worker.maxConcurrentActivities,
-      // Each recently saved record keeps an idle push workflow for 10 minutes. Cached, its next save needs
-      // no replay; but the default cache (~2,300 per worker, from the heap size) costs ~125 KB each: the
-      // worker grew 300 → 870 MB over 3,000 saves of different records (+283 MB for 3,000 bare workflows;
-      // +82 MB with 500). An evicted workflow replays its short history on its next task.
-      maxCachedWorkflows: PUSH_CACHED_WORKFLOWS,
-    }),
+    Worker.create({ ...common, ...pushWorkerOptions(config), taskQueue: config.temporal.taskQueues.push }),
     Worker.create({ ...common, taskQueue: config.temporal.taskQueues.pull }),
   ]);
   const done = Promise.all(workers.map((w) => w.run())).then(

@@ -72,6 +72,8 @@ describe('bench: smoke variant', function () {
       ['push latency floor p50', f.pushLatency?.floorP50Ms],
       ['push throughput', f.pushThroughput?.recordsPerSecond],
       ['push throughput floor', f.pushThroughput?.floorRecordsPerSecond],
+      ['push throughput, Temporal floor', f.pushThroughput?.temporalFloorRecordsPerSecond],
+      ['push throughput, Temporal floor CPU', (f.pushThroughput?.temporalFloorCpuMsPerPush as { temporal?: number } | undefined)?.temporal],
       ['pull rate', f.pullRate?.recordsPerSecond],
       ['pull floor', f.pullRate?.floorRecordsPerSecond],
       ['no-change data writes', f.noChangePull?.dataWrites],
