@@ -8,6 +8,7 @@ import * as rateBudget from './20261125090100_rate_budget';
 import * as assetSnapshots from './20261125093000_bms_asset_snapshots';
 import * as syncRequests from './20261125094000_sync_requests';
 import * as pullPerformance from './20261125110000_pull_performance';
+import * as accountFkOffHotTables from './20261204120000_account_fk_off_hot_tables';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -20,6 +21,7 @@ const migrations: Array<[name: string, migration: Migration]> = [
   ['20261125093000_bms_asset_snapshots', assetSnapshots],
   ['20261125094000_sync_requests', syncRequests],
   ['20261125110000_pull_performance', pullPerformance],
+  ['20261204120000_account_fk_off_hot_tables', accountFkOffHotTables],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {
