@@ -137,33 +137,48 @@ async function resolveReferences(deps: ActivityDeps, accountId: string, type: Re
 const ANALYZE_AFTER_PASS = 1_000;
 /** During a pass, at this many rows written, and at every 4× that. */
 const ANALYZE_DURING_PASS = 1_000;
+/**
+ * Statistics target of the refreshes during a pass: 10 samples 3,000 rows of each table instead of the
+ * default 30,000. What the pass's lookups need is the tables' size (so index probes stay index probes),
+ * which a small sample gives; the refresh at the pass's end takes the full sample. At 20k accounts the
+ * full-sample refreshes during the pass cost about a sixth of the pull's PostgreSQL time.
+ */
+const DURING_PASS_STATISTICS_TARGET = 10;
 
 /** The statistics refresh running in this worker, if any (one at a time). */
 let analyzing: Promise<void> | null = null;
 
 /**
  * Refreshes the planner statistics of the tables a pass wrote: at its end after a large pass, and while
- * a long one grows them (at `ANALYZE_DURING_PASS` rows, then every 4×). A bulk first pull grows them
- * from nothing faster than autovacuum notices (or where it is off), and stale statistics can turn
- * lookups into scans. Only the tables a pull reads: record_history is appended to and read one record
- * at a time, so it is left to autovacuum. It runs beside the pull, which does not wait for it (one at a
- * time per worker; a refresh asked for while one runs is dropped, the next threshold asks again). Best
- * effort: a failure only costs speed.
+ * a long one grows them (at `ANALYZE_DURING_PASS` rows, then every 4×, from a small sample). A bulk first
+ * pull grows them from nothing faster than autovacuum notices (or where it is off), and stale statistics
+ * can turn lookups into scans. Only the tables a pull reads: record_history is appended to and read one
+ * record at a time, so it is left to autovacuum. It runs beside the pull, which does not wait for it (one
+ * at a time per worker: a refresh during the pass asked for while one runs is dropped, as the next
+ * threshold asks again; the pass's last one runs after it). Best effort: a failure only costs speed.
  */
 function refreshStatistics(deps: ActivityDeps, puller: PagePull, before: number, after: number, passDone: boolean): void {
-  let crossed = passDone && after >= ANALYZE_AFTER_PASS;
+  const atEnd = passDone && after >= ANALYZE_AFTER_PASS;
+  let crossed = atEnd;
   for (let at = ANALYZE_DURING_PASS; at <= after; at *= 4) if (before < at) crossed = true;
-  if (!crossed || analyzing) return;
-  const tables = [...new Set(puller.writes.map(tableOf)), 'sync_links'];
-  analyzing = deps.db
-    .raw(`ANALYZE ${tables.map((t) => `"${t}"`).join(', ')}`)
-    .then(
-      () => undefined,
-      (err: unknown) => deps.logger.warn({ err }, 'Refreshing planner statistics failed'),
-    )
+  if (!crossed || (analyzing && !atEnd)) return;
+  const tables = [...new Set(puller.writes.map(tableOf)), 'sync_links'].map((t) => `"${t}"`).join(', ');
+  const analyze = async () => {
+    if (atEnd) await deps.db.raw(`ANALYZE ${tables}`);
+    else {
+      await deps.db.transaction(async (trx) => {
+        await trx.raw(`SET LOCAL default_statistics_target = ${DURING_PASS_STATISTICS_TARGET}`);
+        await trx.raw(`ANALYZE ${tables}`);
+      });
+    }
+  };
+  const run: Promise<void> = (analyzing ?? Promise.resolve())
+    .then(analyze)
+    .catch((err: unknown) => deps.logger.warn({ err }, 'Refreshing planner statistics failed'))
     .finally(() => {
-      analyzing = null;
+      if (analyzing === run) analyzing = null;
     });
+  analyzing = run;
 }
 
 function written(counts: PullCounts): number {
