@@ -23,12 +23,39 @@ export function dotnetCamelCase(name: string): string {
   return out;
 }
 
-/** Deep copy with every object key in .NET camelCase. */
+/**
+ * Every object key in .NET camelCase. Works in place on what it is given (a freshly parsed body): arrays
+ * and objects whose keys are already camelCase (what BMS sends) are kept and only their values visited;
+ * an object with another key is rebuilt.
+ */
 export function normalizeKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(normalizeKeys);
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const item: unknown = value[i];
+      const normalized = normalizeKeys(item);
+      if (normalized !== item) value[i] = normalized;
+    }
+    return value;
+  }
   if (value === null || typeof value !== 'object') return value;
+  const object = value as Record<string, unknown>;
+  let camel = true;
+  for (const k in object) {
+    if (dotnetCamelCase(k) !== k) {
+      camel = false;
+      break;
+    }
+  }
+  if (camel) {
+    for (const k in object) {
+      const child = object[k];
+      const normalized = normalizeKeys(child);
+      if (normalized !== child) object[k] = normalized;
+    }
+    return object;
+  }
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value as Record<string, unknown>)) out[dotnetCamelCase(k)] = normalizeKeys(v);
+  for (const k of Object.keys(object)) out[dotnetCamelCase(k)] = normalizeKeys(object[k]);
   return out;
 }
 
