@@ -148,8 +148,10 @@ export class BenchStack {
     this.starts++;
     const dir = this.options.cpuProfDir;
     if (dir) mkdirSync(dir, { recursive: true });
-    // Not allowed in NODE_OPTIONS; written when the process exits (worker-1 covers the small pull, worker-2 the rest).
-    const nodeArgs = (name: string) => (dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`, `--cpu-prof-name=${name}-${this.starts}.cpuprofile`] : []);
+    // Not allowed in NODE_OPTIONS; written when the process exits (worker-1 covers the small pull, worker-2
+    // the rest). Every thread writes one (tsx's loader thread too), so each process life gets a folder:
+    // worker-2/ holds the main thread's profile (the largest) and its threads'.
+    const nodeArgs = (name: string) => (dir ? ['--cpu-prof', `--cpu-prof-dir=${path.join(dir, `${name}-${this.starts}`)}`] : []);
     const worker = new ServiceProcess('worker', path.join(ROOT, 'worker', 'main.ts'), this.childEnv, {
       nodeArgs: nodeArgs('worker'),
       output: { file: this.logFile('worker') },
