@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { LOGIN_FAILURES_ALLOWED } from '../../api/routes/auth';
 import { loadSecretBox } from '../../lib/secrets';
-import { createUser, logout } from '../../services/accounts';
+import { createUser, logout, SESSION_IDLE_MS } from '../../services/accounts';
 import { startStack, type Stack } from '../helpers/stack';
 import { syncNowAndWait, waitForSyncState } from '../helpers/sync';
 
@@ -104,6 +104,38 @@ describe('secrets and sessions', function () {
     assert.equal(throttled.body.error.code, 'too_many_attempts');
     const otherUser = await stack.anonymous.post('/api/v1/auth/login', { email: 'someone-else@test.example', password: 'x' });
     assert.equal(otherUser.status, 401, 'other emails are not locked out');
+  });
+
+  it('slides a session\'s expiry, and stamps an API key\'s use, at most once a minute', async () => {
+    const { db } = stack.env;
+    await createUser(db, { accountId: stack.accountId, email: 'busy@test.example', name: 'B', role: 'editor', password: 'busy-password' });
+    const ok = await stack.anonymous.post('/api/v1/auth/login', { email: 'busy@test.example', password: 'busy-password' });
+    const client = stack.anonymous.withToken(ok.body.data.token as string);
+    const session = () => db('sessions').where({ user_id: ok.body.data.user.id }).first('last_seen_at', 'expires_at') as Promise<{ last_seen_at: Date; expires_at: Date }>;
+    // Last slid two minutes ago, expiring in an hour: the next request slides it.
+    await db('sessions')
+      .where({ user_id: ok.body.data.user.id })
+      .update({ last_seen_at: db.raw("now() - interval '2 minutes'"), expires_at: db.raw("now() + interval '1 hour'") });
+    assert.equal((await client.get('/api/v1/me')).status, 200);
+    const slid = await session();
+    assert.ok(slid.expires_at.getTime() > Date.now() + SESSION_IDLE_MS - 60_000, 'the expiry slid to a full idle lifetime');
+    assert.ok(slid.last_seen_at.getTime() > Date.now() - 60_000);
+    // Requests right after it read the session and leave it as it is.
+    for (let i = 0; i < 3; i++) assert.equal((await client.get('/api/v1/me')).status, 200);
+    assert.deepEqual(await session(), slid);
+
+    const key = await stack.admin.post('/api/v1/api-keys', { name: 'busy automation', role: 'editor' });
+    const viaKey = stack.anonymous.withToken(key.body.data.key as string);
+    const lastUsed = async () => ((await db('api_keys').where({ id: key.body.data.id }).first('last_used_at')) as { last_used_at: Date | null }).last_used_at;
+    assert.equal(await lastUsed(), null);
+    assert.equal((await viaKey.get('/api/v1/organizations')).status, 200);
+    const stamped = await lastUsed();
+    assert.ok(stamped, 'the first use is stamped');
+    assert.equal((await viaKey.get('/api/v1/organizations')).status, 200);
+    assert.deepEqual(await lastUsed(), stamped, 'a use within the minute writes nothing');
+    await db('api_keys').where({ id: key.body.data.id }).update({ last_used_at: db.raw("now() - interval '2 minutes'") });
+    assert.equal((await viaKey.get('/api/v1/organizations')).status, 200);
+    assert.ok((await lastUsed())!.getTime() > Date.now() - 60_000, 'a use after a minute is stamped again');
   });
 
   it('ends sessions on logout and when they expire', async () => {
