@@ -1,4 +1,5 @@
 /** The benchmark figures, each beside its floor and target, as a table and as JSON. */
+import type { CpuUsage } from './measure';
 import type { NoChangeResult, PullResult, PushLatencyResult, PushThroughputResult } from './phases';
 
 export const TARGETS = {
@@ -145,6 +146,17 @@ export function evaluate(r: BenchResults): { figures: Record<string, Record<stri
       ratio: `${n(p.ratioToFloor * 100, 1)}%`,
       target: `≥ ${n(TARGETS.pullRecordsPerSecond)} /s, ≥ ${TARGETS.pullShareOfFloor * 100}%`,
       pass: ok,
+    });
+    // Where each record's CPU went, beside the floor's (the bench is the client there): what bounds the ratio.
+    const perRecord = (u: CpuUsage, names: string[]) =>
+      names.map((name) => `${name} ${n(((u.byProcess[name]?.cpuSeconds ?? NaN) * 1e6) / records)}`).join(' + ');
+    rows.push({
+      figure: '  CPU µs per record (2 CPUs in all)',
+      value: perRecord(p.cpu, ['postgres', 'worker', 'simulator']),
+      floor: perRecord(p.floor.cpu, ['bench', 'simulator']),
+      ratio: '—',
+      target: '—',
+      pass: null,
     });
   }
 
