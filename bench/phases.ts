@@ -5,9 +5,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import { BmsClient } from '../activities/bms/client';
+import { signalRecordPush } from '../lib/temporal';
 import { createAccount, createUser, login } from '../services/accounts';
 import { HttpClient } from '../test/helpers/api-client';
-import { signalRecordPush } from '../lib/temporal';
 import { recordPushWorkflowId } from '../workflows/definitions';
 import { CpuMeter, type CpuUsage, type Distribution, distribution, MemorySampler, type MemorySummary, round, settledTableWrites, sleep, type TableWrites, writesBetween } from './measure';
 import type { SimEvent, SimEventStream } from './sim-events';
@@ -718,9 +718,12 @@ export async function temporalFloor(ctx: BenchContext, count: number, concurrenc
     let timer: NodeJS.Timeout | undefined;
     const allRun = new Promise<number>((resolve, reject) => {
       timer = setTimeout(() => reject(new Error(`Temporal floor: not every push ran within ${timeoutMs} ms`)), timeoutMs);
-      off = worker.onMessage((message) => {
-        if (((message as { pushes?: number }).pushes ?? 0) >= count) resolve(performance.now());
-      });
+      off = worker.listen(
+        (message) => {
+          if (((message as { pushes?: number }).pushes ?? 0) >= count) resolve(performance.now());
+        },
+        (code) => reject(new Error(`Temporal floor: the worker exited (code ${code}); see ${ctx.stack.logFile('temporal-floor-worker')}`)),
+      );
     });
     allRun.catch(() => undefined);
     const cpu = new CpuMeter({ worker: worker.pid, simulator: ctx.stack.sim.pid }, ctx.stack.database);

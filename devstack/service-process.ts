@@ -39,12 +39,20 @@ export class ServiceProcess {
     });
   }
 
-  /** Calls `listener` with each message the child sends (needs `ipc`); returns the unsubscribe. */
-  onMessage(listener: (message: unknown) => void): () => void {
+  /**
+   * Calls `onMessage` with each message the child sends (needs `ipc`), and `onExit` if it exits meanwhile;
+   * returns the unsubscribe.
+   */
+  listen(onMessage: (message: unknown) => void, onExit: (code: number | null) => void): () => void {
     const child = this.child;
     if (!child) throw new Error(`${this.name} is not running`);
-    child.on('message', listener);
-    return () => child.off('message', listener);
+    const exited = (code: number | null) => onExit(code);
+    child.on('message', onMessage);
+    child.once('exit', exited);
+    return () => {
+      child.off('message', onMessage);
+      child.off('exit', exited);
+    };
   }
 
   get pid(): number | undefined {
