@@ -2,12 +2,9 @@
  * Where a process's CPU went, from a V8 `.cpuprofile` (`npm run bench -- --cpu-prof` writes them):
  * self time by package / project folder, and the top functions.
  *
- *   npx tsx bench/cpuprof-top.ts bench/results/<run>-cpuprof/worker-2 [--top 25]
- *
- * Given a folder (one process life: one profile per thread), it reads the largest profile in it, the
- * main thread's.
+ *   npx tsx bench/cpuprof-top.ts bench/results/<run>-cpuprof/CPU.<…>.cpuprofile [--top 25]
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 
 interface ProfileNode {
@@ -41,25 +38,15 @@ function groupOf(node: ProfileNode): string {
   return file;
 }
 
-function largestProfile(dir: string): string {
-  const files = readdirSync(dir)
-    .filter((f) => f.endsWith('.cpuprofile'))
-    .map((f) => path.join(dir, f))
-    .sort((a, b) => statSync(b).size - statSync(a).size);
-  if (!files[0]) throw new Error(`no .cpuprofile in ${dir}`);
-  return files[0];
-}
-
 function main(): void {
   const args = process.argv.slice(2);
-  const given = args.find((a, i) => !a.startsWith('--') && args[i - 1] !== '--top');
+  const file = args.find((a) => !a.startsWith('--'));
   const topIndex = args.indexOf('--top');
   const top = topIndex >= 0 ? Number(args[topIndex + 1]) : 25;
-  if (!given) {
-    process.stderr.write('usage: tsx bench/cpuprof-top.ts <file.cpuprofile | folder> [--top N]\n');
+  if (!file) {
+    process.stderr.write('usage: tsx bench/cpuprof-top.ts <file.cpuprofile> [--top N]\n');
     process.exit(2);
   }
-  const file = statSync(given).isDirectory() ? largestProfile(given) : given;
   const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile;
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const self = new Map<number, number>();

@@ -5,7 +5,7 @@
  * API process. Everything it started is stopped by `stop()`, which is safe to call at any point.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
@@ -149,8 +149,9 @@ export class BenchStack {
     const dir = this.options.cpuProfDir;
     if (dir) mkdirSync(dir, { recursive: true });
     // Not allowed in NODE_OPTIONS; written when the process exits (worker-1 covers the small pull, worker-2
-    // the rest). Every thread writes one (tsx's loader thread too), so each process life gets a folder:
-    // worker-2/ holds the main thread's profile (the largest) and its threads'.
+    // the rest). Every thread writes one (tsx's loader thread too), and so does every child that inherits
+    // the flag (the worker's bundle build): each process life gets a folder, and once the process has
+    // stopped its main thread's profile is moved up to worker-2.cpuprofile.
     const nodeArgs = (name: string) => (dir ? ['--cpu-prof', `--cpu-prof-dir=${path.join(dir, `${name}-${this.starts}`)}`] : []);
     const worker = new ServiceProcess('worker', path.join(ROOT, 'worker', 'main.ts'), this.childEnv, {
       nodeArgs: nodeArgs('worker'),
@@ -169,9 +170,23 @@ export class BenchStack {
   }
 
   async stopServices(): Promise<void> {
+    const lives = [
+      { name: 'api', pid: this.api?.pid },
+      { name: 'worker', pid: this.worker?.pid },
+    ];
     await Promise.all([this.api?.stop(15_000), this.worker?.stop(30_000)]);
     this.api = undefined;
     this.worker = undefined;
+    const dir = this.options.cpuProfDir;
+    if (dir) for (const { name, pid } of lives) if (pid) this.keepMainThreadProfile(dir, `${name}-${this.starts}`, pid);
+  }
+
+  /** Moves `<dir>/<life>/CPU.….<pid>.0.….cpuprofile` (the main thread's) to `<dir>/<life>.cpuprofile`. */
+  private keepMainThreadProfile(dir: string, life: string, pid: number): void {
+    const folder = path.join(dir, life);
+    const main = existsSync(folder) ? readdirSync(folder).find((f) => f.includes(`.${pid}.0.`) && f.endsWith('.cpuprofile')) : undefined;
+    if (main) renameSync(path.join(folder, main), path.join(dir, `${life}.cpuprofile`));
+    else this.options.log(`no CPU profile of ${life}'s main thread in ${folder}`);
   }
 
   /** Fresh worker and API processes (their peak RSS starts over). */
