@@ -155,10 +155,20 @@ export async function authenticate(db: Db, credential: string): Promise<Principa
     return { kind: 'session', accountId: String(row.account_id), userId: String(row.id), role: row.role as Role, name: String(row.name), apiKeyId: null };
   }
   if (credential.startsWith(API_KEY_PREFIX)) {
-    const row = (await db('api_keys').where({ key_hash: hash }).whereNull('revoked_at').first()) as Record<string, unknown> | undefined;
+    // The same rule as sessions, in one statement: the use is stamped only when the last stamp is older.
+    const { rows } = (await db.raw(
+      `WITH live AS (
+         SELECT id, account_id, role, name, last_used_at FROM api_keys WHERE key_hash = ? AND revoked_at IS NULL
+       ), stamped AS (
+         UPDATE api_keys AS k SET last_used_at = CURRENT_TIMESTAMP
+         FROM live WHERE k.id = live.id
+           AND (live.last_used_at IS NULL OR live.last_used_at < CURRENT_TIMESTAMP - make_interval(secs => ?))
+       )
+       SELECT id, account_id, role, name FROM live`,
+      [hash, TOUCH_INTERVAL_MS / 1000],
+    )) as { rows: Array<Record<string, unknown>> };
+    const row = rows[0];
     if (!row) return undefined;
-    const lastUsed = row.last_used_at instanceof Date ? row.last_used_at.getTime() : Number.NEGATIVE_INFINITY;
-    if (Date.now() - lastUsed >= TOUCH_INTERVAL_MS) await db('api_keys').where({ id: row.id }).update({ last_used_at: db.fn.now() });
     return { kind: 'api_key', accountId: String(row.account_id), userId: null, role: row.role as Role, name: String(row.name), apiKeyId: String(row.id) };
   }
   return undefined;
