@@ -10,7 +10,7 @@ import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/wo
 import type { Activities } from '../activities';
 import { loadConfig } from '../config';
 import { connectionOptions } from '../lib/temporal';
-import type { PushRecordInput, PushResult } from '../workflows/definitions';
+import type { PushResult } from '../workflows/definitions';
 import { workflowBundlePath } from '../worker/bundle';
 import { pushWorkerOptions } from '../worker/worker';
 
@@ -30,7 +30,7 @@ async function main(): Promise<void> {
   };
   const activities: Pick<Activities, 'pushRecord' | 'markPushFailed' | 'requestPush'> = {
     // What a push that found the record already in BMS returns, without reading or sending anything.
-    pushRecord: (_input: PushRecordInput): Promise<PushResult> => {
+    pushRecord: (): Promise<PushResult> => {
       pushes++;
       if (pushes % 100 === 0) report();
       else timer ??= setTimeout(report, 20);
@@ -49,7 +49,6 @@ async function main(): Promise<void> {
     maxConcurrentActivityTaskExecutions: config.worker.maxConcurrentActivities,
     ...pushWorkerOptions(config),
   });
-  process.send({ ready: true });
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => worker.shutdown());
   await worker.run();
   await connection.close();

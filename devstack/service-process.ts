@@ -12,7 +12,7 @@ export interface ServiceProcessOptions {
   nodeArgs?: string[];
   /** Where its output goes: the parent's terminal (default), nowhere, or a file (appended). */
   output?: 'inherit' | 'ignore' | { file: string };
-  /** Open a Node IPC channel: the child's `process.send()` messages reach `onMessage`. */
+  /** Open a Node IPC channel: the child's `process.send()` messages reach `listen`. */
   ipc?: boolean;
 }
 
@@ -46,12 +46,11 @@ export class ServiceProcess {
   listen(onMessage: (message: unknown) => void, onExit: (code: number | null) => void): () => void {
     const child = this.child;
     if (!child) throw new Error(`${this.name} is not running`);
-    const exited = (code: number | null) => onExit(code);
     child.on('message', onMessage);
-    child.once('exit', exited);
+    child.once('exit', onExit);
     return () => {
       child.off('message', onMessage);
-      child.off('exit', exited);
+      child.off('exit', onExit);
     };
   }
 
