@@ -7,11 +7,26 @@ import { createHash, randomBytes, scrypt as scryptCb, timingSafeEqual } from 'no
 import { promisify } from 'node:util';
 import type { Db } from '../db';
 import { iso, isoOrNull } from '../db/rows';
+import { RuleError } from './errors';
 
 const scrypt = promisify(scryptCb) as (password: string, salt: Buffer, keylen: number, options: { N: number; r: number; p: number; maxmem: number }) => Promise<Buffer>;
 
+/** From the most to the least powerful: each role may do at least what every role after it may. */
 export const ROLES = ['administrator', 'manager', 'editor', 'read-only'] as const;
 export type Role = (typeof ROLES)[number];
+
+/** Whether `role` is no more than `ceiling`. */
+export function roleWithin(role: Role, ceiling: Role): boolean {
+  return ROLES.indexOf(role) >= ROLES.indexOf(ceiling);
+}
+
+/** Nobody hands out more than they have: refuses a `role` above the grantor's own. */
+export function assertRoleGrantable(grantorRole: Role, role: Role): void {
+  if (!roleWithin(role, grantorRole)) {
+    throw new RuleError(403, 'role_ceiling', `The ${grantorRole} role cannot grant the ${role} role`, { field: 'role', role, ceiling: grantorRole });
+  }
+}
+
 export const PLANS = ['basic', 'select', 'enterprise'] as const;
 export type Plan = (typeof PLANS)[number];
 
@@ -132,6 +147,37 @@ export interface Principal {
   apiKeyId: string | null;
 }
 
+/** Who grants access: a principal of the account, held to its own role. */
+export type Grantor = Pick<Principal, 'kind' | 'userId' | 'apiKeyId' | 'role'>;
+
+const ROLE_ORDER_SQL = `ARRAY[${ROLES.map((role) => `'${role}'`).join(', ')}]`;
+
+/**
+ * The standing of the API keys matching `start` (a condition on `k`), as CTEs ending in
+ * `standing(key_id, live, role)`. A key is live while it and every key up the chain that made it are
+ * unrevoked and each user who made a key of the chain still exists and is enabled. It acts with the
+ * least role met along the chain, keys and their makers as they are now, so no key outranks whoever
+ * made it, even after that person is demoted.
+ */
+function keyStandingCtes(start: string): string {
+  return `chain AS (
+         SELECT k.id AS key_id, k.revoked_at, k.role, k.created_by_kind, k.created_by, k.created_by_api_key_id
+         FROM api_keys AS k WHERE ${start}
+         UNION ALL
+         SELECT chain.key_id, p.revoked_at, p.role, p.created_by_kind, p.created_by, p.created_by_api_key_id
+         FROM chain JOIN api_keys AS p ON p.id = chain.created_by_api_key_id
+       ), standing AS (
+         SELECT chain.key_id,
+           bool_and(chain.revoked_at IS NULL AND CASE chain.created_by_kind
+             WHEN 'user' THEN u.id IS NOT NULL AND u.disabled_at IS NULL
+             WHEN 'api_key' THEN chain.created_by_api_key_id IS NOT NULL
+             ELSE true END) AS live,
+           (${ROLE_ORDER_SQL})[max(greatest(array_position(${ROLE_ORDER_SQL}, chain.role), array_position(${ROLE_ORDER_SQL}, u.role)))] AS role
+         FROM chain LEFT JOIN users AS u ON u.id = chain.created_by
+         GROUP BY chain.key_id
+       )`;
+}
+
 /** Resolves a bearer credential to who is calling, sliding the session's expiry; undefined if invalid. */
 export async function authenticate(db: Db, credential: string): Promise<Principal | undefined> {
   const hash = tokenHash(credential);
@@ -155,10 +201,12 @@ export async function authenticate(db: Db, credential: string): Promise<Principa
     return { kind: 'session', accountId: String(row.account_id), userId: String(row.id), role: row.role as Role, name: String(row.name), apiKeyId: null };
   }
   if (credential.startsWith(API_KEY_PREFIX)) {
-    // The same rule as sessions, in one statement: the use is stamped only when the last stamp is older.
+    // A live key (see keyStandingCtes), found in one statement that, like a session's slide, stamps its
+    // use only when the last stamp is older.
     const { rows } = (await db.raw(
-      `WITH live AS (
-         SELECT id, account_id, role, name, last_used_at FROM api_keys WHERE key_hash = ? AND revoked_at IS NULL
+      `WITH RECURSIVE ${keyStandingCtes('k.key_hash = ?')}, live AS (
+         SELECT k.id, k.account_id, standing.role, k.name, k.last_used_at
+         FROM api_keys AS k JOIN standing ON standing.key_id = k.id WHERE standing.live
        ), stamped AS (
          UPDATE api_keys AS k SET last_used_at = CURRENT_TIMESTAMP
          FROM live WHERE k.id = live.id
@@ -174,35 +222,85 @@ export async function authenticate(db: Db, credential: string): Promise<Principa
   return undefined;
 }
 
-/** Creates an API key; the key itself is returned once and never stored. */
+/**
+ * Creates an API key, no more powerful than its grantor, remembering what made it (the key lives only as
+ * long as that does); a null grantor is the operator's own scripts. The key itself is returned once and
+ * never stored.
+ */
 export async function createApiKey(
   db: Db,
-  input: { accountId: string; name: string; role: Role; createdBy: string | null },
+  input: { accountId: string; name: string; role: Role; createdBy: Grantor | null },
 ): Promise<{ id: string; key: string; prefix: string }> {
+  const grantor = input.createdBy;
+  if (grantor) assertRoleGrantable(grantor.role, input.role);
+  const creator = !grantor
+    ? { created_by_kind: 'operator' }
+    : grantor.kind === 'api_key'
+      ? { created_by_kind: 'api_key', created_by_api_key_id: grantor.apiKeyId }
+      : { created_by_kind: 'user', created_by: grantor.userId };
   const key = newToken(API_KEY_PREFIX);
   const prefix = key.slice(0, 10);
   const [row] = (await db('api_keys')
-    .insert({ account_id: input.accountId, name: input.name, role: input.role, key_prefix: prefix, key_hash: tokenHash(key), created_by: input.createdBy })
+    .insert({ account_id: input.accountId, name: input.name, role: input.role, key_prefix: prefix, key_hash: tokenHash(key), ...creator })
     .returning('id')) as Array<{ id: string }>;
   return { id: String(row!.id), key, prefix };
 }
 
+/** What made a key; the creator's fields are null once it is deleted. */
+export type ApiKeyCreator =
+  | { kind: 'operator' }
+  | { kind: 'user'; userId: string | null; name: string | null; email: string | null }
+  | { kind: 'api_key'; apiKeyId: string | null; name: string | null };
+
 export interface ApiKeyView {
   id: string;
   name: string;
+  /** The role it was granted. */
   role: Role;
+  /** The role it acts with now: its own, lowered to that of whatever made it; null when not live. */
+  effectiveRole: Role | null;
+  /** Whether it authenticates now: unrevoked, and the user or key that made it still standing. */
+  live: boolean;
+  createdBy: ApiKeyCreator;
   prefix: string;
   createdAt: string;
   lastUsedAt: string | null;
   revokedAt: string | null;
 }
 
+function stringOrNull(value: unknown): string | null {
+  return typeof value === 'string' ? value : null;
+}
+
+function apiKeyCreator(row: Record<string, unknown>): ApiKeyCreator {
+  switch (row.created_by_kind) {
+    case 'user':
+      return { kind: 'user', userId: stringOrNull(row.created_by), name: stringOrNull(row.creator_name), email: stringOrNull(row.creator_email) };
+    case 'api_key':
+      return { kind: 'api_key', apiKeyId: stringOrNull(row.created_by_api_key_id), name: stringOrNull(row.creator_key_name) };
+    default:
+      return { kind: 'operator' };
+  }
+}
+
 export async function listApiKeys(db: Db, accountId: string): Promise<ApiKeyView[]> {
-  const rows = (await db('api_keys').where({ account_id: accountId }).orderBy('created_at', 'asc')) as Array<Record<string, unknown>>;
+  const { rows } = (await db.raw(
+    `WITH RECURSIVE ${keyStandingCtes('k.account_id = ?')}
+     SELECT k.*, standing.live, standing.role AS effective_role,
+       creator.name AS creator_name, creator.email AS creator_email, creator_key.name AS creator_key_name
+     FROM api_keys AS k JOIN standing ON standing.key_id = k.id
+       LEFT JOIN users AS creator ON creator.id = k.created_by
+       LEFT JOIN api_keys AS creator_key ON creator_key.id = k.created_by_api_key_id
+     ORDER BY k.created_at, k.id`,
+    [accountId],
+  )) as { rows: Array<Record<string, unknown>> };
   return rows.map((r) => ({
     id: String(r.id),
     name: String(r.name),
     role: r.role as Role,
+    effectiveRole: r.live ? (r.effective_role as Role) : null,
+    live: r.live === true,
+    createdBy: apiKeyCreator(r),
     prefix: String(r.key_prefix),
     createdAt: iso(r.created_at),
     lastUsedAt: isoOrNull(r.last_used_at),
@@ -234,13 +332,53 @@ export async function listUsers(db: Db, accountId: string): Promise<UserView[]> 
   }));
 }
 
-/** Changes a user's role or disables them (their sessions end); false when the account has no such user. */
-export async function updateUser(db: Db, accountId: string, id: string, change: { role?: Role; disabled?: boolean }): Promise<boolean> {
-  const row: Record<string, unknown> = {};
-  if (change.role) row.role = change.role;
-  if (change.disabled !== undefined) row.disabled_at = change.disabled ? db.fn.now() : null;
-  if (Object.keys(row).length === 0) return (await db('users').where({ account_id: accountId, id }).first('id')) !== undefined;
-  const count = await db('users').where({ account_id: accountId, id }).update(row);
-  if (count > 0 && change.disabled) await db('sessions').where({ user_id: id }).delete();
-  return count > 0;
+/**
+ * Changes a user's role or disables them. A disabled user's sessions end and every key they made is
+ * revoked for good, so enabling them again brings back none of it. Nobody changes a user above their own
+ * role or raises one above it, and the account always keeps an enabled administrator; changes to an
+ * account's users wait on its row, so two demotions at once cannot both pass that check. False when the
+ * account has no such user.
+ */
+export async function updateUser(
+  db: Db,
+  accountId: string,
+  id: string,
+  change: { role?: Role; disabled?: boolean },
+  changedBy: Grantor,
+): Promise<boolean> {
+  return db.transaction(async (trx) => {
+    await trx('accounts').where({ id: accountId }).forNoKeyUpdate().first('id');
+    const target = (await trx('users').where({ account_id: accountId, id }).first('role', 'disabled_at')) as
+      | { role: Role; disabled_at: Date | null }
+      | undefined;
+    if (!target) return false;
+    if (!roleWithin(target.role, changedBy.role)) {
+      throw new RuleError(403, 'role_ceiling', `The ${changedBy.role} role cannot change a user whose role is ${target.role}`, {
+        field: 'role',
+        role: target.role,
+        ceiling: changedBy.role,
+      });
+    }
+    if (change.role) assertRoleGrantable(changedBy.role, change.role);
+    const enabledAdministrator = (role: Role, disabled: boolean) => role === 'administrator' && !disabled;
+    const wasAdministrator = enabledAdministrator(target.role, target.disabled_at !== null);
+    const staysAdministrator = enabledAdministrator(change.role ?? target.role, change.disabled ?? target.disabled_at !== null);
+    if (wasAdministrator && !staysAdministrator) {
+      const another = (await trx('users').where({ account_id: accountId, role: 'administrator' }).whereNull('disabled_at').whereNot({ id }).first('id')) as { id: string } | undefined;
+      if (!another) {
+        throw new RuleError(409, 'last_administrator', 'The account must keep at least one enabled administrator', {
+          field: change.disabled ? 'disabled' : 'role',
+        });
+      }
+    }
+    const row: Record<string, unknown> = {};
+    if (change.role) row.role = change.role;
+    if (change.disabled !== undefined) row.disabled_at = change.disabled ? trx.fn.now() : null;
+    if (Object.keys(row).length > 0) await trx('users').where({ id }).update(row);
+    if (change.disabled) {
+      await trx('sessions').where({ user_id: id }).delete();
+      await trx('api_keys').where({ created_by: id }).whereNull('revoked_at').update({ revoked_at: trx.fn.now() });
+    }
+    return true;
+  });
 }

@@ -3,6 +3,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import type { Db } from '../../db';
 import {
+  assertRoleGrantable,
   createApiKey,
   createUser,
   getAccount,
@@ -44,7 +45,7 @@ export function accessRoutes(db: Db): Router {
   router.post('/api-keys', requirePermission('api-keys:manage'), async (req, res) => {
     const body = parse(NewApiKey, req.body, 'body');
     const principal = principalOf(res);
-    const created = await createApiKey(db, { accountId: principal.accountId, name: body.name, role: body.role, createdBy: principal.userId });
+    const created = await createApiKey(db, { accountId: principal.accountId, name: body.name, role: body.role, createdBy: principal });
     res.status(201).json({ data: { ...created, name: body.name, role: body.role, note: 'The key is shown once; store it now.' } });
   });
 
@@ -60,8 +61,10 @@ export function accessRoutes(db: Db): Router {
 
   router.post('/users', requirePermission('users:manage'), async (req, res) => {
     const body = parse(NewUser, req.body, 'body');
+    const principal = principalOf(res);
+    assertRoleGrantable(principal.role, body.role);
     try {
-      const user = await createUser(db, { ...body, accountId: principalOf(res).accountId });
+      const user = await createUser(db, { ...body, accountId: principal.accountId });
       res.status(201).json({ data: user });
     } catch (err) {
       if (isUniqueViolation(err)) throw new ApiError(409, 'email_taken', 'A user with this email already exists', { field: 'email' });
@@ -76,7 +79,7 @@ export function accessRoutes(db: Db): Router {
     if (id === principal.userId && (body.disabled || (body.role && body.role !== 'administrator'))) {
       throw new ApiError(409, 'self_lockout', 'You cannot disable yourself or give up your own administrator role');
     }
-    if (!(await updateUser(db, principal.accountId, id, body))) throw new ApiError(404, 'not_found', `No user with id ${id}`);
+    if (!(await updateUser(db, principal.accountId, id, body, principal))) throw new ApiError(404, 'not_found', `No user with id ${id}`);
     const users = await listUsers(db, principal.accountId);
     res.json({ data: users.find((u) => u.id === id) });
   });
