@@ -91,7 +91,7 @@ function json(schema: z.ZodType, description: string) {
 const errors = {
   400: json(ErrorEnvelope, 'Invalid request (malformed JSON, wrong types, unknown fields)'),
   401: json(ErrorEnvelope, 'Not authenticated'),
-  403: json(ErrorEnvelope, 'Not allowed for this role or plan'),
+  403: json(ErrorEnvelope, 'Not allowed for this role or plan, or granting more than the caller has (role_ceiling)'),
   404: json(ErrorEnvelope, 'Not found in this account'),
   422: json(ErrorEnvelope, 'Refused by a rule (e.g. a read-only synced field)'),
 };
@@ -256,8 +256,26 @@ export function buildOpenApiDocument(): object {
   route({ method: 'get', path: '/account', tags: ['Access'], responses: { 200: json(z.object({ data: z.object({ id: z.uuid(), name: z.string(), plan: z.enum(PLANS) }) }), 'The account') } });
   route({ method: 'get', path: '/users', tags: ['Access'], responses: { 200: json(z.object({ data: z.array(z.unknown()) }), 'Users') } });
   route({ method: 'post', path: '/users', tags: ['Access'], request: { body: { content: { 'application/json': { schema: NewUser } } } }, responses: { 201: json(z.object({ data: z.unknown() }), 'Created') } });
-  route({ method: 'patch', path: '/users/{id}', tags: ['Access'], request: { params: IdParams, body: { content: { 'application/json': { schema: UserChange } } } }, responses: { 200: json(z.object({ data: z.unknown() }), 'Updated') } });
-  route({ method: 'get', path: '/api-keys', tags: ['Access'], responses: { 200: json(z.object({ data: z.array(z.unknown()) }), 'API keys (never the keys themselves)') } });
+  route({ method: 'patch', path: '/users/{id}', tags: ['Access'], request: { params: IdParams, body: { content: { 'application/json': { schema: UserChange } } } }, responses: { 200: json(z.object({ data: z.unknown() }), 'Updated'), 409: json(ErrorEnvelope, 'It would leave the account without an enabled administrator, or lock the caller out') } });
+  const ApiKey = z.object({
+    id: z.uuid(),
+    name: z.string(),
+    role: z.enum(ROLES).describe('The role it was granted'),
+    effectiveRole: z.enum(ROLES).nullable().describe('The role it acts with now: its own, lowered to that of whatever made it; null when not live'),
+    live: z.boolean().describe('Whether it authenticates now: unrevoked, and the user or key that made it still enabled and live'),
+    createdBy: z
+      .discriminatedUnion('kind', [
+        z.object({ kind: z.literal('operator') }),
+        z.object({ kind: z.literal('user'), userId: z.uuid().nullable(), name: z.string().nullable(), email: z.string().nullable() }),
+        z.object({ kind: z.literal('api_key'), apiKeyId: z.uuid().nullable(), name: z.string().nullable() }),
+      ])
+      .describe("What made it: a user, another API key, or the operator's scripts; the creator's fields are null once it is deleted"),
+    prefix: z.string(),
+    createdAt: z.string(),
+    lastUsedAt: z.string().nullable(),
+    revokedAt: z.string().nullable(),
+  });
+  route({ method: 'get', path: '/api-keys', tags: ['Access'], responses: { 200: json(z.object({ data: z.array(ApiKey) }), 'API keys (never the keys themselves)') } });
   route({
     method: 'post',
     path: '/api-keys',
