@@ -40,6 +40,9 @@ export function recordJson(view: RecordView) {
 
 /** One record's answer, with its version as the ETag. */
 function sendRecord(res: Response, view: RecordView, status = 200): void {
+  // The ETag names the version of the record's fields, and its sync object moves on without a new one:
+  // a conditional GET must not be answered "304 Not Modified" on the strength of it.
+  delete res.req.headers['if-none-match'];
   res.status(status).set('ETag', recordEtag(view.version)).json({ data: recordJson(view) });
 }
 

@@ -38,6 +38,9 @@ describe('record versions and idempotent creates', function () {
       assert.equal(created.headers.etag, `W/"${created.body.data.version}"`);
       const read = await stack.admin.get(`${ORGS}/${created.body.data.id}`);
       assert.equal(read.headers.etag, `W/"${read.body.data.version}"`);
+      const conditional = await stack.admin.call('GET', `${ORGS}/${created.body.data.id}`, undefined, { 'if-none-match': read.headers.etag as string });
+      assert.equal(conditional.status, 200, 'the sync object may have moved on at the same version: never 304');
+      assert.equal(conditional.body.data.id, created.body.data.id);
       const updated = await stack.admin.patch(`${ORGS}/${created.body.data.id}`, { quickNotes: 'one' });
       assert.equal(updated.body.data.version, read.body.data.version + 1);
       assert.equal(updated.headers.etag, `W/"${updated.body.data.version}"`);
