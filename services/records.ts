@@ -4,7 +4,9 @@
  * - two-way mode: a person's save (UI) queues a push at once (R4) when the record's type and status sync
  *   (R7), otherwise it is not queued and says why; writes through API keys and imports are stored but
  *   never pushed (R6); records that existed before two-way sync wait for a save (R5);
- * - a synced record cannot be deleted until its sync is disabled.
+ * - a synced record cannot be deleted until its sync is disabled;
+ * - a save that names the version it was based on is refused (409) once the record has moved on, and a
+ *   create under an Idempotency-Key runs once.
  * The push itself is queued after the transaction commits; if Temporal is unreachable the record stays
  * queued and the next pull re-queues it.
  */
