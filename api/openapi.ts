@@ -17,8 +17,11 @@ import {
   LoginBody,
   ManageBody,
   recordBodySchema,
+  recordUpdateSchema,
   RunsQuery,
 } from './schemas';
+import { IDEMPOTENCY_KEY_MAX_LENGTH } from './preconditions';
+import { IDEMPOTENCY_KEY_TTL_HOURS } from '../db/idempotency';
 
 const ErrorEnvelope = z.object({
   error: z.object({
@@ -88,6 +91,33 @@ function json(schema: z.ZodType, description: string) {
   return { description, content: { 'application/json': { schema } } };
 }
 
+/** A single record's answer carries its version as a weak ETag. */
+function withEtag(response: ReturnType<typeof json>) {
+  return {
+    ...response,
+    headers: { ETag: { description: 'The record\'s version, W/"<version>"; send it back as If-Match to PATCH', schema: { type: 'string' as const } } },
+  };
+}
+
+const CreateHeaders = z.object({
+  'Idempotency-Key': z
+    .string()
+    .max(IDEMPOTENCY_KEY_MAX_LENGTH)
+    .optional()
+    .describe(
+      `Printable ASCII, at most ${IDEMPOTENCY_KEY_MAX_LENGTH} characters (e.g. a UUID). A repeat with the same key within ${IDEMPOTENCY_KEY_TTL_HOURS} h ` +
+        'gets the first answer again (with Idempotent-Replayed: true) instead of a second record; the key with a different body is refused (422 idempotency_key_reused). ' +
+        'Keys are per account; only a create that succeeded is remembered.',
+    ),
+});
+
+const UpdateHeaders = z.object({
+  'If-Match': z
+    .string()
+    .optional()
+    .describe('The ETag the change is based on (W/"<version>" or "<version>"), like the body\'s version; without either, the save applies to whatever is stored'),
+});
+
 const errors = {
   400: json(ErrorEnvelope, 'Invalid request (malformed JSON, wrong types, unknown fields)'),
   401: json(ErrorEnvelope, 'Not authenticated'),
@@ -134,17 +164,23 @@ export function buildOpenApiDocument(): object {
       path,
       tags: [tag],
       summary: `Create a ${type}`,
-      request: { body: { content: { 'application/json': { schema: recordBodySchema(type, 'create') } } } },
-      responses: { 201: json(one, 'Created') },
+      request: { headers: CreateHeaders, body: { content: { 'application/json': { schema: recordBodySchema(type, 'create') } } } },
+      responses: {
+        201: withEtag(json(one, 'Created (or, for a repeated Idempotency-Key, the first answer again)')),
+        422: json(ErrorEnvelope, 'Refused by a rule, or an Idempotency-Key already used for a different request'),
+      },
     });
-    route({ method: 'get', path: `${path}/{id}`, tags: [tag], request: { params: IdParams }, responses: { 200: json(one, 'The record') } });
+    route({ method: 'get', path: `${path}/{id}`, tags: [tag], request: { params: IdParams }, responses: { 200: withEtag(json(one, 'The record')) } });
     route({
       method: 'patch',
       path: `${path}/{id}`,
       tags: [tag],
       summary: `Update a ${type} (a person's save is pushed in two-way mode)`,
-      request: { params: IdParams, body: { content: { 'application/json': { schema: recordBodySchema(type, 'update') } } } },
-      responses: { 200: json(one, 'Updated') },
+      request: { params: IdParams, headers: UpdateHeaders, body: { content: { 'application/json': { schema: recordUpdateSchema(type) } } } },
+      responses: {
+        200: withEtag(json(one, 'Updated')),
+        409: json(ErrorEnvelope, 'version_conflict: the record changed since the version sent (details.currentVersion); read it again and reapply the change'),
+      },
     });
     route({
       method: 'delete',

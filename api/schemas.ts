@@ -49,6 +49,27 @@ export function recordBodySchema(type: RecordType, mode: 'create' | 'update'): z
   return z.strictObject(shape) as unknown as z.ZodType<Partial<RecordFields>>;
 }
 
+/** Versions are PostgreSQL integers. */
+export const RECORD_VERSION_MAX = 2_147_483_647;
+
+/**
+ * A PATCH body: the fields to change and, optionally, the `version` of the record they were based on
+ * (the same as If-Match): when the record has moved on since, the save is refused (409) instead of
+ * overwriting the other change. Without a version the save applies to whatever is stored.
+ */
+export function recordUpdateSchema(type: RecordType) {
+  const fields = recordBodySchema(type, 'update') as unknown as z.ZodObject;
+  return fields.extend({
+    version: z
+      .number()
+      .int('must be a whole number')
+      .min(1)
+      .max(RECORD_VERSION_MAX)
+      .optional()
+      .describe('The version the change is based on (as in the ETag); a record at another version answers 409 version_conflict'),
+  }) as unknown as z.ZodType<Partial<RecordFields> & { version?: number }>;
+}
+
 export const IdParams = z.object({ id: z.uuid('must be a record id') });
 
 export const ListQuery = z.strictObject({

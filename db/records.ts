@@ -10,6 +10,7 @@ import {
   type ContactPhone,
   fieldSpecs,
   RECORD_COLLECTIONS,
+  RECORD_TYPES,
   type RecordFields,
   type RecordType,
 } from '../domain/records';
@@ -110,6 +111,7 @@ export async function insertRecord(
   return fromRow(type, row!);
 }
 
+/** Updates one record; `undefined` when it does not exist or (given `expectedVersion`) is at another version. */
 export async function updateRecord(
   db: Conn,
   accountId: string,
@@ -117,9 +119,13 @@ export async function updateRecord(
   id: string,
   patch: Partial<RecordFields>,
   audit: Audit,
+  expectedVersion?: number,
 ): Promise<StoredRecord | undefined> {
+  // With an expected version, checking it and writing are one statement: of two saves based on the same
+  // version, exactly one matches a row.
+  const match = expectedVersion === undefined ? { account_id: accountId, id } : { account_id: accountId, id, version: expectedVersion };
   const [row] = (await db(tableOf(type))
-    .where({ account_id: accountId, id })
+    .where(match)
     .update({
       ...toRow(type, patch),
       version: db.raw('version + 1'),
@@ -129,6 +135,33 @@ export async function updateRecord(
     })
     .returning('*')) as Row[];
   return row ? fromRow(type, row) : undefined;
+}
+
+/**
+ * Clears the optional references to a record about to be deleted (for an organization, to everything
+ * deleted with it) as a change of the records holding them: new version, stamped. Left to the foreign
+ * keys' ON DELETE SET NULL, those records would change without a new version, and a save based on the
+ * version before would not be refused.
+ */
+export async function clearReferencesTo(db: Conn, accountId: string, type: RecordType, id: string, audit: Audit): Promise<void> {
+  for (const holder of RECORD_TYPES) {
+    for (const spec of Object.values(fieldSpecs(holder))) {
+      if (spec.kind !== 'ref' || spec.required || !spec.ref) continue;
+      const targets =
+        spec.ref === type ? [id] : type === 'organization' ? db(tableOf(spec.ref)).where({ account_id: accountId, organization_id: id }).select('id') : null;
+      if (!targets) continue;
+      const holders = db(tableOf(holder)).where('account_id', accountId).whereIn(spec.column, targets);
+      // The organization's own records go with it.
+      if (type === 'organization' && holder !== 'organization') void holders.whereNot('organization_id', id);
+      await holders.update({
+        [spec.column]: null,
+        version: db.raw('version + 1'),
+        updated_origin: audit.origin,
+        updated_by: audit.userId ?? null,
+        updated_at: db.fn.now(),
+      });
+    }
+  }
 }
 
 export async function deleteRecord(db: Conn, accountId: string, type: RecordType, id: string): Promise<boolean> {

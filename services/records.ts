@@ -4,18 +4,23 @@
  * - two-way mode: a person's save (UI) queues a push at once (R4) when the record's type and status sync
  *   (R7), otherwise it is not queued and says why; writes through API keys and imports are stored but
  *   never pushed (R6); records that existed before two-way sync wait for a save (R5);
- * - a synced record cannot be deleted until its sync is disabled.
+ * - a synced record cannot be deleted until its sync is disabled;
+ * - a save that names the version it was based on is refused (409) once the record has moved on, and a
+ *   create under an Idempotency-Key runs once.
  * The push itself is queued after the transaction commits; if Temporal is unreachable the record stays
  * queued and the next pull re-queues it.
  */
+import { createHash } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import type { Knex } from 'knex';
 import type { TemporalConfig } from '../config';
 import type { Db } from '../db';
 import { addHistory, diff, type HistoryEntry, listHistory, type StoredHistoryEntry } from '../db/history';
+import { findAnswer, type IdempotentRequest, storeAnswer } from '../db/idempotency';
 import { getIntegration, type Integration } from '../db/integrations';
 import { applyLinkEvent, deleteLink, getLink, getLinks, type SyncLink } from '../db/links';
 import {
+  clearReferencesTo,
   deleteRecord,
   getRecord,
   insertRecord,
@@ -213,17 +218,81 @@ export async function createRecordAs(
   origin: WriteOrigin = originOf(principal),
 ): Promise<RecordView> {
   const integration = await getIntegration(deps.db, principal.accountId);
-  const { record, decision, link } = await deps.db.transaction(async (trx) => {
-    await checkReferences(trx, principal.accountId, type, fields);
-    const record = await insertRecord(trx, principal.accountId, type, fields, { origin, userId: principal.userId });
-    const history: HistoryEntry[] = [{ ...historyKey(record), kind: 'created', origin, summary: `Created by ${principal.name}` }];
-    // A new record has no link yet.
-    const after = await afterSave(trx, integration, record, undefined, origin, undefined, history);
-    await addHistory(trx, history);
-    return { record, decision: after.decision, link: after.link };
-  });
+  const { record, decision, created } = await deps.db.transaction((trx) => createIn(deps, trx, principal, type, fields, origin, integration));
   await queuePush(deps, record, decision);
-  return view(deps, record, link, integration);
+  return created;
+}
+
+async function createIn(
+  deps: RecordServiceDeps,
+  trx: Knex.Transaction,
+  principal: Principal,
+  type: RecordType,
+  fields: Partial<RecordFields>,
+  origin: WriteOrigin,
+  integration: Integration | undefined,
+): Promise<{ record: StoredRecord; decision: QueueDecision; created: RecordView }> {
+  await checkReferences(trx, principal.accountId, type, fields);
+  const record = await insertRecord(trx, principal.accountId, type, fields, { origin, userId: principal.userId });
+  const history: HistoryEntry[] = [{ ...historyKey(record), kind: 'created', origin, summary: `Created by ${principal.name}` }];
+  // A new record has no link yet.
+  const after = await afterSave(trx, integration, record, undefined, origin, undefined, history);
+  await addHistory(trx, history);
+  return { record, decision: after.decision, created: view(deps, record, after.link, integration) };
+}
+
+/** Thrown inside a create's transaction to roll it back: another request with the key committed first. */
+class KeyTakenMeanwhile extends Error {}
+
+/**
+ * A create under an idempotency key: the first request with the key creates the record and stores its
+ * answer in the same transaction; a repeat gets that answer (`replayed`) and creates nothing; the key
+ * with a different request is refused. Concurrent requests with one key create one record.
+ */
+export async function createRecordOnce(
+  deps: RecordServiceDeps,
+  principal: Principal,
+  type: RecordType,
+  fields: Partial<RecordFields>,
+  key: string,
+): Promise<{ view: RecordView; replayed: boolean }> {
+  const request: IdempotentRequest = {
+    accountId: principal.accountId,
+    key,
+    // The parsed body lists its fields in the schema's order, so equal requests fingerprint equally.
+    fingerprint: createHash('sha256').update(JSON.stringify({ type, fields })).digest('hex'),
+  };
+  const replay = async () => {
+    const stored = await findAnswer(deps.db, request.accountId, key);
+    if (stored && stored.fingerprint !== request.fingerprint) {
+      throw new RuleError(
+        422,
+        'idempotency_key_reused',
+        'Idempotency-Key: this key was already used for a different request; use a new key for a new record',
+        { field: 'Idempotency-Key' },
+      );
+    }
+    return stored && { view: stored.answer as RecordView, replayed: true };
+  };
+  const earlier = await replay();
+  if (earlier) return earlier;
+  const integration = await getIntegration(deps.db, principal.accountId);
+  try {
+    const { record, decision, created } = await deps.db.transaction(async (trx) => {
+      const done = await createIn(deps, trx, principal, type, fields, originOf(principal), integration);
+      if (!(await storeAnswer(trx, request, 201, done.created))) throw new KeyTakenMeanwhile();
+      return done;
+    });
+    await queuePush(deps, record, decision);
+    return { view: created, replayed: false };
+  } catch (err) {
+    if (!(err instanceof KeyTakenMeanwhile)) throw err;
+    const winner = await replay();
+    if (winner) return winner;
+    throw new RuleError(409, 'idempotency_key_busy', 'Idempotency-Key: a request with this key has just expired or failed; send it again', {
+      field: 'Idempotency-Key',
+    });
+  }
 }
 
 export async function updateRecordAs(
@@ -233,12 +302,14 @@ export async function updateRecordAs(
   id: string,
   patch: Partial<RecordFields>,
   origin: WriteOrigin = originOf(principal),
+  expectedVersion?: number,
 ): Promise<RecordView> {
   const integration = await getIntegration(deps.db, principal.accountId);
   const { record, decision, link } = await deps.db.transaction(async (trx) => {
     // The record, locked until the save commits; then its link (locked too when the save may move it).
     const current = await getRecord(trx, principal.accountId, type, id, true);
     if (!current) throw new RuleError(404, 'not_found', `No ${type} with id ${id}`);
+    if (expectedVersion !== undefined && current.version !== expectedVersion) throw versionConflict(current, expectedVersion);
     const link = await getLink(trx, type, id, Boolean(integration?.twoWayEnabled));
 
     // R3: in one-way mode BMS data has priority; its fields cannot be edited on a synced record.
@@ -254,7 +325,8 @@ export async function updateRecordAs(
       }
     }
     await checkReferences(trx, principal.accountId, type, patch, id);
-    const record = (await updateRecord(trx, principal.accountId, type, id, patch, { origin, userId: principal.userId }))!;
+    const record = await updateRecord(trx, principal.accountId, type, id, patch, { origin, userId: principal.userId }, expectedVersion);
+    if (!record) throw versionConflict(current, expectedVersion!);
     const changes = diff(current.fields, record.fields);
     const history: HistoryEntry[] = [];
     if (Object.keys(changes).length > 0) {
@@ -266,6 +338,16 @@ export async function updateRecordAs(
   });
   await queuePush(deps, record, decision);
   return view(deps, record, link, integration);
+}
+
+/** A save based on a version the record has left: someone else's change would be overwritten. */
+function versionConflict(current: StoredRecord, expectedVersion: number): RuleError {
+  return new RuleError(
+    409,
+    'version_conflict',
+    `This ${current.type} was changed since version ${expectedVersion} was read (it is now at version ${current.version}); read it again and reapply the change`,
+    { field: 'version', currentVersion: current.version, expectedVersion },
+  );
 }
 
 /** The record's push action in the UI: counts as a save (R5, R6). */
@@ -292,6 +374,7 @@ export async function deleteRecordAs(deps: RecordServiceDeps, principal: Princip
     const children = await dependents(trx, principal.accountId, type, id);
     for (const child of children) await deleteLink(trx, child.recordType, child.recordId);
     await deleteLink(trx, type, id);
+    await clearReferencesTo(trx, principal.accountId, type, id, { origin: originOf(principal), userId: principal.userId });
     await deleteRecord(trx, principal.accountId, type, id);
   });
 }

@@ -1,10 +1,11 @@
 /** /api/v1/{organizations|locations|contacts|configurations}: list, get, create, update, delete, push, history. */
-import express, { Router } from 'express';
+import express, { type Response, Router } from 'express';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { fieldSpecs, type RecordFields } from '../../domain/records';
 import { RECORD_COLLECTIONS, RECORD_TYPES, type RecordType } from '../../domain/records';
 import {
   createRecordAs,
+  createRecordOnce,
   deleteRecordAs,
   IMPORT_MAX_ROWS,
   importRecords,
@@ -19,7 +20,8 @@ import {
 } from '../../services/records';
 import { principalOf, requirePermission } from '../auth';
 import { ApiError } from '../errors';
-import { IdParams, ListQuery, recordBodySchema } from '../schemas';
+import { expectedVersionOf, idempotencyKeyOf, recordEtag } from '../preconditions';
+import { IdParams, ListQuery, recordBodySchema, recordUpdateSchema } from '../schemas';
 import { parse } from '../validate';
 
 /** The JSON a record is shown as: its fields flattened beside its id, version and sync object. */
@@ -34,6 +36,14 @@ export function recordJson(view: RecordView) {
     updatedOrigin: view.updatedOrigin,
     sync: view.sync,
   };
+}
+
+/** One record's answer, with its version as the ETag. */
+function sendRecord(res: Response, view: RecordView, status = 200): void {
+  // The ETag names the version of the record's fields, and its sync object moves on without a new one:
+  // a conditional GET must not be answered "304 Not Modified" on the strength of it.
+  delete res.req.headers['if-none-match'];
+  res.status(status).set('ETag', recordEtag(view.version)).json({ data: recordJson(view) });
 }
 
 export const IMPORT_BODY_LIMIT = '10mb';
@@ -76,7 +86,7 @@ function csvRows(type: RecordType, text: string): Array<Partial<RecordFields>> {
 function recordRouter(deps: RecordServiceDeps, type: RecordType): Router {
   const router = Router();
   const createSchema = recordBodySchema(type, 'create');
-  const updateSchema = recordBodySchema(type, 'update');
+  const updateSchema = recordUpdateSchema(type);
 
   router.get('/', requirePermission('records:read'), async (req, res) => {
     const q = parse(ListQuery, req.query, 'query');
@@ -93,9 +103,12 @@ function recordRouter(deps: RecordServiceDeps, type: RecordType): Router {
   });
 
   router.post('/', requirePermission('records:write'), async (req, res) => {
+    const key = idempotencyKeyOf(req);
     const body = parse(createSchema, req.body, 'body');
-    const view = await createRecordAs(deps, principalOf(res), type, body);
-    res.status(201).location(`${req.baseUrl}/${view.id}`).json({ data: recordJson(view) });
+    const principal = principalOf(res);
+    const { view, replayed } = key ? await createRecordOnce(deps, principal, type, body, key) : { view: await createRecordAs(deps, principal, type, body), replayed: false };
+    if (replayed) res.set('Idempotent-Replayed', 'true');
+    sendRecord(res.location(`${req.baseUrl}/${view.id}`), view, 201);
   });
 
   router.post(
@@ -123,13 +136,14 @@ function recordRouter(deps: RecordServiceDeps, type: RecordType): Router {
 
   router.get('/:id', requirePermission('records:read'), async (req, res) => {
     const { id } = parse(IdParams, req.params, 'path');
-    res.json({ data: recordJson(await getRecordView(deps, principalOf(res).accountId, type, id)) });
+    sendRecord(res, await getRecordView(deps, principalOf(res).accountId, type, id));
   });
 
   router.patch('/:id', requirePermission('records:write'), async (req, res) => {
     const { id } = parse(IdParams, req.params, 'path');
-    const body = parse(updateSchema, req.body, 'body');
-    res.json({ data: recordJson(await updateRecordAs(deps, principalOf(res), type, id, body)) });
+    const { version, ...patch } = parse(updateSchema, req.body, 'body');
+    const expectedVersion = expectedVersionOf(req, version);
+    sendRecord(res, await updateRecordAs(deps, principalOf(res), type, id, patch, undefined, expectedVersion));
   });
 
   router.delete('/:id', requirePermission('records:write'), async (req, res) => {
@@ -144,17 +158,17 @@ function recordRouter(deps: RecordServiceDeps, type: RecordType): Router {
     if (principal.kind !== 'session') {
       throw new ApiError(403, 'ui_only', 'The push action is for people in the web UI; API writes are never pushed automatically');
     }
-    res.status(202).json({ data: recordJson(await pushRecordAs(deps, principal, type, id)) });
+    sendRecord(res, await pushRecordAs(deps, principal, type, id), 202);
   });
 
   router.post('/:id/sync/disable', requirePermission('integration:write'), async (req, res) => {
     const { id } = parse(IdParams, req.params, 'path');
-    res.json({ data: recordJson(await setRecordSyncEnabled(deps, principalOf(res), type, id, false)) });
+    sendRecord(res, await setRecordSyncEnabled(deps, principalOf(res), type, id, false));
   });
 
   router.post('/:id/sync/enable', requirePermission('integration:write'), async (req, res) => {
     const { id } = parse(IdParams, req.params, 'path');
-    res.json({ data: recordJson(await setRecordSyncEnabled(deps, principalOf(res), type, id, true)) });
+    sendRecord(res, await setRecordSyncEnabled(deps, principalOf(res), type, id, true));
   });
 
   router.get('/:id/history', requirePermission('records:read'), async (req, res) => {

@@ -3,7 +3,8 @@
  * PostgreSQL, the BMS simulator over HTTP): log in, connect Kaseya BMS, change Sync Settings, read-only
  * synced fields in one-way mode, enable two-way sync, the R5 message on a record that existed before,
  * a save that is queued then synced (and lands in the simulator), Sync now picking up a BMS change,
- * Manage data, Logs, and what a read-only user or a Basic-plan account cannot do.
+ * a save refused because the record changed meanwhile (what was typed is kept), Manage data, Logs, and
+ * what a read-only user or a Basic-plan account cannot do.
  * Screenshots of the main screens go to test-results/screenshots/.
  */
 import assert from 'node:assert/strict';
@@ -222,6 +223,34 @@ describe('web UI in the browser', function () {
     await page.getByRole('heading', { level: 1, name: 'UI Existing Ltd' }).waitFor();
     await waitForExactText(page, 'sync-message', 'Not synced with Kaseya BMS: two-way sync is off.');
     assert.equal(await page.getByLabel('Name', { exact: true }).isEditable(), true, 'a record not linked to BMS is editable');
+  });
+
+  it('a save based on a record someone changed meanwhile says so, keeps what was typed, and saves after a reload', async () => {
+    const name = `UI Conflict ${suffix}`;
+    const created = (await api.post('/api/v1/organizations', { name })).body.data;
+    await openRecord('organizations', name);
+    await page.getByLabel('Description').fill('Typed in the browser');
+    const meanwhile = await api.patch(`/api/v1/organizations/${created.id}`, { quickNotes: 'Saved by someone else' });
+    assert.equal(meanwhile.status, 200);
+
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    const conflict = page.getByRole('alert').filter({ hasText: 'changed by someone else since you opened it' });
+    await conflict.waitFor();
+    await screenshot(page, '06b-record-version-conflict');
+    assert.equal(await page.getByLabel('Description').inputValue(), 'Typed in the browser', 'what was typed is kept');
+    const untouched = (await api.get(`/api/v1/organizations/${created.id}`)).body.data;
+    assert.equal(untouched.description, null, 'nothing saved over the other change');
+    assert.equal(untouched.quickNotes, 'Saved by someone else');
+
+    await page.getByRole('button', { name: 'Reload the current version' }).click();
+    await conflict.waitFor({ state: 'detached' });
+    assert.equal(await page.getByLabel('Quick notes').inputValue(), 'Saved by someone else', 'the other change is shown');
+    assert.equal(await page.getByLabel('Description').inputValue(), 'Typed in the browser', 'with what was typed on top');
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await page.getByText('Saved description.').waitFor();
+    const saved = (await api.get(`/api/v1/organizations/${created.id}`)).body.data;
+    assert.equal(saved.description, 'Typed in the browser');
+    assert.equal(saved.quickNotes, 'Saved by someone else', 'both changes are kept');
   });
 
   it('enables two-way sync with the checkbox (off by default)', async () => {

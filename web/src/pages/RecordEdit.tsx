@@ -3,8 +3,8 @@
  * its sync status with the API's message shown word for word, the push / disable / delete actions, its
  * history of syncs and conflicts, and links to its workflows in the Temporal Web UI. Also the "new" form.
  */
-import { useEffect, useState } from 'preact/hooks';
-import { api, ApiError, errorMessage } from '../api';
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { api, ApiError, errorMessage, newIdempotencyKey } from '../api';
 import { ExternalLink } from '../components/ExternalLink';
 import { FieldInput } from '../components/FieldInput';
 import { Loading, Notice, PageTitle } from '../components/Page';
@@ -245,6 +245,9 @@ export function RecordEditPage({ type, id }: { type: RecordType; id: string }) {
   const [record, setRecord] = useState<RecordJson | null>(null);
   const [history, setHistory] = useState<HistoryEntry[] | null>(null);
   const [draft, setDraft] = useState<Values>({});
+  // The version the person's changes are based on: the record as it was when they started typing.
+  const [draftVersion, setDraftVersion] = useState<number | null>(null);
+  const [conflict, setConflict] = useState(false);
   const [errors, setErrors] = useState<FormErrors>(NO_ERRORS);
   const [saved, setSaved] = useState<string | null>(null);
   const [actionError, setActionError] = useState<string | null>(null);
@@ -321,6 +324,17 @@ export function RecordEditPage({ type, id }: { type: RecordType; id: string }) {
   const dirty = changed.length > 0;
   const disabled = record.sync.syncDisabled || record.sync.state === 'disabled';
 
+  const edit = (next: Values) => {
+    if (draftVersion === null) setDraftVersion(record.version);
+    setDraft(next);
+  };
+  const forgetDraft = () => {
+    setDraft({});
+    setDraftVersion(null);
+    setErrors(NO_ERRORS);
+    setConflict(false);
+  };
+
   const save = async (event: Event) => {
     event.preventDefault();
     setSaved(null);
@@ -333,15 +347,18 @@ export function RecordEditPage({ type, id }: { type: RecordType; id: string }) {
     setBusy('save');
     try {
       const patch = Object.fromEntries(changed.map((f) => [f.name, cleanValue(f, draft[f.name])]));
-      const res = await api.patch<RecordJson>(base, patch);
+      // Based on the version the person saw: a change made by someone else meanwhile is not overwritten.
+      const res = await api.patch<RecordJson>(base, { ...patch, version: draftVersion ?? record.version });
       forgetTitle(type, id);
       setRecord(res.data);
-      setDraft({});
-      setErrors(NO_ERRORS);
+      forgetDraft();
       setSaved(`Saved ${changed.map((f) => fieldLabel(f.name).toLowerCase()).join(', ')}.`);
       refreshHistory();
     } catch (err) {
-      setErrors(toFormErrors(err));
+      if (err instanceof ApiError && err.code === 'version_conflict') {
+        setErrors(NO_ERRORS);
+        setConflict(true);
+      } else setErrors(toFormErrors(err));
     } finally {
       setBusy(null);
     }
@@ -360,6 +377,16 @@ export function RecordEditPage({ type, id }: { type: RecordType; id: string }) {
       setBusy(null);
     }
   };
+
+  /** After a conflict: the record as it is now, with the person's changes kept on top of it. */
+  const reloadKeepingChanges = () =>
+    act('reload', async () => {
+      const res = await api.get<RecordJson>(base);
+      forgetTitle(type, id);
+      setRecord(res.data);
+      setDraftVersion(res.data.version);
+      setConflict(false);
+    });
 
   const push = () =>
     act('push', async () => {
@@ -397,7 +424,7 @@ export function RecordEditPage({ type, id }: { type: RecordType; id: string }) {
               type={type}
               values={record}
               draft={draft}
-              setDraft={setDraft}
+              setDraft={edit}
               locked={locked}
               readOnly={!canWrite}
               twoWay={twoWay}
@@ -405,6 +432,17 @@ export function RecordEditPage({ type, id }: { type: RecordType; id: string }) {
               lookups={lookups}
             />
             {errors.form ? <Notice kind="error">Not saved: {errors.form}</Notice> : null}
+            {conflict ? (
+              <Notice kind="error" id="version-conflict">
+                <p>
+                  Not saved: this {labels.one.toLowerCase()} was changed by someone else since you opened it. Your changes are still in the form.
+                  Reload it to see the current version with your changes on top, check them, then save again.
+                </p>
+                <button type="button" class="button secondary" disabled={busy !== null} onClick={() => void reloadKeepingChanges()}>
+                  {busy === 'reload' ? 'Reloading…' : 'Reload the current version'}
+                </button>
+              </Notice>
+            ) : null}
             <div class="form-actions">
               {canWrite ? (
                 <>
@@ -415,10 +453,7 @@ export function RecordEditPage({ type, id }: { type: RecordType; id: string }) {
                     type="button"
                     class="button secondary"
                     disabled={!dirty || busy !== null}
-                    onClick={() => {
-                      setDraft({});
-                      setErrors(NO_ERRORS);
-                    }}
+                    onClick={forgetDraft}
                   >
                     Discard changes
                   </button>
@@ -548,6 +583,8 @@ export function RecordCreatePage({ type }: { type: RecordType }) {
   });
   const [errors, setErrors] = useState<FormErrors>(NO_ERRORS);
   const [busy, setBusy] = useState(false);
+  // Sending the same form again (a retry after a lost answer) reuses its key, so it creates one record.
+  const lastAttempt = useRef<{ body: string; key: string } | null>(null);
 
   if (!can(session, 'records:write')) {
     return (
@@ -567,7 +604,9 @@ export function RecordCreatePage({ type }: { type: RecordType }) {
         const v = cleanValue(f, draft[f.name]);
         if (v !== undefined && v !== null && v !== '') body[f.name] = v;
       }
-      const res = await api.post<RecordJson>(`/${labels.path}`, body);
+      const sent = JSON.stringify(body);
+      if (lastAttempt.current?.body !== sent) lastAttempt.current = { body: sent, key: newIdempotencyKey() };
+      const res = await api.post<RecordJson>(`/${labels.path}`, body, { 'idempotency-key': lastAttempt.current.key });
       navigate(`/${labels.path}/${res.data.id}`, { replace: true });
     } catch (err) {
       setErrors(toFormErrors(err));
