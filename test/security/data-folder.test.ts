@@ -3,7 +3,7 @@
  * SQLite and log files, and the generated PostgreSQL password that replaces the old fixed one.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, unlinkSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, unlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -39,6 +39,8 @@ describe('embedded data folder', function () {
     let dataDir: string;
     before(() => {
       dataDir = mkdtempSync(path.join(os.tmpdir(), 'docsync-pg-'));
+      // As a folder made by hand or by an older version may be: open to everyone.
+      chmodSync(dataDir, 0o755);
     });
     after(() => rmSync(dataDir, { recursive: true, force: true }));
 
