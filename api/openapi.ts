@@ -19,6 +19,7 @@ import {
   recordBodySchema,
   RunsQuery,
 } from './schemas';
+import { MAX_JSON_DEPTH } from './validate';
 
 const ErrorEnvelope = z.object({
   error: z.object({
@@ -89,7 +90,10 @@ function json(schema: z.ZodType, description: string) {
 }
 
 const errors = {
-  400: json(ErrorEnvelope, 'Invalid request (malformed JSON, wrong types, unknown fields)'),
+  400: json(
+    ErrorEnvelope,
+    `Invalid request (malformed JSON, JSON nested deeper than ${MAX_JSON_DEPTH} levels, wrong types, unknown fields, text with NUL characters or unpaired surrogates, dates before year 1)`,
+  ),
   401: json(ErrorEnvelope, 'Not authenticated'),
   403: json(ErrorEnvelope, 'Not allowed for this role or plan'),
   404: json(ErrorEnvelope, 'Not found in this account'),
