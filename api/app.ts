@@ -8,9 +8,11 @@ import express, { type Express } from 'express';
 import { pinoHttp } from 'pino-http';
 import type { Config } from '../config';
 import type { Db } from '../db';
-import type { Logger } from '../lib/logger';
+import { type Logger, requestLogSerializers } from '../lib/logger';
 import type { SecretBox } from '../lib/secrets';
-import { requireAuth } from './auth';
+import { principalOf, requireAuth } from './auth';
+import { allowed } from './permissions';
+import { refuseDeepNesting } from './validate';
 import { errorHandler, notFoundHandler } from './errors';
 import { loginRoutes, logoutHandler, meHandler } from './routes/auth';
 import { integrationRoutes } from './routes/integration';
@@ -33,6 +35,14 @@ export interface ApiDeps {
 }
 
 export const BODY_LIMIT = '1mb';
+/** Login is the one body read before a credential is checked, so it is kept small. */
+export const LOGIN_BODY_LIMIT = '16kb';
+const IMPORT_ROUTE = /^\/[a-z-]+\/import$/;
+
+function jsonParser(limit: string) {
+  const isJson = (req: IncomingMessage) => /^application\/(.+\+)?json\b/i.test(req.headers['content-type'] ?? '');
+  return express.json({ limit, strict: true, type: isJson, verify: refuseDeepNesting });
+}
 
 export function createApp(deps: ApiDeps): Express {
   const app = express();
@@ -40,11 +50,7 @@ export function createApp(deps: ApiDeps): Express {
   app.set('trust proxy', 'loopback');
   app.set('query parser', 'simple');
   app.use(securityHeaders());
-  app.use(pinoHttp({ logger: deps.logger, autoLogging: { ignore: (req) => req.url === '/api/v1/health' } }));
-  const isJson = (req: IncomingMessage) => /^application\/(.+\+)?json\b/i.test(req.headers['content-type'] ?? '');
-  // Imports take larger bodies than any other route.
-  app.use(/^\/api\/v1\/[a-z]+\/import$/, express.json({ limit: IMPORT_BODY_LIMIT, type: isJson }));
-  app.use(express.json({ limit: BODY_LIMIT, strict: true, type: isJson }));
+  app.use(pinoHttp({ logger: deps.logger, autoLogging: { ignore: (req) => req.url === '/api/v1/health' }, serializers: requestLogSerializers }));
 
   const api = express.Router();
   api.get('/health', (_req, res) => {
@@ -55,8 +61,17 @@ export function createApp(deps: ApiDeps): Express {
     openApi ??= buildOpenApiDocument();
     res.json(openApi);
   });
+  api.use('/auth/login', jsonParser(LOGIN_BODY_LIMIT));
   api.use('/auth', loginRoutes(deps.db));
+  // No body is read before the caller is known: an anonymous sender of a large or slow body gets its 401
+  // without the API waiting for, buffering or parsing any of it.
   api.use(requireAuth(deps.db));
+  const importJson = jsonParser(IMPORT_BODY_LIMIT);
+  const normalJson = jsonParser(BODY_LIMIT);
+  api.use((req, res, next) => {
+    const mayImport = IMPORT_ROUTE.test(req.path) && allowed(principalOf(res).role, 'records:import');
+    (mayImport ? importJson : normalJson)(req, res, next);
+  });
   api.post('/auth/logout', logoutHandler(deps.db));
   api.get('/me', meHandler(deps.db));
   api.use(

@@ -22,6 +22,7 @@ import {
 } from './schemas';
 import { IDEMPOTENCY_KEY_MAX_LENGTH } from './preconditions';
 import { IDEMPOTENCY_KEY_TTL_HOURS } from '../db/idempotency';
+import { MAX_JSON_DEPTH } from './validate';
 
 const ErrorEnvelope = z.object({
   error: z.object({
@@ -119,7 +120,10 @@ const UpdateHeaders = z.object({
 });
 
 const errors = {
-  400: json(ErrorEnvelope, 'Invalid request (malformed JSON, wrong types, unknown fields)'),
+  400: json(
+    ErrorEnvelope,
+    `Invalid request (malformed JSON, JSON nested deeper than ${MAX_JSON_DEPTH} levels, wrong types, unknown fields, text with NUL characters or unpaired surrogates, dates before year 1)`,
+  ),
   401: json(ErrorEnvelope, 'Not authenticated'),
   403: json(ErrorEnvelope, 'Not allowed for this role or plan, or granting more than the caller has (role_ceiling)'),
   404: json(ErrorEnvelope, 'Not found in this account'),

@@ -28,7 +28,8 @@ function fieldSchema(spec: FieldSpec, required: boolean): z.ZodType {
     case 'boolean':
       return z.boolean();
     case 'date':
-      return z.iso.date('must be a date (YYYY-MM-DD)').nullable();
+      // PostgreSQL has no year 0; ISO 8601's 0000 would be 1 BC.
+      return z.iso.date('must be a date (YYYY-MM-DD)').refine((d) => d >= '0001-01-01', 'must be a date in year 1 or later').nullable();
     case 'ref':
       return required ? z.uuid('must be a record id') : z.uuid('must be a record id').nullable();
     case 'emails':

@@ -8,6 +8,7 @@ import { createWriteStream, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { customSearchAttributes } from '../workflows/search-attributes';
+import { makePrivateFiles } from './private-files';
 import { GiveUpWaiting, waitFor } from './wait';
 
 export interface TemporalDevServerOptions {
@@ -45,7 +46,7 @@ export class TemporalDevServer {
     if (o.uiPort) args.push('--ui-port', String(o.uiPort));
     else args.push('--headless');
     if (o.dbFile) {
-      mkdirSync(path.dirname(o.dbFile), { recursive: true });
+      mkdirSync(path.dirname(o.dbFile), { recursive: true, mode: 0o700 });
       args.push('--db-filename', o.dbFile);
       // Write-ahead log, synced at checkpoints: a crash of the server loses nothing committed; only a
       // power loss may lose the last transactions. The default (rollback journal, full sync) makes every
@@ -66,8 +67,9 @@ export class TemporalDevServer {
     child.stdout?.on('data', capture);
     child.stderr?.on('data', capture);
     if (o.logFile) {
-      mkdirSync(path.dirname(o.logFile), { recursive: true });
-      const log = createWriteStream(o.logFile, { flags: 'a' });
+      mkdirSync(path.dirname(o.logFile), { recursive: true, mode: 0o700 });
+      makePrivateFiles([o.logFile]);
+      const log = createWriteStream(o.logFile, { flags: 'a', mode: 0o600 });
       child.stdout?.pipe(log);
       child.stderr?.pipe(log);
     }
@@ -88,6 +90,9 @@ export class TemporalDevServer {
       },
       { timeoutMs: o.startTimeoutMs ?? 60_000, intervalMs: 200, what: `Temporal dev server on ${this.address}` },
     );
+    // The server creates its SQLite files with the default mode; SQLite gives the journal files it makes
+    // later the database file's mode.
+    if (o.dbFile) makePrivateFiles([o.dbFile, `${o.dbFile}-wal`, `${o.dbFile}-shm`]);
   }
 
   /** True once the frontend answers and the namespace and search attributes exist. */

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { loadConfig } from '../config';
 import { createDb, migrateLatest } from '../db';
 import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from '../devstack/postgres';
+import { makePrivateDir } from '../devstack/private-files';
 import { ServiceProcess } from '../devstack/service-process';
 import { findTemporalCli } from '../devstack/temporal-cli';
 import { TemporalDevServer } from '../devstack/temporal-server';
@@ -41,6 +42,7 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => onSignal('SIGTERM'));
 
   try {
+    makePrivateDir(config.dataDir);
     // PostgreSQL
     let databaseUrl = config.database.url;
     if (!databaseUrl) {

@@ -22,7 +22,7 @@ import { principalOf, requirePermission } from '../auth';
 import { ApiError } from '../errors';
 import { expectedVersionOf, idempotencyKeyOf, recordEtag } from '../preconditions';
 import { IdParams, ListQuery, recordBodySchema, recordUpdateSchema } from '../schemas';
-import { parse } from '../validate';
+import { parse, safeParseStorable } from '../validate';
 
 /** The JSON a record is shown as: its fields flattened beside its id, version and sync object. */
 export function recordJson(view: RecordView) {
@@ -118,7 +118,7 @@ function recordRouter(deps: RecordServiceDeps, type: RecordType): Router {
     async (req, res) => {
       const raw = typeof req.body === 'string' ? csvRows(type, req.body) : importJsonRows(req.body);
       const rows = raw.map((row, index) => {
-        const result = createSchema.safeParse(row);
+        const result = safeParseStorable(createSchema, row);
         if (!result.success) {
           const issue = result.error.issues[0]!;
           throw new ApiError(400, 'validation_error', `Row ${index + 1}: ${issue.path.join('.') || 'row'}: ${issue.message}`, {

@@ -5,6 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+import { z } from 'zod';
+import { jsonDepth, safeParseStorable } from '../../api/validate';
 import { normalizeKeys, parseBmsTime, readEnvelope, readProblemDetails } from '../../activities/bms/wire';
 import {
   accountLocationToLocation,
@@ -75,7 +77,49 @@ function fieldsAreValues(fields: object): void {
   }
 }
 
+/** The nesting depth of a JSON value, by walking it. */
+function depthOf(value: unknown): number {
+  if (Array.isArray(value)) return 1 + Math.max(0, ...value.map(depthOf));
+  if (value !== null && typeof value === 'object') return 1 + Math.max(0, ...Object.values(value).map(depthOf));
+  return 0;
+}
+
+/** Text no PostgreSQL column takes: a NUL character, or half of a surrogate pair. */
+const unstorableText = fc
+  .tuple(fc.string(), fc.constantFrom('\u0000', '\ud800', '\udfff', '\udc00x', 'x\ud83d'), fc.string())
+  .map(([before, bad, after]) => before + bad + after);
+
 describe('properties', () => {
+  it('measures JSON nesting on the raw text as deep as the parsed value is, strings and escapes included', () => {
+    fc.assert(
+      fc.property(fc.jsonValue({ maxDepth: 12 }), (value) => {
+        const text = JSON.stringify(value);
+        assert.equal(jsonDepth((i) => text.charCodeAt(i), text.length), depthOf(value));
+        const bytes = Buffer.from(text);
+        assert.equal(jsonDepth((i) => bytes[i]!, bytes.length), depthOf(value));
+      }),
+    );
+  });
+
+  it('refuses unstorable text anywhere in a request part, naming where, and lets any other text through', () => {
+    const anything = z.unknown();
+    const step = fc.oneof(fc.string({ minLength: 1 }), fc.nat({ max: 3 }));
+    fc.assert(
+      fc.property(fc.jsonValue({ maxDepth: 4 }), fc.array(step, { maxLength: 4 }), unstorableText, (value, path, bad) => {
+        let holder: unknown = bad;
+        for (const key of [...path].reverse()) holder = typeof key === 'number' ? [...Array<null>(key).fill(null), holder] : { [key]: holder };
+        const result = safeParseStorable(anything, { value, holder });
+        assert.equal(result.success, false);
+        assert.deepEqual(result.error!.issues[0]!.path, ['holder', ...path]);
+      }),
+    );
+    fc.assert(
+      fc.property(fc.jsonValue(), fc.string({ unit: 'grapheme', maxLength: 200 }), (value, text) => {
+        assert.equal(safeParseStorable(anything, { value, text: text.replaceAll('\u0000', '') }).success, true);
+      }),
+    );
+  });
+
   it('reads any JSON body as an envelope or a bare result without throwing', () => {
     fc.assert(
       fc.property(fc.jsonValue(), (body) => {
