@@ -42,6 +42,7 @@ async function listen(handle: (req: IncomingMessage, res: ServerResponse, body: 
   listener.close = async () => {
     server.closeAllConnections();
     server.close();
+    await once(server, 'close');
   };
   return listener as Listener;
 }
