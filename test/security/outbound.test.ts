@@ -6,8 +6,11 @@
  */
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
+import { readFileSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, request as httpRequest, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import { CONNECT_ATTEMPTS_PER_MINUTE } from '../../api/routes/integration';
 import type { HttpClient } from '../helpers/api-client';
 import { SIM_CREDENTIALS, startStack, type Stack } from '../helpers/stack';
@@ -57,6 +60,7 @@ describe('outbound: the password stays bound to its address; the destination pol
   let stack: Stack;
   let silent: Listener;
   let connection: { apiUrl: string; v1Url: string; tenant: string; username: string };
+  const logFile = path.join(os.tmpdir(), `docsync-outbound-${process.pid}-${Date.now()}.log`);
 
   /** An administrator of a new, unconnected account: each has its own connection-attempt budget. */
   async function freshAdmin(): Promise<HttpClient> {
@@ -64,13 +68,14 @@ describe('outbound: the password stays bound to its address; the destination pol
   }
 
   before(async () => {
-    stack = await startStack();
+    stack = await startStack({ logFile });
     silent = await listen((_req, res) => res.end('{}'));
     connection = { apiUrl: stack.sim.url, v1Url: stack.sim.url, tenant: SIM_CREDENTIALS.tenant, username: SIM_CREDENTIALS.username };
   });
   after(async () => {
     await silent?.close();
     await stack?.stop();
+    rmSync(logFile, { force: true });
   });
 
   it('sends nothing anywhere when a manager changes the address, V1 address, tenant or user name without the password', async () => {
@@ -173,7 +178,12 @@ describe('outbound: the password stays bound to its address; the destination pol
       assert.equal(refused.status, 422);
       assert.equal(refused.body.error.code, 'connection_failed');
       assert.ok(!JSON.stringify(refused.body).includes(MARKER), JSON.stringify(refused.body));
-      assert.match(refused.body.error.message, /not from the Kaseya BMS API \(reference [0-9a-f-]{36}\)/);
+      const reference = /\(reference ([0-9a-f-]{36})\)/.exec(refused.body.error.message)?.[1];
+      assert.ok(reference, refused.body.error.message);
+      await waitFor(
+        () => readFileSync(logFile, 'utf8').split('\n').some((line) => line.includes(reference) && line.includes(MARKER)),
+        { timeoutMs: 5_000, what: 'the page in the server log under the reference' },
+      );
 
       const connected = await admin.put(BMS, { apiUrl: proxy.url, v1Url: proxy.url, ...SIM_CREDENTIALS });
       assert.equal(connected.status, 200, JSON.stringify(connected.body));

@@ -7,6 +7,7 @@ import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { request } from 'undici';
+import { ConfigError, loadConfig } from '../../config';
 import {
   AllowListError,
   checkBaseUrlSyntax,
@@ -101,10 +102,12 @@ describe('outbound destination policy', () => {
       assert.equal(policy.checkBaseUrl('https://[fd00:ec2::254]'), 'https://[fd00:ec2::254]');
     });
 
-    it('refuses allow-list entries it cannot read', () => {
+    it('refuses allow-list entries it cannot read, and a configuration that has one', () => {
       for (const entry of ['http://user@host', 'host/path', 'bad host', 'ftp://host', '10.0.0.0/40', 'host:99999']) {
         assert.throws(() => parseAllowList(entry), AllowListError, entry);
       }
+      assert.throws(() => loadConfig({ BMS_ALLOWED_HOSTS: 'bms.example.com, http://user@host' }), ConfigError);
+      assert.equal(loadConfig({ BMS_ALLOWED_HOSTS: 'bms.example.com, http://127.0.0.1' }).bms.allowedHosts.length, 2);
     });
   });
 
