@@ -7,6 +7,7 @@ import type { Client } from '@temporalio/client';
 import type { Db } from '../db';
 import { getBmsConnection, getIntegration, type Integration } from '../db/integrations';
 import type { Logger } from '../lib/logger';
+import type { OutboundPolicy } from '../lib/outbound';
 import type { SecretBox } from '../lib/secrets';
 import { BmsClient } from './bms/client';
 import type { RateBudget } from './bms/rate-budget';
@@ -18,6 +19,8 @@ export interface ActivityDeps {
   taskQueues: { push: string; pull: string };
   budget: RateBudget;
   bmsTimeoutMs: number;
+  /** Where BMS clients may connect (the outbound destination policy). */
+  outbound: OutboundPolicy;
   logger: Logger;
   /** Idle timeout passed to push workflows started from activities (tests shorten it). */
   pushIdleTimeoutMs?: number;
@@ -41,7 +44,13 @@ export class BmsClients {
     if (cached?.stamp === stamp) return cached.client;
     const connection = await getBmsConnection(this.deps.db, accountId, this.deps.secrets);
     if (!connection) throw new NotConnectedError(`Account ${accountId} has no Kaseya BMS connection`);
-    const client = new BmsClient({ connection, timeoutMs: this.deps.bmsTimeoutMs, budget: this.deps.budget });
+    const client = new BmsClient({
+      connection,
+      timeoutMs: this.deps.bmsTimeoutMs,
+      budget: this.deps.budget,
+      policy: this.deps.outbound,
+      logger: this.deps.logger,
+    });
     this.cache.set(accountId, { stamp, client });
     return client;
   }

@@ -249,9 +249,15 @@ export function buildOpenApiDocument(): object {
     method: 'put',
     path: bms,
     tags: ['Kaseya BMS'],
-    summary: 'Connect (tested before it is stored; password write-only)',
+    summary:
+      'Connect (tested before it is stored; password write-only, and required again to change the addresses, tenant or user name). ' +
+      'The addresses must pass the outbound destination policy (BMS_ALLOWED_HOSTS).',
     request: { body: { content: { 'application/json': { schema: ConnectionBody } } } },
-    responses: { 200: json(z.object({ data: z.unknown() }), 'Connected') },
+    responses: {
+      200: json(z.object({ data: z.unknown() }), 'Connected'),
+      422: json(ErrorEnvelope, 'BMS refused the connection (connection_failed), an address is not allowed (destination_not_allowed), or the password is missing'),
+      429: json(ErrorEnvelope, 'Too many connection attempts for this account; wait a minute'),
+    },
   });
   route({ method: 'get', path: `${bms}/sync-settings`, tags: ['Kaseya BMS'], responses: { 200: json(z.object({ data: Settings }), 'Sync Settings') } });
   route({

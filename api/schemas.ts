@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { type FieldSpec, RECORD_FIELDS, RECORD_TYPES, type RecordFields, type RecordType } from '../domain/records';
 import { SYNC_STATES } from '../domain/sync-state';
 import { BULK_ACTIONS } from '../services/records';
+import { checkBaseUrlSyntax } from '../lib/outbound';
 
 const emailItem = z.strictObject({
   value: z.string().trim().min(3).max(255).regex(/^[^\s@]+@[^\s@]+$/, 'must be an email address'),
@@ -95,9 +96,15 @@ const httpUrl = z
   .max(500)
   .refine((u) => /^https?:\/\//i.test(u), 'must start with http:// or https://');
 
+/** A BMS base URL: an origin and optional path prefix, nothing the URL parser would quietly rewrite. */
+const bmsBaseUrl = httpUrl.superRefine((url, ctx) => {
+  const check = checkBaseUrlSyntax(url);
+  if (!check.ok) ctx.addIssue({ code: 'custom', message: check.reason });
+});
+
 export const ConnectionBody = z.strictObject({
-  apiUrl: httpUrl,
-  v1Url: httpUrl.nullable().optional(),
+  apiUrl: bmsBaseUrl,
+  v1Url: bmsBaseUrl.nullable().optional(),
   tenant: z.string().trim().min(1).max(200),
   username: z.string().trim().min(1).max(200),
   password: z.string().min(1).max(500).optional(),

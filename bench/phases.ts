@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import { BmsClient } from '../activities/bms/client';
+import { OutboundPolicy, parseAllowList } from '../lib/outbound';
 import { signalRecordPush } from '../lib/temporal';
 import { createAccount, createUser, login } from '../services/accounts';
 import { HttpClient } from '../test/helpers/api-client';
@@ -12,7 +13,7 @@ import { recordPushWorkflowId } from '../workflows/definitions';
 import { CpuMeter, type CpuUsage, type Distribution, distribution, MemorySampler, type MemorySummary, round, settledTableWrites, sleep, type TableWrites, writesBetween } from './measure';
 import type { SimEvent, SimEventStream } from './sim-events';
 import type { SqlProfile, StatementLog } from './sql-log';
-import { type BenchStack, SIM_CREDENTIALS } from './stack';
+import { type BenchStack, SIM_CREDENTIALS, SIMULATOR_ALLOWED_HOSTS } from './stack';
 
 export const ROUTES = {
   accounts: 'GET /v2/crm/accounts/summary',
@@ -79,8 +80,15 @@ export function cpuLine(u: CpuUsage): string {
   return `CPUs busy: ${parts.join(', ')}; other work on the machine ${u.others.cores} (machine ${u.machine.cores} of ${u.machine.of})`;
 }
 
+let simulatorPolicy: OutboundPolicy | undefined;
+
 function newBmsClient(ctx: BenchContext): BmsClient {
-  return new BmsClient({ connection: { apiUrl: ctx.stack.simUrl, v1Url: ctx.stack.simUrl, ...SIM_CREDENTIALS }, timeoutMs: 30_000 });
+  simulatorPolicy ??= new OutboundPolicy(parseAllowList(SIMULATOR_ALLOWED_HOSTS));
+  return new BmsClient({
+    connection: { apiUrl: ctx.stack.simUrl, v1Url: ctx.stack.simUrl, ...SIM_CREDENTIALS },
+    timeoutMs: 30_000,
+    policy: simulatorPolicy,
+  });
 }
 
 // ---------------------------------------------------------------- accounts and runs

@@ -21,6 +21,8 @@ import { enableStatementLog } from './sql-log';
 const ROOT = path.resolve(__dirname, '..');
 export const TASK_QUEUE_PREFIX = 'bench';
 export const SIM_CREDENTIALS = { tenant: 'Demo MSP', username: 'api.user', password: 'demo-password' };
+/** The simulator answers plain http on loopback: the outbound policy must be told so. */
+export const SIMULATOR_ALLOWED_HOSTS = 'http://127.0.0.1';
 
 export interface BenchStackOptions {
   /** Write V8 CPU profiles of the worker and the API into this folder (one per process life). */
@@ -120,6 +122,7 @@ export class BenchStack {
       LOG_LEVEL: 'warn',
       LOG_FORMAT: 'json',
       BMS_RATE_LIMIT_PER_WINDOW: '0',
+      BMS_ALLOWED_HOSTS: SIMULATOR_ALLOWED_HOSTS,
       WORKER_SHUTDOWN_GRACE_SECONDS: '5',
       API_HOST: '127.0.0.1',
       API_PORT: String(apiPort),

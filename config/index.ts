@@ -4,6 +4,7 @@
  */
 import path from 'node:path';
 import { z } from 'zod';
+import { AllowListError, type AllowedDestination, parseAllowList } from '../lib/outbound';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
@@ -49,6 +50,7 @@ const EnvSchema = z.object({
   BMS_PASSWORD: optionalString,
   LOG_FORMAT: z.enum(['json', 'pretty']).default('json'),
 
+  BMS_ALLOWED_HOSTS: optionalString,
   BMS_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).default(15_000),
   BMS_RATE_LIMIT_PER_WINDOW: z.coerce.number().int().min(0).default(1500),
   BMS_RATE_WINDOW_SECONDS: z.coerce.number().min(0.1).default(3600),
@@ -88,6 +90,8 @@ export interface Config {
   /** A real Kaseya BMS for the demo account of `npm start`; undefined: the simulator is started instead. */
   demoBms: { apiUrl: string; v1Url: string | undefined; tenant: string; username: string; password: string } | undefined;
   bms: {
+    /** Destinations allowed besides Kaseya's published BMS hosts (lib/outbound.ts). */
+    allowedHosts: AllowedDestination[];
     requestTimeoutMs: number;
     /** Requests allowed per (BMS tenant, endpoint) per window; 0 disables the budget. */
     rateLimitPerWindow: number;
@@ -142,6 +146,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         ? { apiUrl: e.BMS_API_URL, v1Url: e.BMS_V1_URL, tenant: e.BMS_TENANT, username: e.BMS_USERNAME, password: e.BMS_PASSWORD }
         : undefined,
     bms: {
+      allowedHosts: readAllowList(e.BMS_ALLOWED_HOSTS),
       requestTimeoutMs: e.BMS_REQUEST_TIMEOUT_MS,
       rateLimitPerWindow: e.BMS_RATE_LIMIT_PER_WINDOW,
       rateWindowSeconds: e.BMS_RATE_WINDOW_SECONDS,
@@ -151,4 +156,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       shutdownGraceSeconds: e.WORKER_SHUTDOWN_GRACE_SECONDS,
     },
   };
+}
+
+function readAllowList(list: string | undefined): AllowedDestination[] {
+  try {
+    return parseAllowList(list);
+  } catch (err) {
+    if (err instanceof AllowListError) throw new ConfigError(`Invalid configuration: BMS_ALLOWED_HOSTS: ${err.message}`);
+    throw err;
+  }
 }

@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import type { Knex } from 'knex';
 import { EMPTY_LOOKUPS, type Lookups } from '../domain/mapping';
 import { readStoredSettings, type SyncSettings } from '../domain/settings';
+import { checkBaseUrlSyntax } from '../lib/outbound';
 import type { SecretBox } from '../lib/secrets';
 import type { BmsConnection } from '../activities/bms/client';
 import type { Db } from './index';
@@ -99,6 +100,23 @@ export interface ConnectionInput {
   password?: string;
 }
 
+export type ConnectionTarget = Pick<Integration, 'apiUrl' | 'v1Url' | 'tenant' | 'username'>;
+
+/** The settings that decide where the password goes, in which `target` differs from what is stored. */
+export function changedConnectionTarget(stored: ConnectionTarget, target: ConnectionTarget): Array<keyof ConnectionTarget> {
+  const base = (url: string | null) => {
+    if (url === null) return null;
+    const check = checkBaseUrlSyntax(url);
+    return check.ok ? check.url : undefined;
+  };
+  const changed: Array<keyof ConnectionTarget> = [];
+  if (base(stored.apiUrl) === undefined || base(stored.apiUrl) !== base(target.apiUrl)) changed.push('apiUrl');
+  if (base(stored.v1Url) === undefined || base(stored.v1Url) !== base(target.v1Url)) changed.push('v1Url');
+  if (stored.tenant !== target.tenant) changed.push('tenant');
+  if (stored.username !== target.username) changed.push('username');
+  return changed;
+}
+
 export async function saveConnection(
   db: Conn,
   accountId: string,
@@ -116,6 +134,11 @@ export async function saveConnection(
   if (input.password !== undefined) row.password_enc = secrets.encrypt(input.password);
   const existing = await getIntegration(db, accountId);
   if (existing) {
+    // The stored password is bound to where it was entered: never re-pointed without it.
+    const target = { apiUrl: input.apiUrl, v1Url: input.v1Url ?? null, tenant: input.tenant, username: input.username };
+    if (input.password === undefined && changedConnectionTarget(existing, target).length > 0) {
+      throw new Error('Changing the address, tenant or user name of a connection needs its password');
+    }
     await db('integrations').where({ account_id: accountId }).update(row);
   } else {
     if (input.password === undefined) throw new Error('A new connection needs a password');

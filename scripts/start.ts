@@ -25,7 +25,14 @@ const DEFAULT_SIMULATOR_CREDENTIALS = { tenant: 'Demo MSP', username: 'api.user'
 
 async function main(): Promise<void> {
   process.env.LOG_FORMAT ??= 'pretty';
-  const config = loadConfig();
+  let config = loadConfig();
+  if (!config.demoBms) {
+    // The simulator answers plain http on a local address, which the outbound policy refuses unless told.
+    process.env.BMS_ALLOWED_HOSTS = [process.env.BMS_ALLOWED_HOSTS, `http://${config.simulator.host}`]
+      .filter(Boolean)
+      .join(',');
+    config = loadConfig();
+  }
   const logger = createLogger('start', config.logLevel, config.logFormat);
   const stops: Array<() => Promise<void>> = [];
   const stopAll = async () => {

@@ -7,6 +7,7 @@ import type { Client } from '@temporalio/client';
 import type { Config } from '../config';
 import type { Db } from '../db';
 import {
+  changedConnectionTarget,
   type ConnectionInput,
   getBmsConnection,
   getIntegration,
@@ -20,7 +21,9 @@ import type { Logger } from '../lib/logger';
 import type { SecretBox } from '../lib/secrets';
 import { ensurePullSchedule, triggerPull, workflowUiUrl } from '../lib/temporal';
 import { pullScheduleId } from '../workflows/definitions';
+import { DestinationRefusedError, type OutboundPolicy, outboundPolicyFor } from '../lib/outbound';
 import { BmsClient, isBmsError } from '../activities/bms/client';
+import { BmsDestinationRefusedError } from '../activities/bms/errors';
 import { fetchLookups } from '../activities/lookups';
 import { getAccount } from './accounts';
 import { RuleError } from './errors';
@@ -80,40 +83,95 @@ export async function requireIntegration(db: Db, accountId: string): Promise<Int
 }
 
 /**
- * Connects (or reconnects) to Kaseya BMS. The credentials are tried first (log in and read the lookups);
- * nothing is stored when BMS refuses them.
+ * Connects (or reconnects) to Kaseya BMS. The credentials are tried first (log in and read the lookups;
+ * log in to V1 when a V1 address is given); nothing is stored when BMS refuses them. Both addresses pass
+ * the outbound destination policy first. The stored password is only ever sent to the address, tenant
+ * and user it was entered with: changing any of them needs the password again, before anything is sent.
  */
 export async function connect(deps: IntegrationServiceDeps, accountId: string, input: ConnectionInput): Promise<IntegrationView> {
+  const policy = outboundPolicyFor(deps.config.bms.allowedHosts);
+  const target = {
+    apiUrl: allowedBase(policy, input.apiUrl, 'apiUrl'),
+    v1Url: input.v1Url ? allowedBase(policy, input.v1Url, 'v1Url') : null,
+    tenant: input.tenant,
+    username: input.username,
+  };
   const existing = await getIntegration(deps.db, accountId);
   let password = input.password;
   if (password === undefined) {
     if (!existing) throw new RuleError(422, 'validation_error', 'password is required to connect', { field: 'password' });
-    password = (await getBmsConnection(deps.db, accountId, deps.secrets))?.password;
+    const changed = changedConnectionTarget(existing, target);
+    if (changed.length > 0) {
+      throw new RuleError(
+        422,
+        'validation_error',
+        `password is required to change ${changed.join(', ')}: the stored password is only sent where it was entered`,
+        { field: 'password', changed },
+      );
+    }
+    password = (await getBmsConnection(deps.db, accountId, deps.secrets))!.password;
   }
+  await resolvedBase(policy, target.apiUrl, 'apiUrl');
+  if (target.v1Url) await resolvedBase(policy, target.v1Url, 'v1Url');
+
   const client = new BmsClient({
-    connection: { apiUrl: input.apiUrl, v1Url: input.v1Url ?? null, tenant: input.tenant, username: input.username, password: password! },
+    connection: { ...target, password },
     timeoutMs: deps.config.bms.requestTimeoutMs,
+    policy,
+    logger: deps.logger,
   });
   const settings = existing?.settings ?? defaultSyncSettings();
   let lookups;
   try {
     lookups = await fetchLookups(client, settings.lookupTables);
   } catch (err) {
-    const message = isBmsError(err) ? err.message : err instanceof Error ? err.message : String(err);
-    throw new RuleError(422, 'connection_failed', `Could not connect to Kaseya BMS: ${message}`, {
-      field: isBmsError(err) && err.name === 'BmsAuthError' ? 'password' : 'apiUrl',
-    });
+    throw connectionFailed(err, 'Could not connect to Kaseya BMS', isBmsError(err) && err.name === 'BmsAuthError' ? 'password' : 'apiUrl');
+  }
+  if (target.v1Url) {
+    try {
+      await client.authenticateV1();
+    } catch (err) {
+      throw connectionFailed(err, 'Could not log in to Kaseya BMS V1 at v1Url', 'v1Url');
+    }
   }
   if (!existing) {
     // A new connection syncs every active type by default; people narrow it in Sync Settings.
     settings.organizations.types = lookups.accountTypes.filter((t) => t.isActive !== false).map((t) => t.id);
     settings.configurations.types = lookups.assetCategories.filter((t) => t.isActive !== false).map((t) => t.id);
   }
-  await saveConnection(deps.db, accountId, { ...input, password }, deps.secrets, settings);
+  await saveConnection(deps.db, accountId, { ...target, password: input.password }, deps.secrets, settings);
   await updateIntegration(deps.db, accountId, { lookups, connection: { status: 'ok', error: null } });
   const integration = await requireIntegration(deps.db, accountId);
   await ensurePullSchedule(deps.temporal, deps.config.temporal.taskQueues.pull, accountId, integration.settings);
   return integrationView(deps.config, integration);
+}
+
+function destinationRefused(message: string, field: 'apiUrl' | 'v1Url'): RuleError {
+  return new RuleError(422, 'destination_not_allowed', `${field}: ${message}`, { field });
+}
+
+function allowedBase(policy: OutboundPolicy, url: string, field: 'apiUrl' | 'v1Url'): string {
+  try {
+    return policy.checkBaseUrl(url);
+  } catch (err) {
+    if (err instanceof DestinationRefusedError) throw destinationRefused(err.message, field);
+    throw err;
+  }
+}
+
+async function resolvedBase(policy: OutboundPolicy, url: string, field: 'apiUrl' | 'v1Url'): Promise<void> {
+  try {
+    await policy.verifyBaseUrl(url);
+  } catch (err) {
+    if (err instanceof DestinationRefusedError) throw destinationRefused(err.message, field);
+    throw err;
+  }
+}
+
+function connectionFailed(err: unknown, what: string, field: string): RuleError {
+  if (err instanceof BmsDestinationRefusedError) return destinationRefused(err.message, err.field);
+  const message = err instanceof Error ? err.message : String(err);
+  return new RuleError(422, 'connection_failed', `${what}: ${message}`, { field });
 }
 
 export interface SettingsChange {

@@ -7,6 +7,7 @@ import { bundleWorkflowCode, DefaultLogger, NativeConnection, Worker, type Workf
 import type { Config } from '../config';
 import type { Db } from '../db';
 import type { Logger } from '../lib/logger';
+import { outboundPolicyFor } from '../lib/outbound';
 import type { SecretBox } from '../lib/secrets';
 import { connectionOptions } from '../lib/temporal';
 import { createActivities } from '../activities';
@@ -67,6 +68,7 @@ export async function startWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
     taskQueues: config.temporal.taskQueues,
     budget: deps.budget ?? unlimitedBudget,
     bmsTimeoutMs: config.bms.requestTimeoutMs,
+    outbound: outboundPolicyFor(config.bms.allowedHosts),
     logger: deps.logger,
     pushIdleTimeoutMs: deps.pushIdleTimeoutMs,
   });

@@ -4,10 +4,14 @@
  * 401 re-authenticates once. Every call passes through the rate budget first. The client never retries
  * on its own beyond that: retries belong to Temporal, which knows what is safe to repeat.
  */
+import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Agent, type Dispatcher, errors as undiciErrors, request } from 'undici';
+import { type Dispatcher, errors as undiciErrors, request } from 'undici';
+import type { Logger } from '../../lib/logger';
+import { DestinationRefusedError, findDestinationRefusal, type OutboundPolicy } from '../../lib/outbound';
 import {
   BmsAuthError,
+  BmsDestinationRefusedError,
   type BmsError,
   type BmsErrorDetails,
   BmsNetworkError,
@@ -53,8 +57,10 @@ export interface BmsClientOptions {
   timeoutMs?: number;
   /** Shared request budget (default: unlimited). */
   budget?: RateBudget;
-  /** HTTP connection pool (default: one shared keep-alive pool per process). */
-  dispatcher?: Dispatcher;
+  /** Where the client may send requests; its connection pool checks and pins every address. */
+  policy: OutboundPolicy;
+  /** Where the detail of an answer that is not from BMS is logged (answers and errors only carry a reference). */
+  logger?: Logger;
   /** Refresh the access token this long before it expires (default 60 s). */
   tokenMarginMs?: number;
   /**
@@ -87,12 +93,6 @@ interface Answer {
   totalRecords: number | undefined;
 }
 
-let sharedAgent: Agent | undefined;
-function defaultDispatcher(): Agent {
-  sharedAgent ??= new Agent({ keepAliveTimeout: 10_000, connections: 128, pipelining: 1 });
-  return sharedAgent;
-}
-
 /** V1 lives on the UI host: `api.bms.kaseya.com` → `bms.kaseya.com`. */
 export function deriveV1Url(apiUrl: string): string {
   const url = new URL(apiUrl);
@@ -114,6 +114,7 @@ export class BmsClient {
   private readonly budget: RateBudget;
   private readonly budgetKey: string;
   private readonly dispatcher: Dispatcher;
+  private readonly logger: Logger | undefined;
   private readonly tokenMarginMs: number;
   private readonly readRetries: number;
   private v2Token: CachedToken | undefined;
@@ -123,12 +124,13 @@ export class BmsClient {
 
   constructor(options: BmsClientOptions) {
     this.connection = options.connection;
-    this.apiBase = options.connection.apiUrl.replace(/\/+$/, '');
-    this.v1Base = (options.connection.v1Url ?? deriveV1Url(this.apiBase)).replace(/\/+$/, '');
+    this.apiBase = checkedBase(options.policy, options.connection.apiUrl, 'apiUrl');
+    this.v1Base = checkedBase(options.policy, options.connection.v1Url ?? deriveV1Url(this.apiBase), 'v1Url');
+    this.logger = options.logger;
     this.timeoutMs = options.timeoutMs ?? 15_000;
     this.budget = options.budget ?? unlimitedBudget;
     this.budgetKey = `${new URL(this.apiBase).host}|${options.connection.tenant.trim().toLowerCase()}`;
-    this.dispatcher = options.dispatcher ?? defaultDispatcher();
+    this.dispatcher = options.policy.dispatcher;
     this.tokenMarginMs = options.tokenMarginMs ?? 60_000;
     this.readRetries = options.readRetries ?? 3;
   }
@@ -155,6 +157,11 @@ export class BmsClient {
       });
     }
     return token;
+  }
+
+  /** Logs in to V1 (the UI host): proves the V1 address takes these credentials before it is stored. */
+  async authenticateV1(signal?: AbortSignal): Promise<void> {
+    await this.token('v1', signal);
   }
 
   async userInfo(signal?: AbortSignal): Promise<BmsUserInfo> {
@@ -447,6 +454,10 @@ export class BmsClient {
       text = await res.body.text();
     } catch (err) {
       if (options.signal?.aborted) throw err;
+      const refusal = findDestinationRefusal(err);
+      if (refusal) {
+        throw new BmsDestinationRefusedError(refusal.message, { endpoint, field: route.startsWith('/api/') ? 'v1Url' : 'apiUrl' });
+      }
       throw new BmsNetworkError(describeNetworkError(err, this.timeoutMs), { endpoint, cause: err });
     }
     try {
@@ -484,11 +495,14 @@ export class BmsClient {
       });
     }
     if (status >= 500) {
-      const message = parseFailed || parsed === undefined ? snippet(text) : errorMessage(parsed);
+      const message = parseFailed || parsed === undefined ? this.foreignAnswer(endpoint, status, text) : errorMessage(parsed);
       throw new BmsServerError(`Kaseya BMS failed on ${endpoint} (${status}): ${message}`, details);
     }
     if (parseFailed) {
-      throw new BmsProtocolError(`Kaseya BMS sent an unreadable answer for ${endpoint} (${status}): ${snippet(text)}`, details);
+      throw new BmsProtocolError(
+        `Kaseya BMS sent an unreadable answer for ${endpoint} (${status}): ${this.foreignAnswer(endpoint, status, text)}`,
+        details,
+      );
     }
     if (status >= 400) {
       const problem = readProblemDetails(parsed);
@@ -516,6 +530,17 @@ export class BmsClient {
       throw new BmsValidationError(`Kaseya BMS rejected ${endpoint}: ${message}`, withDetails);
     }
     return { endpoint, status, body: envelope.result, totalRecords: envelope.totalRecords };
+  }
+
+  /**
+   * A body that is not a BMS answer may come from anything at that address (a proxy, a captive portal,
+   * a server someone pointed us at), so it is never shown: the log keeps it under a reference that the
+   * shown message carries.
+   */
+  private foreignAnswer(endpoint: string, status: number, text: string): string {
+    const reference = randomUUID();
+    this.logger?.warn({ reference, endpoint, status, body: snippet(text) }, 'an answer that is not from the Kaseya BMS API');
+    return `the answer was not from the Kaseya BMS API (reference ${reference})`;
   }
 
   // ---------------------------------------------------------------- tokens
@@ -575,6 +600,15 @@ export class BmsClient {
     }
     const expiresIn = body.expiresIn ?? body.expires_in ?? 900;
     return { accessToken, refreshToken: undefined, expiresAt: Date.now() + expiresIn * 1000 };
+  }
+}
+
+function checkedBase(policy: OutboundPolicy, url: string, field: 'apiUrl' | 'v1Url'): string {
+  try {
+    return policy.checkBaseUrl(url);
+  } catch (err) {
+    if (err instanceof DestinationRefusedError) throw new BmsDestinationRefusedError(err.message, { endpoint: field, field });
+    throw err;
   }
 }
 

@@ -99,9 +99,26 @@ export class BmsProtocolError extends BmsError {
   readonly retryable = true;
 }
 
+/**
+ * The connection's address is refused by the outbound destination policy (lib/outbound.ts): not an
+ * allowed host, plain http, or a name resolving to a private address. A person must change the address
+ * or the allow-list; retrying cannot help.
+ */
+export class BmsDestinationRefusedError extends BmsError {
+  override readonly name = 'BmsDestinationRefusedError';
+  readonly retryable = false;
+  /** Which connection setting holds the refused address. */
+  readonly field: 'apiUrl' | 'v1Url';
+  constructor(message: string, details: BmsErrorDetails & { field: 'apiUrl' | 'v1Url' }) {
+    super(message, details);
+    this.field = details.field;
+  }
+}
+
 export const NON_RETRYABLE_BMS_ERRORS = [
   'BmsAuthError',
   'BmsPermissionError',
   'BmsValidationError',
   'BmsNotFoundError',
+  'BmsDestinationRefusedError',
 ] as const;

@@ -1,5 +1,6 @@
 /** /api/v1/integrations/kaseya-bms: connection, Sync Settings, Sync now, pause/resume, runs, lookups. */
-import { Router } from 'express';
+import { type RequestHandler, Router } from 'express';
+import { rateLimit } from 'express-rate-limit';
 import { getIntegration } from '../../db/integrations';
 import {
   connect,
@@ -13,12 +14,34 @@ import {
   updateSettings,
 } from '../../services/integration';
 import { principalOf, requirePermission } from '../auth';
+import { envelope } from '../errors';
 import { ConnectionBody, IdParams, ManageBody, RunsQuery, SettingsBody } from '../schemas';
 import { bulkAction, type RecordServiceDeps, syncSummary } from '../../services/records';
 import { parse } from '../validate';
 
 function recordDeps(deps: IntegrationServiceDeps): RecordServiceDeps {
   return { db: deps.db, temporal: deps.temporal, temporalConfig: deps.config.temporal, logger: deps.logger };
+}
+
+/** Connection attempts allowed per account per minute, before 429s. */
+export const CONNECT_ATTEMPTS_PER_MINUTE = 5;
+
+/**
+ * Each connection attempt sends credentials to an address a person typed: a handful a minute is plenty
+ * for people, and too few to use the service to probe addresses or guess passwords. Counted per account
+ * (per API process), refused attempts included.
+ */
+function connectThrottle(): RequestHandler {
+  return rateLimit({
+    windowMs: 60_000,
+    limit: CONNECT_ATTEMPTS_PER_MINUTE,
+    standardHeaders: 'draft-8',
+    legacyHeaders: false,
+    keyGenerator: (_req, res) => principalOf(res).accountId,
+    handler: (_req, res) => {
+      res.status(429).json(envelope('too_many_attempts', 'Too many connection attempts for this account; wait a minute and try again'));
+    },
+  });
 }
 
 export function integrationRoutes(deps: IntegrationServiceDeps): Router {
@@ -29,7 +52,7 @@ export function integrationRoutes(deps: IntegrationServiceDeps): Router {
     res.json({ data: integration ? integrationView(deps.config, integration) : { connected: false } });
   });
 
-  router.put('/', requirePermission('integration:write'), async (req, res) => {
+  router.put('/', requirePermission('integration:write'), connectThrottle(), async (req, res) => {
     const body = parse(ConnectionBody, req.body, 'body');
     res.json({ data: await connect(deps, principalOf(res).accountId, body) });
   });

@@ -62,6 +62,8 @@ export interface Stack {
 }
 
 export const SIM_CREDENTIALS = { tenant: 'Demo MSP', username: 'api.user', password: 'demo-password' };
+/** The simulator answers plain http on loopback: the outbound destination policy is told so. */
+export const SIMULATOR_ALLOWED_HOSTS = 'http://127.0.0.1';
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const env = await sharedEnv();
@@ -74,6 +76,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     BMS_REQUEST_TIMEOUT_MS: '5000',
     BMS_RATE_LIMIT_PER_WINDOW: '0',
+    BMS_ALLOWED_HOSTS: SIMULATOR_ALLOWED_HOSTS,
     WORKER_SHUTDOWN_GRACE_SECONDS: '2',
     ...options.env,
   });
@@ -145,6 +148,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       BMS_REQUEST_TIMEOUT_MS: String(config.bms.requestTimeoutMs),
       BMS_RATE_LIMIT_PER_WINDOW: String(config.bms.rateLimitPerWindow),
       BMS_RATE_WINDOW_SECONDS: String(config.bms.rateWindowSeconds),
+      BMS_ALLOWED_HOSTS: SIMULATOR_ALLOWED_HOSTS,
       ...options.env,
     },
     temporal,

@@ -179,7 +179,7 @@ function ConnectionSection({ integration, onConnected }: { integration: Integrat
               'Password',
               { type: 'password', required: !integration.connected, autoComplete: 'new-password' },
               integration.connected
-                ? 'Write-only: the saved password is never shown. Leave empty to keep it.'
+                ? 'Write-only: the saved password is never shown. Leave empty to keep it; enter it again to change the URLs, tenant or user name.'
                 : 'Write-only: stored encrypted and never shown again.',
             )}
           </div>
