@@ -309,7 +309,21 @@ export async function listApiKeys(db: Db, accountId: string): Promise<ApiKeyView
 }
 
 /** Revokes a key of the account; false when the account has no such key. */
-export async function revokeApiKey(db: Db, accountId: string, id: string): Promise<boolean> {
+/**
+ * Revokes a key of the account, and so every key made from it; false when the account has no such live
+ * key. Like changing a user, nobody revokes a key granted a role above their own: a manager cannot cut off
+ * an administrator's automation.
+ */
+export async function revokeApiKey(db: Db, accountId: string, id: string, revokedBy: Grantor): Promise<boolean> {
+  const key = (await db('api_keys').where({ account_id: accountId, id }).whereNull('revoked_at').first('role')) as { role: Role } | undefined;
+  if (!key) return false;
+  if (!roleWithin(key.role, revokedBy.role)) {
+    throw new RuleError(403, 'role_ceiling', `The ${revokedBy.role} role cannot revoke a key whose role is ${key.role}`, {
+      field: 'role',
+      role: key.role,
+      ceiling: revokedBy.role,
+    });
+  }
   const count = await db('api_keys').where({ account_id: accountId, id }).whereNull('revoked_at').update({ revoked_at: db.fn.now() });
   return count > 0;
 }

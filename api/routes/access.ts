@@ -51,7 +51,8 @@ export function accessRoutes(db: Db): Router {
 
   router.delete('/api-keys/:id', requirePermission('api-keys:manage'), async (req, res) => {
     const { id } = parse(IdParams, req.params, 'path');
-    if (!(await revokeApiKey(db, principalOf(res).accountId, id))) throw new ApiError(404, 'not_found', `No active API key with id ${id}`);
+    const principal = principalOf(res);
+    if (!(await revokeApiKey(db, principal.accountId, id, principal))) throw new ApiError(404, 'not_found', `No active API key with id ${id}`);
     res.status(204).end();
   });
 

@@ -219,6 +219,17 @@ describe('role ceiling', function () {
     assert.deepEqual([entry.live, entry.effectiveRole, entry.revokedAt], [false, null, null], 'shown dead, though never revoked itself');
   });
 
+  it('lets a caller revoke only keys granted no more than its own role', async () => {
+    const manager = await stack.userWithRole('manager');
+    const administratorKey = (await stack.admin.post('/api/v1/api-keys', { name: 'admin automation', role: 'administrator' })).body.data as { id: string; key: string };
+    const managerKey = (await stack.admin.post('/api/v1/api-keys', { name: 'manager automation', role: 'manager' })).body.data as { id: string; key: string };
+    assertAnswer(await manager.delete(`/api/v1/api-keys/${administratorKey.id}`), { status: 403, code: 'role_ceiling' }, 'a manager revoking an administrator key');
+    assert.equal((await stack.anonymous.withToken(administratorKey.key).get('/api/v1/organizations')).status, 200, 'the administrator key still works');
+    assert.equal((await manager.delete(`/api/v1/api-keys/${managerKey.id}`)).status, 204, 'a manager revokes a manager key');
+    assert.equal((await stack.anonymous.withToken(managerKey.key).get('/api/v1/organizations')).status, 401);
+    assert.equal((await stack.admin.delete(`/api/v1/api-keys/${administratorKey.id}`)).status, 204, 'an administrator revokes it');
+  });
+
   it('lists who or what made each key, when it was last used and whether it is live', async () => {
     const { root, child, grandchild } = await keyChain(['listed root', 'listed child', 'listed grandchild']);
     assert.equal((await stack.anonymous.withToken(grandchild.key).get('/api/v1/organizations')).status, 200);
