@@ -9,6 +9,7 @@ import * as assetSnapshots from './20261125093000_bms_asset_snapshots';
 import * as syncRequests from './20261125094000_sync_requests';
 import * as pullPerformance from './20261125110000_pull_performance';
 import * as accountFkOffHotTables from './20261204120000_account_fk_off_hot_tables';
+import * as emailPerAccount from './20261206110000_email_per_account';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -22,6 +23,7 @@ const migrations: Array<[name: string, migration: Migration]> = [
   ['20261125094000_sync_requests', syncRequests],
   ['20261125110000_pull_performance', pullPerformance],
   ['20261204120000_account_fk_off_hot_tables', accountFkOffHotTables],
+  ['20261206110000_email_per_account', emailPerAccount],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {
