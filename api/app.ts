@@ -13,6 +13,7 @@ import type { SecretBox } from '../lib/secrets';
 import { requireAuth } from './auth';
 import { errorHandler, notFoundHandler } from './errors';
 import { loginRoutes, logoutHandler, meHandler } from './routes/auth';
+import { passwordRoutes } from './routes/passwords';
 import { integrationRoutes } from './routes/integration';
 import { IMPORT_BODY_LIMIT, recordRoutes } from './routes/records';
 import { accessRoutes } from './routes/access';
@@ -37,7 +38,7 @@ export const BODY_LIMIT = '1mb';
 export function createApp(deps: ApiDeps): Express {
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback');
+  app.set('trust proxy', deps.config.api.trustProxy);
   app.set('query parser', 'simple');
   app.use(securityHeaders());
   app.use(pinoHttp({ logger: deps.logger, autoLogging: { ignore: (req) => req.url === '/api/v1/health' } }));
@@ -59,6 +60,7 @@ export function createApp(deps: ApiDeps): Express {
   api.use(requireAuth(deps.db));
   api.post('/auth/logout', logoutHandler(deps.db));
   api.get('/me', meHandler(deps.db));
+  api.use(passwordRoutes(deps.db));
   api.use(
     recordRoutes({
       db: deps.db,

@@ -12,6 +12,7 @@ import {
   ROLES,
   updateUser,
 } from '../../services/accounts';
+import { requireStrongPassword } from '../../services/passwords';
 import { principalOf, requirePermission } from '../auth';
 import { ApiError } from '../errors';
 import { IdParams } from '../schemas';
@@ -60,11 +61,12 @@ export function accessRoutes(db: Db): Router {
 
   router.post('/users', requirePermission('users:manage'), async (req, res) => {
     const body = parse(NewUser, req.body, 'body');
+    await requireStrongPassword(body.password, [body.email, body.name]);
     try {
       const user = await createUser(db, { ...body, accountId: principalOf(res).accountId });
       res.status(201).json({ data: user });
     } catch (err) {
-      if (isUniqueViolation(err)) throw new ApiError(409, 'email_taken', 'A user with this email already exists', { field: 'email' });
+      if (isUniqueViolation(err)) throw new ApiError(409, 'email_taken', 'A user with this email already exists in this account', { field: 'email' });
       throw err;
     }
   });
