@@ -5,5 +5,5 @@
  * through SQL's lower(), which follows the database's locale.
  */
 export function normalizeEmail(email: string): string {
-  return email.trim().normalize('NFKC').toLowerCase().normalize('NFKC');
+  return email.normalize('NFKC').toLowerCase().normalize('NFKC').trim();
 }
