@@ -87,9 +87,9 @@ function userOf(row: Record<string, unknown>): User {
 }
 
 /**
- * Accounts whose users with one email a login checks the password against when no account is named: an
- * email may be a user in several accounts. The oldest users come first, so a newer account cannot push an
- * existing user out of the check.
+ * An email may be a user in several accounts: a login that names no account checks the password of at
+ * most this many of them (each check is a hash), the oldest first, so that accounts created later cannot
+ * push an existing user out of the check. Beyond it, the person names the account.
  */
 export const LOGIN_ACCOUNTS_CHECKED = 5;
 
