@@ -8,7 +8,7 @@ import type { Db } from '../db';
 import { iso, isoOrNull } from '../db/rows';
 import { normalizeEmail } from '../domain/email';
 import { RuleError } from './errors';
-import { hashPassword, UNMATCHABLE_PASSWORD_HASH, verifyPassword } from './passwords';
+import { hashPassword, requireHashingCapacity, UNMATCHABLE_PASSWORD_HASH, verifyPassword } from './passwords';
 
 export const ROLES = ['administrator', 'manager', 'editor', 'read-only'] as const;
 export type Role = (typeof ROLES)[number];
@@ -111,6 +111,8 @@ export async function login(
   password: string,
   accountId?: string,
 ): Promise<{ user: User; token: string; expiresAt: Date } | undefined> {
+  // A login that could not get its hash checked is refused before it costs a query.
+  requireHashingCapacity();
   const candidates = (await db('users')
     .join('accounts', 'accounts.id', 'users.account_id')
     .where('users.email_normalized', normalizeEmail(email))

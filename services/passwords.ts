@@ -30,8 +30,13 @@ export class PasswordHashingBusyError extends RuleError {
   }
 }
 
-function boundedScrypt(password: string, salt: Buffer, keylen: number, params: { N: number; r: number; p: number }): Promise<Buffer> {
-  if (hashing.pendingCount >= PASSWORD_HASH_QUEUE) return Promise.reject(new PasswordHashingBusyError());
+/** Refuses at once when a password hash could neither start nor wait now: callers check before other work. */
+export function requireHashingCapacity(): void {
+  if (hashing.pendingCount >= PASSWORD_HASH_QUEUE) throw new PasswordHashingBusyError();
+}
+
+async function boundedScrypt(password: string, salt: Buffer, keylen: number, params: { N: number; r: number; p: number }): Promise<Buffer> {
+  requireHashingCapacity();
   return hashing(() => scrypt(password.normalize('NFKC'), salt, keylen, { ...params, maxmem: SCRYPT.maxmem }));
 }
 
