@@ -21,6 +21,11 @@ export async function up(knex: Knex): Promise<void> {
 }
 
 export async function down(knex: Knex): Promise<void> {
+  // Going back would have to delete users; refuse with the reason instead.
+  const shared = (await knex('users').select(knex.raw('lower(email) AS email')).groupByRaw('lower(email)').havingRaw('count(*) > 1')) as unknown[];
+  if (shared.length > 0) {
+    throw new Error(`Cannot make emails unique across accounts again: ${shared.length} emails are users in several accounts`);
+  }
   await knex.raw('DROP INDEX users_email_normalized');
   await knex.raw('DROP INDEX users_account_email_unique');
   await knex.raw('CREATE UNIQUE INDEX users_email_unique ON users (lower(email))');
