@@ -19,7 +19,7 @@ function uniqueEmail(name: string): string {
   return `${name}-${randomBytes(4).toString('hex')}@test.example`;
 }
 
-function fromAddress(client: HttpClient, address: string, body: unknown): Promise<ApiResponse> {
+function fromAddress(client: HttpClient, address: string, body: unknown) {
   return client.call('POST', '/api/v1/auth/login', body, { 'x-forwarded-for': address });
 }
 
