@@ -15,6 +15,7 @@ import { allowed } from './permissions';
 import { refuseDeepNesting } from './validate';
 import { errorHandler, notFoundHandler } from './errors';
 import { loginRoutes, logoutHandler, meHandler } from './routes/auth';
+import { passwordRoutes } from './routes/passwords';
 import { integrationRoutes } from './routes/integration';
 import { IMPORT_BODY_LIMIT, recordRoutes } from './routes/records';
 import { accessRoutes } from './routes/access';
@@ -47,7 +48,7 @@ function jsonParser(limit: string) {
 export function createApp(deps: ApiDeps): Express {
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback');
+  app.set('trust proxy', deps.config.api.trustProxy);
   app.set('query parser', 'simple');
   app.use(securityHeaders());
   app.use(pinoHttp({ logger: deps.logger, autoLogging: { ignore: (req) => req.url === '/api/v1/health' }, serializers: requestLogSerializers }));
@@ -74,6 +75,7 @@ export function createApp(deps: ApiDeps): Express {
   });
   api.post('/auth/logout', logoutHandler(deps.db));
   api.get('/me', meHandler(deps.db));
+  api.use(passwordRoutes(deps.db));
   api.use(
     recordRoutes({
       db: deps.db,

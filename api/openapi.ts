@@ -10,6 +10,7 @@ import { SYNC_STATES } from '../domain/sync-state';
 import { HISTORY_KINDS } from '../db/history';
 import { PLANS, ROLES } from '../services/accounts';
 import { NewApiKey, NewUser, UserChange } from './routes/access';
+import { OwnPasswordChange, PasswordReset } from './routes/passwords';
 import {
   ConnectionBody,
   IdParams,
@@ -146,10 +147,28 @@ export function buildOpenApiDocument(): object {
     tags: ['Auth'],
     summary: 'Log in (a session for the web UI)',
     request: { body: { content: { 'application/json': { schema: LoginBody } } } },
-    responses: { 200: json(z.object({ data: z.object({ token: z.string(), expiresAt: z.string() }) }), 'A session'), 401: errors[401] },
+    responses: {
+      200: json(z.object({ data: z.object({ token: z.string(), expiresAt: z.string() }) }), 'A session'),
+      401: errors[401],
+      409: json(ErrorEnvelope, 'account_required: the email and password open several accounts, listed in details.accounts; send one as accountId'),
+      429: json(ErrorEnvelope, 'too_many_attempts: too many wrong passwords for this email (from this address, or from all)'),
+      503: json(ErrorEnvelope, 'login_busy: too many passwords are being checked at once; retry after Retry-After seconds'),
+    },
   });
   route({ method: 'post', path: '/auth/logout', tags: ['Auth'], summary: 'End the session', responses: { 204: { description: 'Logged out' } } });
   route({ method: 'get', path: '/me', tags: ['Auth'], summary: 'Who is calling', responses: { 200: json(z.object({ data: z.unknown() }), 'The caller') } });
+  route({
+    method: 'post',
+    path: '/me/password',
+    tags: ['Auth'],
+    summary: "Change the caller's own password (a session only); the person's other sessions end",
+    request: { body: { content: { 'application/json': { schema: OwnPasswordChange } } } },
+    responses: {
+      204: { description: 'Changed' },
+      403: json(ErrorEnvelope, 'wrong_password (currentPassword), or session_required for an API key'),
+      429: json(ErrorEnvelope, 'too_many_attempts: too many wrong current passwords'),
+    },
+  });
 
   for (const type of RECORD_TYPES) {
     const path = `/${RECORD_COLLECTIONS[type]}`;
@@ -322,6 +341,14 @@ export function buildOpenApiDocument(): object {
     revokedAt: z.string().nullable(),
   });
   route({ method: 'get', path: '/api-keys', tags: ['Access'], responses: { 200: json(z.object({ data: z.array(ApiKey) }), 'API keys (never the keys themselves)') } });
+  route({
+    method: 'post',
+    path: '/users/{id}/password',
+    tags: ['Access'],
+    summary: "Set a user's password (weak passwords are refused: 400 weak_password); the user's sessions end",
+    request: { params: IdParams, body: { content: { 'application/json': { schema: PasswordReset } } } },
+    responses: { 204: { description: 'Set' } },
+  });
   route({
     method: 'post',
     path: '/api-keys',

@@ -89,6 +89,7 @@ export const ListQuery = z.strictObject({
 export const LoginBody = z.strictObject({
   email: z.string().trim().min(3).max(255),
   password: z.string().min(1).max(1024),
+  accountId: z.uuid('must be an account id').optional().describe('Needed only when the email and password open users in several accounts'),
 });
 
 const httpUrl = z

@@ -37,6 +37,7 @@ const EnvSchema = z.object({
   API_HOST: z.string().default('127.0.0.1'),
   API_PORT: port.default(3000),
   PUBLIC_URL: optionalString,
+  API_TRUST_PROXY: optionalString,
 
   SIMULATOR_HOST: z.string().default('127.0.0.1'),
   SIMULATOR_PORT: port.default(4010),
@@ -83,7 +84,16 @@ export interface Config {
     embeddedPort: number;
   };
   temporal: TemporalConfig;
-  api: { host: string; port: number; publicUrl: string };
+  api: {
+    host: string;
+    port: number;
+    publicUrl: string;
+    /**
+     * Express's `trust proxy`: which proxies' X-Forwarded-For names the client (the login throttles' key).
+     * false (default): none; the connection's address is the client.
+     */
+    trustProxy: false | number | string;
+  };
   simulator: { host: string; port: number };
   /** Key that encrypts BMS passwords at rest; undefined: a generated key file in `dataDir`. */
   secretKey: string | undefined;
@@ -98,6 +108,18 @@ export interface Config {
     rateWindowSeconds: number;
   };
   worker: { maxConcurrentActivities: number; shutdownGraceSeconds: number };
+}
+
+/**
+ * `API_TRUST_PROXY`: unset or `false` trusts no proxy; a number trusts that many hops; else a list of
+ * addresses, subnets or names (`loopback`, `uniquelocal`) as Express reads them. Trusting every proxy is
+ * not offered: any client could then name its own address and walk past the login throttles.
+ */
+function trustProxySetting(value: string | undefined): false | number | string {
+  const setting = value?.trim();
+  if (setting === undefined || setting === 'false') return false;
+  if (/^\d+$/.test(setting)) return Number(setting);
+  return setting;
 }
 
 export class ConfigError extends Error {
@@ -138,6 +160,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       host: e.API_HOST,
       port: e.API_PORT,
       publicUrl: (e.PUBLIC_URL ?? `http://${apiHostForUrl}:${e.API_PORT}`).replace(/\/+$/, ''),
+      trustProxy: trustProxySetting(e.API_TRUST_PROXY),
     },
     simulator: { host: e.SIMULATOR_HOST, port: e.SIMULATOR_PORT },
     secretKey: e.SECRET_KEY,

@@ -4,6 +4,7 @@ import { Command, Option } from 'commander';
 import { loadConfig } from '../config';
 import { createDb, resolveDatabaseUrl } from '../db';
 import { createAccount, createUser, PLANS, type Plan } from '../services/accounts';
+import { requireStrongPassword } from '../services/passwords';
 
 const program = new Command('create-account')
   .requiredOption('--name <name>', 'account name')
@@ -18,6 +19,8 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const db = createDb({ url: resolveDatabaseUrl(config) });
   try {
+    // A generated password is random enough; one the operator chose must pass the same policy as the API's.
+    if (opts.password) await requireStrongPassword(opts.password, [opts.email, opts.adminName]);
     const password = opts.password ?? randomBytes(12).toString('base64url');
     const account = await createAccount(db, { name: opts.name, plan: opts.plan });
     await createUser(db, { accountId: account.id, email: opts.email, name: opts.adminName, role: 'administrator', password });

@@ -44,7 +44,6 @@ export async function ensureDemoAccount(
     const account = await createAccount(deps.db, { name: 'Demo MSP', plan: 'enterprise' });
     const password = randomBytes(12).toString('base64url');
     const email = 'admin@demo.example';
-    await deps.db('users').whereRaw('lower(email) = ?', [email]).delete();
     await createUser(deps.db, { accountId: account.id, email, name: 'Demo Administrator', role: 'administrator', password });
     credentials = { accountId: account.id, email, password };
     mkdirSync(deps.config.dataDir, { recursive: true });

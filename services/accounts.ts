@@ -3,13 +3,12 @@
  * API keys are random and stored only as SHA-256 hashes. A session token starts with `dss_`, an API key
  * with `dsk_`, so the API can tell a person's save (UI) from automation (API) by the credential alone.
  */
-import { createHash, randomBytes, scrypt as scryptCb, timingSafeEqual } from 'node:crypto';
-import { promisify } from 'node:util';
+import { createHash, randomBytes } from 'node:crypto';
 import type { Db } from '../db';
 import { iso, isoOrNull } from '../db/rows';
+import { normalizeEmail } from '../domain/email';
 import { RuleError } from './errors';
-
-const scrypt = promisify(scryptCb) as (password: string, salt: Buffer, keylen: number, options: { N: number; r: number; p: number; maxmem: number }) => Promise<Buffer>;
+import { hashPassword, requireHashingCapacity, UNMATCHABLE_PASSWORD_HASH, verifyPassword } from './passwords';
 
 /** From the most to the least powerful: each role may do at least what every role after it may. */
 export const ROLES = ['administrator', 'manager', 'editor', 'read-only'] as const;
@@ -34,33 +33,14 @@ export const SESSION_PREFIX = 'dss_';
 export const API_KEY_PREFIX = 'dsk_';
 /** Sessions last this long after their last use. */
 export const SESSION_IDLE_MS = 12 * 60 * 60_000;
+/** Sessions end this long after logging in however busy they are: a stolen token does not live forever. */
+export const SESSION_MAX_MS = 7 * 24 * 60 * 60_000;
 /**
  * A session's expiry slides, and an API key's last use is stamped, at most this often: a client making
  * many requests reads its credential instead of writing it each time. A session may so end up to this
  * much before its idle lifetime.
  */
 export const TOUCH_INTERVAL_MS = 60_000;
-
-const SCRYPT = { N: 16_384, r: 8, p: 1, maxmem: 64 * 1024 * 1024 };
-
-export async function hashPassword(password: string): Promise<string> {
-  const salt = randomBytes(16);
-  const hash = await scrypt(password.normalize('NFKC'), salt, 32, SCRYPT);
-  return ['scrypt', SCRYPT.N, SCRYPT.r, SCRYPT.p, salt.toString('base64'), hash.toString('base64')].join('$');
-}
-
-export async function verifyPassword(password: string, stored: string): Promise<boolean> {
-  const [scheme, n, r, p, salt, hash] = stored.split('$');
-  if (scheme !== 'scrypt' || !salt || !hash) return false;
-  const expected = Buffer.from(hash, 'base64');
-  const actual = await scrypt(password.normalize('NFKC'), Buffer.from(salt, 'base64'), expected.length, {
-    N: Number(n),
-    r: Number(r),
-    p: Number(p),
-    maxmem: SCRYPT.maxmem,
-  });
-  return actual.length === expected.length && timingSafeEqual(actual, expected);
-}
 
 export function tokenHash(token: string): string {
   return createHash('sha256').update(token).digest('hex');
@@ -107,30 +87,117 @@ export async function createUser(
     .insert({
       account_id: input.accountId,
       email: input.email.trim(),
+      email_normalized: normalizeEmail(input.email),
       name: input.name,
       role: input.role,
       password_hash: await hashPassword(input.password),
     })
     .returning(['id', 'account_id', 'email', 'name', 'role'])) as Array<Record<string, unknown>>;
-  return { id: String(row!.id), accountId: String(row!.account_id), email: String(row!.email), name: String(row!.name), role: row!.role as Role };
+  return userOf(row!);
 }
 
-/** Checks credentials; returns the user and a new session token, or undefined. */
-export async function login(db: Db, email: string, password: string): Promise<{ user: User; token: string; expiresAt: Date } | undefined> {
-  const row = (await db('users').whereRaw('lower(email) = lower(?)', [email.trim()]).whereNull('disabled_at').first()) as
-    | Record<string, unknown>
-    | undefined;
+function userOf(row: Record<string, unknown>): User {
+  return { id: String(row.id), accountId: String(row.account_id), email: String(row.email), name: String(row.name), role: row.role as Role };
+}
+
+/**
+ * An email may be a user in several accounts: a login that names no account checks the password of at
+ * most this many of them (each check is a hash), the oldest first, so that accounts created later cannot
+ * push an existing user out of the check. Beyond it, the person names the account.
+ */
+export const LOGIN_ACCOUNTS_CHECKED = 5;
+
+/** The password matched users in several accounts: the person must say which one. */
+export class AccountChoiceRequired extends RuleError {
+  constructor(readonly accounts: Array<{ id: string; name: string }>) {
+    super(409, 'account_required', 'This email and password open several accounts; log in again naming one as accountId', { field: 'accountId', accounts });
+  }
+}
+
+/**
+ * Checks credentials; returns the user and a new session token, or undefined. With `accountId`, only that
+ * account's user is considered; without it, when the password matches users in several accounts, throws
+ * AccountChoiceRequired listing those (and only those) accounts.
+ */
+export async function login(
+  db: Db,
+  email: string,
+  password: string,
+  accountId?: string,
+): Promise<{ user: User; token: string; expiresAt: Date } | undefined> {
+  // A login that could not get its hash checked is refused before it costs a query.
+  requireHashingCapacity();
+  const candidates = (await db('users')
+    .join('accounts', 'accounts.id', 'users.account_id')
+    .where('users.email_normalized', normalizeEmail(email))
+    .modify((q) => {
+      if (accountId) void q.where('users.account_id', accountId);
+    })
+    .whereNull('users.disabled_at')
+    .orderBy('users.created_at', 'asc')
+    .limit(LOGIN_ACCOUNTS_CHECKED)
+    .select('users.*', 'accounts.name as account_name')) as Array<Record<string, unknown>>;
   // Hash anyway when the user is unknown, so timing does not reveal which emails exist.
-  const ok = await verifyPassword(password, row ? String(row.password_hash) : 'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAA');
-  if (!row || !ok) return undefined;
+  if (candidates.length === 0) await verifyPassword(password, UNMATCHABLE_PASSWORD_HASH);
+  const matched: Array<Record<string, unknown>> = [];
+  for (const row of candidates) if (await verifyPassword(password, String(row.password_hash))) matched.push(row);
+  if (matched.length > 1) throw new AccountChoiceRequired(matched.map((r) => ({ id: String(r.account_id), name: String(r.account_name) })));
+  const row = matched[0];
+  if (!row) return undefined;
+  return { user: userOf(row), ...(await startSession(db, String(row.id))) };
+}
+
+async function startSession(db: Db, userId: string): Promise<{ token: string; expiresAt: Date }> {
   const token = newToken(SESSION_PREFIX);
   const expiresAt = new Date(Date.now() + SESSION_IDLE_MS);
-  await db('sessions').insert({ token_hash: tokenHash(token), user_id: row.id, expires_at: expiresAt });
-  return {
-    user: { id: String(row.id), accountId: String(row.account_id), email: String(row.email), name: String(row.name), role: row.role as Role },
-    token,
-    expiresAt,
-  };
+  await db('sessions').insert({ token_hash: tokenHash(token), user_id: userId, expires_at: expiresAt });
+  return { token, expiresAt };
+}
+
+/**
+ * A person changes their own password, proving the current one; their other sessions end, the one
+ * `keepToken` belongs to stays. False when the current password is wrong.
+ */
+export async function changeOwnPassword(
+  db: Db,
+  input: { userId: string; currentPassword: string; newPassword: string; keepToken: string },
+): Promise<boolean> {
+  const row = (await db('users').where({ id: input.userId }).first('password_hash')) as { password_hash: string } | undefined;
+  if (!row || !(await verifyPassword(input.currentPassword, row.password_hash))) return false;
+  await setPasswordEndingSessions(db, input.userId, await hashPassword(input.newPassword), input.keepToken);
+  return true;
+}
+
+/**
+ * An administrator sets the password of a user of their account; the user's sessions end (except
+ * `keepToken`'s, when administrators reset their own). False when the account has no such user.
+ */
+export async function resetPassword(
+  db: Db,
+  input: { accountId: string; userId: string; password: string; keepToken?: string },
+): Promise<boolean> {
+  const user = (await db('users').where({ account_id: input.accountId, id: input.userId }).first('id')) as { id: string } | undefined;
+  if (!user) return false;
+  await setPasswordEndingSessions(db, input.userId, await hashPassword(input.password), input.keepToken);
+  return true;
+}
+
+async function setPasswordEndingSessions(db: Db, userId: string, passwordHash: string, keepToken: string | undefined): Promise<void> {
+  await db.transaction(async (trx) => {
+    await trx('users').where({ id: userId }).update({ password_hash: passwordHash });
+    await trx('sessions')
+      .where({ user_id: userId })
+      .modify((q) => {
+        if (keepToken) void q.whereNot({ token_hash: tokenHash(keepToken) });
+      })
+      .delete();
+  });
+}
+
+/** What is known about a user of the account that their password must not be built from; undefined when no such user. */
+export async function personalFacts(db: Db, accountId: string, userId: string): Promise<string[] | undefined> {
+  const row = (await db('users').where({ account_id: accountId, id: userId }).first('email', 'name')) as { email: string; name: string } | undefined;
+  return row ? [row.email, row.name] : undefined;
 }
 
 export async function logout(db: Db, token: string): Promise<void> {
@@ -184,17 +251,19 @@ export async function authenticate(db: Db, credential: string): Promise<Principa
   if (credential.startsWith(SESSION_PREFIX)) {
     // Finds a live session of an enabled user, in one statement that slides its expiry only when it was
     // last slid over a minute ago: a busy client's requests read the session instead of each writing it.
+    // However busy, a session ends SESSION_MAX_MS after its login: the slide never passes that.
     const { rows } = (await db.raw(
       `WITH live AS (
          SELECT s.token_hash, s.last_seen_at, u.id, u.account_id, u.role, u.name
          FROM sessions AS s JOIN users AS u ON u.id = s.user_id
          WHERE s.token_hash = ? AND s.expires_at > CURRENT_TIMESTAMP AND u.disabled_at IS NULL
+           AND s.created_at > CURRENT_TIMESTAMP - make_interval(secs => ?)
        ), slid AS (
-         UPDATE sessions AS s SET last_seen_at = CURRENT_TIMESTAMP, expires_at = ?
+         UPDATE sessions AS s SET last_seen_at = CURRENT_TIMESTAMP, expires_at = LEAST(?, s.created_at + make_interval(secs => ?))
          FROM live WHERE s.token_hash = live.token_hash AND live.last_seen_at < CURRENT_TIMESTAMP - make_interval(secs => ?)
        )
        SELECT id, account_id, role, name FROM live`,
-      [hash, new Date(Date.now() + SESSION_IDLE_MS), TOUCH_INTERVAL_MS / 1000],
+      [hash, SESSION_MAX_MS / 1000, new Date(Date.now() + SESSION_IDLE_MS), SESSION_MAX_MS / 1000, TOUCH_INTERVAL_MS / 1000],
     )) as { rows: Array<Record<string, unknown>> };
     const row = rows[0];
     if (!row) return undefined;

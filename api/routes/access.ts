@@ -13,6 +13,7 @@ import {
   ROLES,
   updateUser,
 } from '../../services/accounts';
+import { requireStrongPassword } from '../../services/passwords';
 import { principalOf, requirePermission } from '../auth';
 import { ApiError } from '../errors';
 import { IdParams } from '../schemas';
@@ -64,11 +65,12 @@ export function accessRoutes(db: Db): Router {
     const body = parse(NewUser, req.body, 'body');
     const principal = principalOf(res);
     assertRoleGrantable(principal.role, body.role);
+    await requireStrongPassword(body.password, [body.email, body.name]);
     try {
       const user = await createUser(db, { ...body, accountId: principal.accountId });
       res.status(201).json({ data: user });
     } catch (err) {
-      if (isUniqueViolation(err)) throw new ApiError(409, 'email_taken', 'A user with this email already exists', { field: 'email' });
+      if (isUniqueViolation(err)) throw new ApiError(409, 'email_taken', 'A user with this email already exists in this account', { field: 'email' });
       throw err;
     }
   });

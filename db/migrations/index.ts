@@ -10,6 +10,7 @@ import * as syncRequests from './20261125094000_sync_requests';
 import * as pullPerformance from './20261125110000_pull_performance';
 import * as accountFkOffHotTables from './20261204120000_account_fk_off_hot_tables';
 import * as apiKeyCreators from './20261206100000_api_key_creators';
+import * as emailPerAccount from './20261206110000_email_per_account';
 import * as idempotencyKeys from './20261206140000_idempotency_keys';
 
 interface Migration {
@@ -25,6 +26,7 @@ const migrations: Array<[name: string, migration: Migration]> = [
   ['20261125110000_pull_performance', pullPerformance],
   ['20261204120000_account_fk_off_hot_tables', accountFkOffHotTables],
   ['20261206100000_api_key_creators', apiKeyCreators],
+  ['20261206110000_email_per_account', emailPerAccount],
   ['20261206140000_idempotency_keys', idempotencyKeys],
 ];
 

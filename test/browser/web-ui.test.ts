@@ -469,6 +469,35 @@ describe('web UI in the browser', function () {
     }
   });
 
+  it('changes one’s own password: the current one is checked, a weak one refused, other sessions end', async () => {
+    const elsewhere = stack.anonymous.withToken((await stack.anonymous.post('/api/v1/auth/login', { email: admin.email, password: admin.password })).body.data.token);
+    await page.getByRole('link', { name: 'Change password' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Change password' }).waitFor();
+    const newPassword = 'Amber-Kettle-Falcon-58';
+    await page.getByLabel('Current password').fill('not the password');
+    await page.getByLabel('New password', { exact: true }).fill(newPassword);
+    await page.getByLabel('New password again').fill(newPassword);
+    await page.getByRole('button', { name: 'Change password' }).click();
+    await page.getByRole('alert').filter({ hasText: 'not your current password' }).waitFor();
+    assert.equal(await page.getByLabel('Current password').getAttribute('aria-invalid'), 'true');
+
+    await page.getByLabel('Current password').fill(admin.password);
+    await page.getByLabel('New password', { exact: true }).fill('1234567890');
+    await page.getByLabel('New password again').fill('1234567890');
+    await page.getByRole('button', { name: 'Change password' }).click();
+    await page.getByRole('alert').filter({ hasText: 'too easy to guess' }).waitFor();
+    assert.equal(await page.getByLabel('New password', { exact: true }).getAttribute('aria-invalid'), 'true');
+
+    await page.getByLabel('New password', { exact: true }).fill(newPassword);
+    await page.getByLabel('New password again').fill(newPassword);
+    await page.getByRole('button', { name: 'Change password' }).click();
+    await page.getByRole('status').filter({ hasText: 'Password changed' }).waitFor();
+    admin.password = newPassword;
+    assert.equal((await api.get('/api/v1/me')).status, 200, 'this session goes on');
+    assert.equal((await elsewhere.get('/api/v1/me')).status, 401, 'the other session ended');
+    assertClean(watch);
+  });
+
   it('log out forgets the session; an expired session sends the person to the login page', async () => {
     await page.getByRole('button', { name: 'Log out' }).click();
     await page.getByRole('heading', { name: 'Log in' }).waitFor();

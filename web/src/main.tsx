@@ -5,6 +5,7 @@ import { getToken, onUnauthorized } from './api';
 import { Layout } from './components/Layout';
 import { Loading, Notice } from './components/Page';
 import { typeFromPath } from './labels';
+import { ChangePasswordPage } from './pages/ChangePassword';
 import { IntegrationPage } from './pages/Integration';
 import { LoginPage } from './pages/Login';
 import { LogsPage, RunPage } from './pages/Logs';
@@ -24,6 +25,7 @@ function Page({ route }: { route: Route }) {
   if (path === '/integration') return <IntegrationPage />;
   if (path === '/manage') return <ManageDataPage />;
   if (path === '/logs') return <LogsPage />;
+  if (path === '/password') return <ChangePasswordPage />;
   const run = matchPath('/logs/:id', path);
   if (run) return <RunPage key={run.id} id={run.id!} />;
   const list = matchPath('/:collection', path);

@@ -53,8 +53,9 @@ export async function loadSession(): Promise<Session> {
   return { me: me.data, account: me.data.account, permissions: permissions.data, meta: meta.data };
 }
 
-export async function logIn(email: string, password: string): Promise<Session> {
-  const res = await api.post<{ token: string; user: User; account: Account }>('/auth/login', { email, password });
+/** `accountId` is needed only when the email and password open users in several accounts (409 account_required). */
+export async function logIn(email: string, password: string, accountId?: string): Promise<Session> {
+  const res = await api.post<{ token: string; user: User; account: Account }>('/auth/login', { email, password, accountId });
   setToken(res.data.token);
   return loadSession();
 }

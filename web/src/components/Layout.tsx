@@ -45,6 +45,9 @@ export function Layout({ path, children }: { path: string; children: ComponentCh
               {ROLE_LABELS[session.me.role]}
             </span>
           </p>
+          <Link href="/password" class="button secondary small">
+            Change password
+          </Link>
           <button type="button" class="button secondary small" onClick={() => void logout()}>
             Log out
           </button>

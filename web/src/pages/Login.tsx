@@ -1,6 +1,6 @@
 /** Logging in: email and password; the session token is kept in sessionStorage for this tab. */
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { errorMessage } from '../api';
+import { ApiError, errorMessage } from '../api';
 import { Notice } from '../components/Page';
 import { logIn, type Session } from '../session';
 
@@ -8,6 +8,9 @@ export function LoginPage({ onLoggedIn, expired }: { onLoggedIn: (session: Sessi
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
   const [error, setError] = useState<string | null>(null);
+  // Offered when the email and password open users in several accounts: only those accounts.
+  const [accounts, setAccounts] = useState<Array<{ id: string; name: string }> | null>(null);
+  const [accountId, setAccountId] = useState('');
   const [busy, setBusy] = useState(false);
   const emailRef = useRef<HTMLInputElement>(null);
 
@@ -21,9 +24,16 @@ export function LoginPage({ onLoggedIn, expired }: { onLoggedIn: (session: Sessi
     setBusy(true);
     setError(null);
     try {
-      onLoggedIn(await logIn(email.trim(), password));
+      onLoggedIn(await logIn(email.trim(), password, accounts ? accountId : undefined));
     } catch (err) {
-      setError(errorMessage(err));
+      if (err instanceof ApiError && err.code === 'account_required' && Array.isArray(err.details?.accounts)) {
+        const choices = err.details.accounts as Array<{ id: string; name: string }>;
+        setAccounts(choices);
+        setAccountId(choices[0]?.id ?? '');
+        setError('This email and password open several accounts. Choose one.');
+      } else {
+        setError(errorMessage(err));
+      }
       setBusy(false);
     }
   };
@@ -48,7 +58,10 @@ export function LoginPage({ onLoggedIn, expired }: { onLoggedIn: (session: Sessi
               autoComplete="username"
               required
               value={email}
-              onInput={(e) => setEmail(e.currentTarget.value)}
+              onInput={(e) => {
+                setEmail(e.currentTarget.value);
+                setAccounts(null);
+              }}
             />
           </div>
           <div class="field">
@@ -63,6 +76,18 @@ export function LoginPage({ onLoggedIn, expired }: { onLoggedIn: (session: Sessi
               onInput={(e) => setPassword(e.currentTarget.value)}
             />
           </div>
+          {accounts ? (
+            <div class="field">
+              <label for="login-account">Account</label>
+              <select id="login-account" name="account" value={accountId} onChange={(e) => setAccountId(e.currentTarget.value)}>
+                {accounts.map((a) => (
+                  <option key={a.id} value={a.id}>
+                    {a.name}
+                  </option>
+                ))}
+              </select>
+            </div>
+          ) : null}
           {error ? <Notice kind="error">{error}</Notice> : null}
           <button type="submit" class="button primary" disabled={busy}>
             {busy ? 'Logging in…' : 'Log in'}

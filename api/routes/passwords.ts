@@ -1,0 +1,63 @@
+/** /api/v1/me/password (a person changes their own) and /api/v1/users/{id}/password (an administrator resets one). */
+import { Router } from 'express';
+import { z } from 'zod';
+import type { Db } from '../../db';
+import { changeOwnPassword, personalFacts, resetPassword } from '../../services/accounts';
+import { MIN_PASSWORD_LENGTH, requireStrongPassword } from '../../services/passwords';
+import { credentialOf, principalOf, requirePermission } from '../auth';
+import { ApiError } from '../errors';
+import { IdParams } from '../schemas';
+import { parse } from '../validate';
+import { LOGIN_FAILURES_ALLOWED, passwordGuessThrottle } from './auth';
+
+const newPassword = z.string().min(MIN_PASSWORD_LENGTH, `must be at least ${MIN_PASSWORD_LENGTH} characters`).max(1024);
+export const OwnPasswordChange = z.strictObject({ currentPassword: z.string().min(1).max(1024), newPassword });
+export const PasswordReset = z.strictObject({ password: newPassword });
+
+export function passwordRoutes(db: Db): Router {
+  const router = Router();
+
+  // A stolen session must not become a way to guess the password it was opened with.
+  const currentPasswordGuesses = passwordGuessThrottle(
+    LOGIN_FAILURES_ALLOWED,
+    (_req, res) => `password-change|${principalOf(res).userId ?? ''}`,
+    (res) => res.locals.wrongCurrentPassword === true,
+  );
+
+  router.post('/me/password', currentPasswordGuesses, async (req, res) => {
+    const principal = principalOf(res);
+    if (principal.kind !== 'session' || !principal.userId) {
+      throw new ApiError(403, 'session_required', 'Only a person logged in can change their password; an API key has none');
+    }
+    const body = parse(OwnPasswordChange, req.body, 'body');
+    await requireStrongPassword(body.newPassword, (await personalFacts(db, principal.accountId, principal.userId)) ?? [], 'newPassword');
+    const changed = await changeOwnPassword(db, {
+      userId: principal.userId,
+      currentPassword: body.currentPassword,
+      newPassword: body.newPassword,
+      keepToken: credentialOf(req)!,
+    });
+    if (!changed) {
+      res.locals.wrongCurrentPassword = true;
+      throw new ApiError(403, 'wrong_password', 'currentPassword: it is not your current password', { field: 'currentPassword' });
+    }
+    res.status(204).end();
+  });
+
+  router.post('/users/:id/password', requirePermission('users:manage'), async (req, res) => {
+    const { id } = parse(IdParams, req.params, 'path');
+    const body = parse(PasswordReset, req.body, 'body');
+    const principal = principalOf(res);
+    const facts = await personalFacts(db, principal.accountId, id);
+    if (!facts) throw new ApiError(404, 'not_found', `No user with id ${id}`);
+    await requireStrongPassword(body.password, facts);
+    // Administrators resetting their own password keep the session they do it from.
+    const keepToken = id === principal.userId ? credentialOf(req) : undefined;
+    if (!(await resetPassword(db, { accountId: principal.accountId, userId: id, password: body.password, keepToken }))) {
+      throw new ApiError(404, 'not_found', `No user with id ${id}`);
+    }
+    res.status(204).end();
+  });
+
+  return router;
+}
