@@ -55,7 +55,10 @@ export interface BmsClientOptions {
   budget?: RateBudget;
   /** HTTP connection pool (default: one shared keep-alive pool per process). */
   dispatcher?: Dispatcher;
-  /** Refresh the access token this long before it expires (default 60 s). */
+  /**
+   * Refresh the access token this long before it expires (default 60 s), and never earlier than three
+   * quarters into its life: a short-lived token is still reused for most of it.
+   */
   tokenMarginMs?: number;
   /**
    * Extra attempts for a read (GET) that failed in a way a retry can fix (default 3). Reads are safe to
@@ -63,6 +66,8 @@ export interface BmsClientOptions {
    * never repeated here: Temporal retries them, knowing what is safe.
    */
   readRetries?: number;
+  /** The connection's tokens, shared with other clients of the same connection (default: this client's own). */
+  tokens?: BmsTokens;
 }
 
 export const PAGE_SIZE = 100;
@@ -100,10 +105,30 @@ export function deriveV1Url(apiUrl: string): string {
   return url.origin;
 }
 
-interface CachedToken {
+export interface CachedToken {
   accessToken: string;
   refreshToken: string | undefined;
-  expiresAt: number;
+  /** When to get a new one: `refreshMarginMs` before it expires. */
+  refreshAt: number;
+}
+
+/**
+ * A connection's tokens and the logins in flight. Clients of one connection that share it log in once
+ * between them, however many of their requests need a token at the same moment.
+ */
+export class BmsTokens {
+  v2: CachedToken | undefined;
+  v1: CachedToken | undefined;
+  v2Login: Promise<CachedToken> | undefined;
+  v1Login: Promise<CachedToken> | undefined;
+}
+
+/**
+ * How long before its expiry a token is replaced: `marginMs`, but at most a quarter of its lifetime.
+ * A fixed margin as long as the lifetime itself would replace the token before nearly every request.
+ */
+export function refreshMarginMs(lifetimeMs: number, marginMs: number): number {
+  return Math.max(0, Math.min(marginMs, lifetimeMs / 4));
 }
 
 export class BmsClient {
@@ -116,10 +141,7 @@ export class BmsClient {
   private readonly dispatcher: Dispatcher;
   private readonly tokenMarginMs: number;
   private readonly readRetries: number;
-  private v2Token: CachedToken | undefined;
-  private v1Token: CachedToken | undefined;
-  private v2Login: Promise<CachedToken> | undefined;
-  private v1Login: Promise<CachedToken> | undefined;
+  private readonly tokens: BmsTokens;
 
   constructor(options: BmsClientOptions) {
     this.connection = options.connection;
@@ -131,6 +153,7 @@ export class BmsClient {
     this.dispatcher = options.dispatcher ?? defaultDispatcher();
     this.tokenMarginMs = options.tokenMarginMs ?? 60_000;
     this.readRetries = options.readRetries ?? 3;
+    this.tokens = options.tokens ?? new BmsTokens();
   }
 
   // ---------------------------------------------------------------- security
@@ -521,43 +544,47 @@ export class BmsClient {
   // ---------------------------------------------------------------- tokens
 
   private forgetToken(auth: AuthMode): void {
-    if (auth === 'v1') this.v1Token = undefined;
-    else this.v2Token = undefined;
+    if (auth === 'v1') this.tokens.v1 = undefined;
+    else this.tokens.v2 = undefined;
   }
 
   private async token(auth: AuthMode, signal?: AbortSignal): Promise<string> {
+    const tokens = this.tokens;
     const now = Date.now();
     if (auth === 'v1') {
-      if (this.v1Token && this.v1Token.expiresAt - this.tokenMarginMs > now) return this.v1Token.accessToken;
-      this.v1Login ??= this.loginV1(signal).finally(() => (this.v1Login = undefined));
-      this.v1Token = await this.v1Login;
-      return this.v1Token.accessToken;
+      if (tokens.v1 && tokens.v1.refreshAt > now) return tokens.v1.accessToken;
+      tokens.v1Login ??= this.loginV1(signal).finally(() => (tokens.v1Login = undefined));
+      tokens.v1 = await tokens.v1Login;
+      return tokens.v1.accessToken;
     }
-    if (this.v2Token && this.v2Token.expiresAt - this.tokenMarginMs > now) return this.v2Token.accessToken;
-    this.v2Login ??= this.loginV2(this.v2Token, signal).finally(() => (this.v2Login = undefined));
-    this.v2Token = await this.v2Login;
-    return this.v2Token.accessToken;
+    if (tokens.v2 && tokens.v2.refreshAt > now) return tokens.v2.accessToken;
+    tokens.v2Login ??= this.loginV2(tokens.v2, signal).finally(() => (tokens.v2Login = undefined));
+    tokens.v2 = await tokens.v2Login;
+    return tokens.v2.accessToken;
   }
 
   private async loginV2(previous: CachedToken | undefined, signal?: AbortSignal): Promise<CachedToken> {
     if (previous?.refreshToken) {
       try {
+        const requestedAt = Date.now();
         const answer = await this.call('POST', '/v2/security/refreshtoken', {
           auth: 'none',
           signal,
           form: { AccessToken: previous.accessToken, RefreshToken: previous.refreshToken },
         });
         const refreshed = answer.body as BmsToken | undefined;
-        if (refreshed?.accessToken) return toCachedToken(refreshed);
+        if (refreshed?.accessToken) return this.cachedV2Token(refreshed, requestedAt);
       } catch (err) {
         if (signal?.aborted) throw err;
         // A refused refresh falls back to a full login below.
       }
     }
-    return toCachedToken(await this.authenticate(signal));
+    const requestedAt = Date.now();
+    return this.cachedV2Token(await this.authenticate(signal), requestedAt);
   }
 
   private async loginV1(signal?: AbortSignal): Promise<CachedToken> {
+    const requestedAt = Date.now();
     const answer = await this.call('POST', '/api/token', {
       auth: 'none',
       signal,
@@ -574,7 +601,18 @@ export class BmsClient {
       throw new BmsProtocolError('V1 token answer carried no access_token', { endpoint: 'POST /api/token', status: answer.status });
     }
     const expiresIn = body.expiresIn ?? body.expires_in ?? 900;
-    return { accessToken, refreshToken: undefined, expiresAt: Date.now() + expiresIn * 1000 };
+    return this.cachedToken(accessToken, undefined, requestedAt, requestedAt + expiresIn * 1000);
+  }
+
+  private cachedV2Token(token: BmsToken, requestedAt: number): CachedToken {
+    const expiresAt = parseBmsTime(token.accessTokenExpireOn);
+    // Without a readable expiry, assume a short life and let a 401 correct us.
+    return this.cachedToken(token.accessToken, token.refreshToken ?? undefined, requestedAt, Number.isFinite(expiresAt) ? expiresAt : requestedAt + 10 * 60_000);
+  }
+
+  /** Lifetimes count from when the token was asked for, so the time its answer took is on the safe side. */
+  private cachedToken(accessToken: string, refreshToken: string | undefined, requestedAt: number, expiresAt: number): CachedToken {
+    return { accessToken, refreshToken, refreshAt: expiresAt - refreshMarginMs(expiresAt - requestedAt, this.tokenMarginMs) };
   }
 }
 
@@ -583,16 +621,6 @@ class UnauthorizedOnce extends Error {
   constructor(readonly details: BmsErrorDetails) {
     super('401');
   }
-}
-
-function toCachedToken(token: BmsToken): CachedToken {
-  const expiresAt = parseBmsTime(token.accessTokenExpireOn);
-  return {
-    accessToken: token.accessToken,
-    refreshToken: token.refreshToken ?? undefined,
-    // Without a readable expiry, assume a short life and let a 401 correct us.
-    expiresAt: Number.isFinite(expiresAt) ? expiresAt : Date.now() + 10 * 60_000,
-  };
 }
 
 /** V1 answers: `{ResponseCode, Status, Error, Result, TotalRecords}` (token answers are bare). */
