@@ -216,6 +216,20 @@ export class BmsClient {
     return asArray<BmsAccountLookup>(answer);
   }
 
+  /**
+   * The accounts among `ids` (at most one page) that BMS still has, active or not, by
+   * `GET /v2/crm/accounts/lookup` with `Filter.Ids`: one request checks a whole page of ids.
+   */
+  async accountsByIds(ids: number[], signal?: AbortSignal): Promise<BmsAccountLookup[]> {
+    if (ids.length === 0) return [];
+    if (ids.length > PAGE_SIZE) throw new RangeError(`accountsByIds takes at most ${PAGE_SIZE} ids, got ${ids.length}`);
+    const answer = await this.call('GET', '/v2/crm/accounts/lookup', {
+      signal,
+      query: { 'Filter.Ids': ids, 'Filter.WithInactiveAccounts': true, PageSize: PAGE_SIZE, PageNumber: 1 },
+    });
+    return asArray<BmsAccountLookup>(answer);
+  }
+
   async createAccount(body: Record<string, unknown>, signal?: AbortSignal): Promise<BmsAccount> {
     return record<BmsAccount>(await this.call('POST', '/v2/crm/accounts', { body, signal }), 'POST /v2/crm/accounts');
   }
