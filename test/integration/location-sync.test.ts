@@ -301,6 +301,45 @@ describe('location sync', function () {
     }
   });
 
+  it('never makes a second BMS location when V1 answers with the address flat and the answer to a create was lost', async () => {
+    const org = await syncedOrganization('Flat Lost Answer Ltd');
+    await stack.simAdmin.put('/_sim/config', { v1LocationShape: 'flat' });
+    await stack.simAdmin.put('/_sim/faults', { rules: [{ route: 'POST /api/crm/locations', mode: 'drop-after-commit', count: 1 }] });
+    try {
+      const res = await stack.admin.post('/api/v1/locations', {
+        organizationId: org.id,
+        name: 'Flat Answer Site',
+        address1: '12 Level Street',
+        address2: 'Unit 3',
+        city: 'Denver',
+        region: 'CO',
+        postalCode: '80202',
+        country: 'United States',
+      });
+      assert.equal(res.status, 201);
+      const synced = await waitForSyncState(stack.admin, 'locations', res.body.data.id, 'synced', 40_000);
+      const faults = await stack.simAdmin.get('/_sim/faults');
+      assert.equal(faults.body.rules[0].fired, 1, 'the create was performed and its answer dropped');
+      const matching = (await simLocationsOf(org.bmsId)).filter((l) => l.locationName === 'Flat Answer Site');
+      assert.equal(matching.length, 1, 'BMS holds exactly one');
+      assert.equal(synced.sync.bmsId, matching[0].id);
+
+      // An update read back in the flat shape keeps the fields it sent.
+      const updated = await stack.admin.patch(`/api/v1/locations/${res.body.data.id}`, { city: 'Boulder' });
+      assert.equal(updated.status, 200, JSON.stringify(updated.body));
+      await waitFor(async () => (await simLocation(matching[0].id)).addresses.find((a: any) => a.isMain)?.city === 'Boulder', {
+        timeoutMs: 20_000,
+        what: 'the update to reach BMS',
+      });
+      const after = await waitForSyncState(stack.admin, 'locations', res.body.data.id, 'synced');
+      assert.equal(after.city, 'Boulder');
+      assert.equal(after.address1, '12 Level Street');
+    } finally {
+      await stack.simAdmin.delete('/_sim/faults');
+      await stack.simAdmin.put('/_sim/config', { v1LocationShape: 'nested' });
+    }
+  });
+
   it('sent nothing the vendor contract does not declare', async () => {
     const violations = await stack.simAdmin.get('/_sim/violations');
     assert.deepEqual(violations.body, []);
