@@ -16,20 +16,10 @@ import type { PagePull, PullerContext } from '../pull';
 import { laterTime } from '../pull';
 import { emptyCounts, type PulledItem, storePulled } from '../pull-store';
 import { storeAccountLocations } from './locations';
-import { type DeletedCheck, findDeleted, orphanRecords } from './orphans';
+import { findDeleted, orphanRecords } from './orphans';
 
 /** Linked organizations checked per pass: 5 lookup requests (20 an hour at the default 15-minute interval). */
 export const ACCOUNTS_CHECKED_PER_PASS = 5 * PAGE_SIZE;
-
-const deletedAccounts: DeletedCheck = {
-  type: 'organization',
-  entity: 'accounts',
-  label: 'accounts',
-  checkedPerPass: ACCOUNTS_CHECKED_PER_PASS,
-  readPerPass: 20,
-  listed: (ctx, ids) => ctx.client.accountsByIds(ids, ctx.signal),
-  read: (ctx, id) => ctx.client.getAccount(id, ctx.signal),
-};
 
 export const accountsPull: PagePull = {
   resolves: ['organization'],
@@ -66,7 +56,7 @@ export const accountsPull: PagePull = {
 
 /** Orphans the organizations of the next slice whose account BMS no longer has, and their locations; returns how many organizations. */
 async function orphanDeleted(ctx: PullerContext): Promise<number> {
-  const gone = await findDeleted(ctx, deletedAccounts);
+  const gone = await findDeleted(ctx, 'organization', ACCOUNTS_CHECKED_PER_PASS);
   if (gone.length === 0) return 0;
   const orphaned = await orphanRecords(
     ctx,

@@ -18,7 +18,7 @@ import type { BmsContact } from '../bms/types';
 import type { PagePull, PullerContext } from '../pull';
 import { laterTime } from '../pull';
 import { emptyCounts, type PulledItem, storePulled } from '../pull-store';
-import { type DeletedCheck, findDeleted, orphanRecords } from './orphans';
+import { findDeleted, orphanRecords } from './orphans';
 
 export const contactsPull: PagePull = {
   resolves: ['contact'],
@@ -84,19 +84,9 @@ export const contactsPull: PagePull = {
 /** Linked contacts checked per pass: 2 search requests (8 an hour at the default 15-minute interval). */
 export const CONTACTS_CHECKED_PER_PASS = 2 * PAGE_SIZE;
 
-const deletedContacts: DeletedCheck = {
-  type: 'contact',
-  entity: 'contacts',
-  label: 'contacts',
-  checkedPerPass: CONTACTS_CHECKED_PER_PASS,
-  readPerPass: 20,
-  listed: (ctx, ids) => ctx.client.contactsByIds(ids, ctx.signal),
-  read: (ctx, id) => ctx.client.getContact(id, ctx.signal),
-};
-
 /** Orphans the contacts of the next slice that BMS no longer has; returns how many. */
 async function orphanDeleted(ctx: PullerContext): Promise<number> {
-  const gone = await findDeleted(ctx, deletedContacts);
+  const gone = await findDeleted(ctx, 'contact', CONTACTS_CHECKED_PER_PASS);
   return orphanRecords(
     ctx,
     'contact',

@@ -42,22 +42,26 @@ export async function orphanRecords(
   return orphaned;
 }
 
-/** How a pull finds linked records of one type that BMS deleted, a bounded slice per pass. */
-export interface DeletedCheck {
-  type: RecordType;
-  /** Where the rotation's position is kept (`pull_watermarks.state` of this entity). */
-  entity: string;
-  /** What the run log calls them when the check fails, e.g. 'contacts'. */
-  label: string;
-  /** Linked records checked per pass: a multiple of the page size, one listing request per page. */
-  checkedPerPass: number;
-  /** Records missing from the listing that one pass reads on their own, at most. */
-  readPerPass: number;
-  /** The ids among (at most a page of) `ids` that BMS lists. */
-  listed(ctx: PullerContext, ids: number[]): Promise<Array<{ id: number }>>;
-  /** Reads the record on its own; BMS's 404 (`BmsNotFoundError`) is the only proof it is gone. */
-  read(ctx: PullerContext, id: number): Promise<unknown>;
-}
+/** Records missing from the listing that one pass reads on their own, at most. */
+const READ_PER_PASS = 20;
+
+/**
+ * Per record type checked for deletions: the pulled entity whose `pull_watermarks.state` keeps the
+ * rotation's position, how BMS lists the ones among a page of ids, and how it reads one on its own
+ * (BMS's 404 there, `BmsNotFoundError`, is the only proof a record is gone).
+ */
+const BY_ID = {
+  contact: {
+    entity: 'contacts',
+    listed: (ctx: PullerContext, ids: number[]) => ctx.client.contactsByIds(ids, ctx.signal),
+    read: (ctx: PullerContext, id: number) => ctx.client.getContact(id, ctx.signal),
+  },
+  organization: {
+    entity: 'accounts',
+    listed: (ctx: PullerContext, ids: number[]) => ctx.client.accountsByIds(ids, ctx.signal),
+    read: (ctx: PullerContext, id: number) => ctx.client.getAccount(id, ctx.signal),
+  },
+} satisfies Partial<Record<RecordType, unknown>>;
 
 /**
  * Checks the next slice of linked records (by BMS id, wrapping around) and returns the links of those
@@ -65,21 +69,26 @@ export interface DeletedCheck {
  * own, and only a 404 there counts, so a listing that failed, came back short or was throttled deletes
  * nothing. Best effort: a BMS failure is logged on the run and the slice is checked again next pass.
  */
-export async function findDeleted(ctx: PullerContext, check: DeletedCheck): Promise<Array<{ recordId: string; bmsId: number }>> {
+export async function findDeleted(
+  ctx: PullerContext,
+  type: keyof typeof BY_ID,
+  checkedPerPass: number,
+): Promise<Array<{ recordId: string; bmsId: number }>> {
   const { deps, accountId, syncRunId } = ctx.store;
+  const check = BY_ID[type];
   const state = await getPullState(deps.db, accountId, check.entity);
   const after = typeof state.checkAfter === 'number' ? state.checkAfter : 0;
   const slice = (op: '>' | '<=', n: number) =>
     deps
       .db('sync_links')
-      .where({ account_id: accountId, record_type: check.type, sync_disabled: false })
+      .where({ account_id: accountId, record_type: type, sync_disabled: false })
       .whereNotNull('bms_id')
       .whereNotIn('state', ['orphaned', 'disabled'])
       .where('bms_id', op, after)
       .orderBy('bms_id', 'asc')
       .limit(n)
       .pluck('bms_id') as Promise<number[]>;
-  const ids = await nextInRotation(after, check.checkedPerPass, slice);
+  const ids = await nextInRotation(after, checkedPerPass, slice);
   if (ids.length === 0) return [];
 
   try {
@@ -91,7 +100,7 @@ export async function findDeleted(ctx: PullerContext, check: DeletedCheck): Prom
       ctx.heartbeat();
     }
     const gone: number[] = [];
-    for (const id of unseen.slice(0, check.readPerPass)) {
+    for (const id of unseen.slice(0, READ_PER_PASS)) {
       try {
         await check.read(ctx, id);
       } catch (err) {
@@ -100,15 +109,15 @@ export async function findDeleted(ctx: PullerContext, check: DeletedCheck): Prom
       }
     }
     // Ids left unread wait for a later pass: the rotation resumes at the first of them.
-    const stop = unseen.length > check.readPerPass ? unseen[check.readPerPass]! - 1 : ids.at(-1)!;
+    const stop = unseen.length > READ_PER_PASS ? unseen[READ_PER_PASS]! - 1 : ids.at(-1)!;
     await setPullState(deps.db, accountId, check.entity, { ...state, checkAfter: stop });
     if (gone.length === 0) return [];
-    const links = await getLinksByBmsIds(deps.db, accountId, check.type, gone);
+    const links = await getLinksByBmsIds(deps.db, accountId, type, gone);
     return [...links.values()].map((l) => ({ recordId: l.recordId, bmsId: l.bmsId! }));
   } catch (err) {
     if (ctx.signal.aborted) throw err;
     const message = err instanceof Error ? err.message : String(err);
-    await addRunLog(deps.db, [{ runId: syncRunId, level: 'warn', message: `Checking for ${check.label} deleted in Kaseya BMS failed: ${message}` }]);
+    await addRunLog(deps.db, [{ runId: syncRunId, level: 'warn', message: `Checking for ${check.entity} deleted in Kaseya BMS failed: ${message}` }]);
     return [];
   }
 }

@@ -72,8 +72,11 @@ describe('Kaseya BMS tokens', function () {
   it('logs in once per connection when a cold worker starts many activities at once, through the rate budget', async () => {
     const budgeted: string[] = [];
     const budget: RateBudget = {
-      acquire: async (_tenant, endpoint) => void budgeted.push(endpoint),
-      backOff: async () => undefined,
+      acquire: (_tenant, endpoint) => {
+        budgeted.push(endpoint);
+        return Promise.resolve();
+      },
+      backOff: () => Promise.resolve(),
     };
     const deps = {
       db: stack.env.db,
