@@ -18,7 +18,7 @@ import {
   BmsServerError,
   BmsValidationError,
 } from './errors';
-import { type RateBudget, unlimitedBudget } from './rate-budget';
+import { type RateBudget, RateBudgetBusyError, unlimitedBudget } from './rate-budget';
 import type {
   BmsAccount,
   BmsAccountLookup,
@@ -117,10 +117,15 @@ export interface CachedToken {
  * between them, however many of their requests need a token at the same moment.
  */
 export class BmsTokens {
-  v2: CachedToken | undefined;
-  v1: CachedToken | undefined;
-  v2Login: Promise<CachedToken> | undefined;
-  v1Login: Promise<CachedToken> | undefined;
+  readonly held: Partial<Record<TokenKind, CachedToken>> = {};
+  readonly logins: Partial<Record<TokenKind, Promise<CachedToken>>> = {};
+}
+
+type TokenKind = 'v1' | 'v2';
+
+/** A login that failed for its own caller's reasons (that caller's signal or rate-budget wait limit), not the connection's. */
+function endedByItsCaller(err: unknown): boolean {
+  return err instanceof RateBudgetBusyError || (err instanceof Error && err.name === 'AbortError');
 }
 
 /**
@@ -558,23 +563,34 @@ export class BmsClient {
   // ---------------------------------------------------------------- tokens
 
   private forgetToken(auth: AuthMode): void {
-    if (auth === 'v1') this.tokens.v1 = undefined;
-    else this.tokens.v2 = undefined;
+    delete this.tokens.held[auth === 'v1' ? 'v1' : 'v2'];
   }
 
+  /**
+   * The connection's current token, else the one from the login in flight (another caller's too), else a
+   * new login. A login another caller abandoned (its signal, its wait limit) is not this caller's failure:
+   * it logs in itself.
+   */
   private async token(auth: AuthMode, signal?: AbortSignal): Promise<string> {
-    const tokens = this.tokens;
-    const now = Date.now();
-    if (auth === 'v1') {
-      if (tokens.v1 && tokens.v1.refreshAt > now) return tokens.v1.accessToken;
-      tokens.v1Login ??= this.loginV1(signal).finally(() => (tokens.v1Login = undefined));
-      tokens.v1 = await tokens.v1Login;
-      return tokens.v1.accessToken;
+    const kind: TokenKind = auth === 'v1' ? 'v1' : 'v2';
+    const { held, logins } = this.tokens;
+    for (;;) {
+      const current = held[kind];
+      if (current && current.refreshAt > Date.now()) return current.accessToken;
+      const running = logins[kind];
+      if (!running) break;
+      try {
+        return (await running).accessToken;
+      } catch (err) {
+        if (!endedByItsCaller(err)) throw err;
+        signal?.throwIfAborted();
+      }
     }
-    if (tokens.v2 && tokens.v2.refreshAt > now) return tokens.v2.accessToken;
-    tokens.v2Login ??= this.loginV2(tokens.v2, signal).finally(() => (tokens.v2Login = undefined));
-    tokens.v2 = await tokens.v2Login;
-    return tokens.v2.accessToken;
+    const login = (kind === 'v1' ? this.loginV1(signal) : this.loginV2(held.v2, signal))
+      .then((token) => (held[kind] = token))
+      .finally(() => delete logins[kind]);
+    logins[kind] = login;
+    return (await login).accessToken;
   }
 
   private async loginV2(previous: CachedToken | undefined, signal?: AbortSignal): Promise<CachedToken> {

@@ -5,8 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { BmsClient, refreshMarginMs } from '../../activities/bms/client';
-import type { RateBudget } from '../../activities/bms/rate-budget';
+import { BmsClient, BmsTokens, refreshMarginMs } from '../../activities/bms/client';
+import { type RateBudget, RateBudgetBusyError } from '../../activities/bms/rate-budget';
 import { type ActivityDeps, BmsClients, BmsTokenShelf } from '../../activities/context';
 import { createLogger } from '../../lib/logger';
 import { SecretBox } from '../../lib/secrets';
@@ -99,4 +99,32 @@ describe('Kaseya BMS tokens', function () {
     assert.equal(tokenCalls(), 1, 'one login for 20 activities');
     assert.equal(budgeted.filter((e) => e === 'POST /v2/security/authenticate').length, 1, 'the login drew from the rate budget');
   });
+
+  it('does not fail a caller that joined a login another caller abandoned (its rate-budget wait limit)', async () => {
+    // A push may only wait briefly for the budget; a pull sharing its tokens may wait as long as it takes.
+    let refuse!: (err: Error) => void;
+    let reached!: () => void;
+    const loginReachedBudget = new Promise<void>((resolve) => (reached = resolve));
+    const impatient: RateBudget = {
+      acquire: (_tenant, endpoint) => {
+        if (endpoint !== 'POST /v2/security/authenticate') return Promise.resolve();
+        reached();
+        return new Promise<void>((_, reject) => (refuse = reject));
+      },
+      backOff: () => Promise.resolve(),
+    };
+    const tokens = new BmsTokens();
+    const connection = { apiUrl: stack.sim.url, v1Url: stack.sim.url, ...SIM_CREDENTIALS };
+    const push = new BmsClient({ connection, tokens, budget: impatient });
+    const pull = new BmsClient({ connection, tokens });
+    const pushed = push.userInfo();
+    await loginReachedBudget;
+    const pulled = pull.userInfo();
+    refuse(new RateBudgetBusyError('POST /v2/security/authenticate', 30_000));
+    await assert.rejects(pushed, RateBudgetBusyError);
+    const info = await pulled;
+    assert.equal(typeof info.userId, 'number', 'the pull logged in itself and got its answer');
+    assert.equal(tokenCalls(), 1, 'only the login that was sent reached BMS');
+  });
 });
+
