@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { BmsClient, BmsTokens, refreshMarginMs } from '../../activities/bms/client';
+import { BmsClient, type BmsClientOptions, BmsTokens, refreshMarginMs } from '../../activities/bms/client';
 import { type RateBudget, RateBudgetBusyError } from '../../activities/bms/rate-budget';
 import { type ActivityDeps, BmsClients, BmsTokenShelf } from '../../activities/context';
 import { createLogger } from '../../lib/logger';
@@ -38,6 +38,10 @@ describe('Kaseya BMS tokens', function () {
     await stack.simAdmin.put('/_sim/config', { tokenTtlSeconds: 900 });
   });
 
+  /** A client of the stack's simulator, as a worker would build it. */
+  const simClient = (options: Partial<BmsClientOptions> = {}) =>
+    new BmsClient({ connection: { apiUrl: stack.sim.url, v1Url: stack.sim.url, ...SIM_CREDENTIALS }, ...options });
+
   const tokenCalls = () => answers.filter((a) => TOKEN_ROUTES.includes(a.route ?? '')).length;
 
   it('refreshes a token a quarter of its life before it ends, at most 60 s before', () => {
@@ -51,7 +55,7 @@ describe('Kaseya BMS tokens', function () {
     // A 4 s lifetime at 15 requests a second is the ratio of a 60 s token at one request a second.
     const lifetimeSeconds = 4;
     await stack.simAdmin.put('/_sim/config', { tokenTtlSeconds: lifetimeSeconds });
-    const client = new BmsClient({ connection: { apiUrl: stack.sim.url, v1Url: stack.sim.url, ...SIM_CREDENTIALS } });
+    const client = simClient();
     const [account] = (await client.accountsPage({ pageNumber: 1, pageSize: 1 })).items;
     assert.ok(account);
     const until = Date.now() + 3 * lifetimeSeconds * 1000;
@@ -114,9 +118,8 @@ describe('Kaseya BMS tokens', function () {
       backOff: () => Promise.resolve(),
     };
     const tokens = new BmsTokens();
-    const connection = { apiUrl: stack.sim.url, v1Url: stack.sim.url, ...SIM_CREDENTIALS };
-    const push = new BmsClient({ connection, tokens, budget: impatient });
-    const pull = new BmsClient({ connection, tokens });
+    const push = simClient({ tokens, budget: impatient });
+    const pull = simClient({ tokens });
     const pushed = push.userInfo();
     await loginReachedBudget;
     const pulled = pull.userInfo();
