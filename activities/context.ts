@@ -9,7 +9,7 @@ import { getBmsConnection, getIntegration, type Integration } from '../db/integr
 import type { Logger } from '../lib/logger';
 import type { OutboundPolicy } from '../lib/outbound';
 import type { SecretBox } from '../lib/secrets';
-import { BmsClient } from './bms/client';
+import { BmsClient, BmsTokens } from './bms/client';
 import type { RateBudget } from './bms/rate-budget';
 
 export interface ActivityDeps {
@@ -24,17 +24,39 @@ export interface ActivityDeps {
   logger: Logger;
   /** Idle timeout passed to push workflows started from activities (tests shorten it). */
   pushIdleTimeoutMs?: number;
+  /** BMS tokens per account, shared by this worker's pushes and pulls (default: each `BmsClients` its own). */
+  bmsTokens?: BmsTokenShelf;
+}
+
+/** Each account's BMS tokens, for the connection they were issued to; a changed connection starts afresh. */
+export class BmsTokenShelf {
+  private readonly byAccount = new Map<string, { stamp: string; tokens: BmsTokens }>();
+
+  for(accountId: string, stamp: string): BmsTokens {
+    const held = this.byAccount.get(accountId);
+    if (held?.stamp === stamp) return held.tokens;
+    const tokens = new BmsTokens();
+    this.byAccount.set(accountId, { stamp, tokens });
+    return tokens;
+  }
 }
 
 export class NotConnectedError extends Error {
   override readonly name = 'NotConnectedError';
 }
 
-/** BMS clients per account, rebuilt when the integration's connection changes. */
+/**
+ * BMS clients per account, rebuilt when the integration's connection changes. Callers that ask at the
+ * same time share one client (the first one's build); clients of one account share its tokens, so a
+ * worker logs in once per connection however many activities start together.
+ */
 export class BmsClients {
-  private readonly cache = new Map<string, { stamp: string; client: BmsClient }>();
+  private readonly cache = new Map<string, { stamp: string; client: Promise<BmsClient> }>();
+  private readonly tokens: BmsTokenShelf;
 
-  constructor(private readonly deps: ActivityDeps) {}
+  constructor(private readonly deps: ActivityDeps) {
+    this.tokens = deps.bmsTokens ?? new BmsTokenShelf();
+  }
 
   async forAccount(accountId: string, integration?: Integration): Promise<BmsClient> {
     const current = integration ?? (await getIntegration(this.deps.db, accountId));
@@ -42,16 +64,25 @@ export class BmsClients {
     const stamp = current.connectionStamp;
     const cached = this.cache.get(accountId);
     if (cached?.stamp === stamp) return cached.client;
+    const entry = { stamp, client: this.build(accountId, this.tokens.for(accountId, stamp)) };
+    this.cache.set(accountId, entry);
+    // A failed build is not kept: the next caller tries again.
+    entry.client.catch(() => {
+      if (this.cache.get(accountId) === entry) this.cache.delete(accountId);
+    });
+    return entry.client;
+  }
+
+  private async build(accountId: string, tokens: BmsTokens): Promise<BmsClient> {
     const connection = await getBmsConnection(this.deps.db, accountId, this.deps.secrets);
     if (!connection) throw new NotConnectedError(`Account ${accountId} has no Kaseya BMS connection`);
-    const client = new BmsClient({
+    return new BmsClient({
       connection,
       timeoutMs: this.deps.bmsTimeoutMs,
       budget: this.deps.budget,
       policy: this.deps.outbound,
       logger: this.deps.logger,
+      tokens,
     });
-    this.cache.set(accountId, { stamp, client });
-    return client;
   }
 }

@@ -1,12 +1,14 @@
 /**
  * All activities, built from injected dependencies. Workflows import the `Activities` type only.
  */
-import type { ActivityDeps } from './context';
+import { type ActivityDeps, BmsTokenShelf } from './context';
 import { createPullActivities } from './pull';
 import { createPushActivities } from './push';
 
 export function createActivities(deps: ActivityDeps) {
-  return { ...createPushActivities(deps), ...createPullActivities(deps) };
+  // Pushes and pulls of one worker reuse each other's BMS tokens.
+  const shared = { ...deps, bmsTokens: deps.bmsTokens ?? new BmsTokenShelf() };
+  return { ...createPushActivities(shared), ...createPullActivities(shared) };
 }
 
 export type Activities = ReturnType<typeof createActivities>;

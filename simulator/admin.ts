@@ -11,7 +11,7 @@ import { NotFoundError, ValidationError } from './errors';
 import { FAULT_MODES, type FaultRule, normalizeRoute } from './faults';
 import { defaultLookupId, EMPLOYEE_ID, LOOKUP_ID } from './lookups';
 import { SEED_LIMITS, type SeedSpec } from './seed';
-import type { SimulatorState } from './state';
+import { type SimulatorState, V1_LOCATION_SHAPES } from './state';
 import type { RequestListener } from './stats';
 import {
   type AccountFields,
@@ -167,6 +167,7 @@ const configSchema = z.strictObject({
   tokenTtlSeconds: z.number().positive().optional(),
   rateLimit: z.strictObject({ limit: z.int().min(1), windowSeconds: z.number().positive() }).nullable().optional(),
   maxPageSize: z.int().min(1).max(10_000).optional(),
+  v1LocationShape: z.enum(V1_LOCATION_SHAPES).optional(),
 });
 
 class AdminInputError extends Error {
@@ -353,6 +354,10 @@ export function createAdminRouter(sim: SimulatorState): Router {
     const row = store.replaceAccount(existing.id, { ...accountFieldsOf(existing), ...changes }, UI_EDITOR);
     res.json(accountSummaryDto(store, row));
   });
+  router.delete('/accounts/:id', (req, res) => {
+    store.deleteAccount(routeId(req), UI_EDITOR);
+    res.status(204).end();
+  });
 
   // ---- locations ----
 
@@ -505,6 +510,7 @@ export function createAdminRouter(sim: SimulatorState): Router {
     tokenTtlSeconds: sim.auth.tokenTtlSeconds,
     rateLimit: sim.limiter.current,
     maxPageSize: sim.maxPageSize,
+    v1LocationShape: sim.v1LocationShape,
   });
   router.get('/config', (_req, res) => {
     res.json(currentConfig());
@@ -514,6 +520,7 @@ export function createAdminRouter(sim: SimulatorState): Router {
     if (input.tokenTtlSeconds !== undefined) sim.auth.tokenTtlSeconds = input.tokenTtlSeconds;
     if (input.rateLimit !== undefined) sim.limiter.configure(input.rateLimit);
     if (input.maxPageSize !== undefined) sim.maxPageSize = input.maxPageSize;
+    if (input.v1LocationShape !== undefined) sim.v1LocationShape = input.v1LocationShape;
     res.json(currentConfig());
   });
   router.post('/tokens/expire', (_req, res) => {

@@ -4,6 +4,7 @@
  * Key order follows the document, so output diffs read naturally.
  */
 import { accountTypeRow, lookupName } from './lookups';
+import type { V1LocationShape } from './state';
 import type {
   AccountRow,
   AddressRow,
@@ -415,8 +416,12 @@ function v1AddressDto(a: AddressRow): Dto {
   };
 }
 
-export function v1LocationDto(store: Store, l: LocationRow): Dto {
-  return {
+/**
+ * The V1 location. `'flat'` puts the main (else first) address's fields on the location itself instead
+ * of an `Addresses` list: V1's answer shapes are not documented and clients must read either.
+ */
+export function v1LocationDto(store: Store, l: LocationRow, shape: V1LocationShape = 'nested'): Dto {
+  const header: Dto = {
     Id: l.id,
     AccountId: l.accountId,
     AccountName: store.accounts.get(l.accountId)?.accountName ?? null,
@@ -427,6 +432,10 @@ export function v1LocationDto(store: Store, l: LocationRow): Dto {
     CreatedOn: formatTimestamp(l.createdOn),
     ModifiedBy: l.modifiedBy,
     ModifiedOn: formatTimestamp(l.modifiedOn),
-    Addresses: l.addresses.map(v1AddressDto),
   };
+  if (shape === 'nested') return { ...header, Addresses: l.addresses.map(v1AddressDto) };
+  const main = l.addresses.find((a) => a.isMain) ?? l.addresses[0];
+  if (!main) return header;
+  const { Address1, Address2, City, State, ZipCode, Country, CountryId, Phone, Fax } = v1AddressDto(main);
+  return { ...header, Address1, Address2, City, State, ZipCode, Country, CountryId, Phone, Fax };
 }

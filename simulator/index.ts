@@ -14,7 +14,7 @@ import { loadStateFile, startAutosave } from './persist';
 import { createApiPipeline } from './pipeline';
 import type { RateLimitConfig } from './rate-limit';
 import type { GeneratedSeed, SeedSpec } from './seed';
-import { type ResolvedOptions, SimulatorState } from './state';
+import { type ResolvedOptions, SimulatorState, type V1LocationShape } from './state';
 import type { Store } from './store';
 
 export type { GeneratedSeed, RateLimitConfig, SeedSpec };
@@ -42,6 +42,11 @@ export interface SimulatorOptions {
   rateLimit?: RateLimitConfig | null;
   /** Largest page served; larger `PageSize` values are clamped to it. Default `100`. */
   maxPageSize?: number;
+  /**
+   * How V1 answers carry a location's address: `'nested'` (an `Addresses` list) or `'flat'` (the main
+   * address's fields on the location itself); V1's shapes are not documented. Default `'nested'`.
+   */
+  v1LocationShape?: V1LocationShape;
   /** Seed of the PRNG behind probabilistic faults. Default `1`. */
   faultSeed?: number;
   /** Default: a `bms-simulator` logger at `LOG_LEVEL`. */
@@ -75,6 +80,7 @@ export const DEFAULT_SIMULATOR_OPTIONS = {
   refreshTokenTtlSeconds: 7 * 24 * 3600,
   rateLimit: { limit: 1500, windowSeconds: 3600 },
   maxPageSize: 100,
+  v1LocationShape: 'nested',
   faultSeed: 1,
 } as const satisfies Partial<SimulatorOptions>;
 
@@ -91,6 +97,7 @@ function resolveOptions(options: SimulatorOptions): ResolvedOptions {
     refreshTokenTtlSeconds: options.refreshTokenTtlSeconds ?? d.refreshTokenTtlSeconds,
     rateLimit: options.rateLimit === undefined ? { ...d.rateLimit } : options.rateLimit,
     maxPageSize: options.maxPageSize ?? d.maxPageSize,
+    v1LocationShape: options.v1LocationShape ?? d.v1LocationShape,
     faultSeed: options.faultSeed ?? d.faultSeed,
     logger: options.logger ?? createLogger('bms-simulator'),
   };

@@ -9,6 +9,10 @@ import { applySeed, type SeedSpec } from './seed';
 import { RequestStats } from './stats';
 import { Store, type StoreCounts } from './store';
 
+/** How V1 answers carry a location's address (see `SimulatorOptions.v1LocationShape`). */
+export const V1_LOCATION_SHAPES = ['nested', 'flat'] as const;
+export type V1LocationShape = (typeof V1_LOCATION_SHAPES)[number];
+
 export interface ResolvedOptions {
   host: string;
   port: number;
@@ -20,6 +24,7 @@ export interface ResolvedOptions {
   refreshTokenTtlSeconds: number;
   rateLimit: RateLimitConfig | null;
   maxPageSize: number;
+  v1LocationShape: V1LocationShape;
   faultSeed: number;
   logger: Logger;
 }
@@ -43,6 +48,7 @@ export class SimulatorState {
   /** `/v2/system/tenantlookup/{tableName}` tables, keyed by lower-case name; empty until a client adds rows. */
   readonly tenantLookups = new Map<string, TenantLookupRow[]>();
   maxPageSize: number;
+  v1LocationShape: V1LocationShape;
   private readonly timers = new Map<NodeJS.Timeout, () => void>();
   private closed = false;
 
@@ -57,6 +63,7 @@ export class SimulatorState {
     this.limiter = new RateLimiter(options.rateLimit);
     this.faults = new FaultInjector(options.faultSeed);
     this.maxPageSize = options.maxPageSize;
+    this.v1LocationShape = options.v1LocationShape;
     applySeed(this.store, options.seed);
   }
 

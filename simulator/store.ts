@@ -600,6 +600,28 @@ export class Store {
     return row;
   }
 
+  /**
+   * Deletes an account as a BMS user can: with its locations, contacts and assets. Accounts that named it
+   * as their parent lose the link, and that is a write to them (their `ModifiedOn` moves).
+   */
+  deleteAccount(id: number, actor: number): void {
+    const row = this.getAccount(id);
+    const stamp = this.clock.stamp();
+    for (const child of this.accounts.values()) {
+      if (child.parentId === id) {
+        child.parentId = null;
+        this.touch(child, actor, stamp);
+      }
+    }
+    for (const locationId of row.locationIds) this.locations.delete(locationId);
+    for (const contactId of this.contactsByAccount.get(id) ?? []) this.contacts.delete(contactId);
+    for (const assetId of this.assetsByAccount.get(id) ?? []) this.assets.delete(assetId);
+    this.contactsByAccount.delete(id);
+    this.assetsByAccount.delete(id);
+    this.accounts.delete(id);
+    this.version++;
+  }
+
   // ---- locations ----
 
   createLocation(accountId: number, input: LocationInput, actor: number): LocationRow {

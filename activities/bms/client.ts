@@ -22,7 +22,7 @@ import {
   BmsServerError,
   BmsValidationError,
 } from './errors';
-import { type RateBudget, unlimitedBudget } from './rate-budget';
+import { type RateBudget, RateBudgetBusyError, unlimitedBudget } from './rate-budget';
 import type {
   BmsAccount,
   BmsAccountLookup,
@@ -61,7 +61,10 @@ export interface BmsClientOptions {
   policy: OutboundPolicy;
   /** Where the detail of an answer that is not from BMS is logged (answers and errors only carry a reference). */
   logger?: Logger;
-  /** Refresh the access token this long before it expires (default 60 s). */
+  /**
+   * Refresh the access token this long before it expires (default 60 s), and never earlier than three
+   * quarters into its life: a short-lived token is still reused for most of it.
+   */
   tokenMarginMs?: number;
   /**
    * Extra attempts for a read (GET) that failed in a way a retry can fix (default 3). Reads are safe to
@@ -69,6 +72,8 @@ export interface BmsClientOptions {
    * never repeated here: Temporal retries them, knowing what is safe.
    */
   readRetries?: number;
+  /** The connection's tokens, shared with other clients of the same connection (default: this client's own). */
+  tokens?: BmsTokens;
 }
 
 export const PAGE_SIZE = 100;
@@ -100,10 +105,35 @@ export function deriveV1Url(apiUrl: string): string {
   return url.origin;
 }
 
-interface CachedToken {
+export interface CachedToken {
   accessToken: string;
   refreshToken: string | undefined;
-  expiresAt: number;
+  /** When to get a new one: `refreshMarginMs` before it expires. */
+  refreshAt: number;
+}
+
+/**
+ * A connection's tokens and the logins in flight. Clients of one connection that share it log in once
+ * between them, however many of their requests need a token at the same moment.
+ */
+export class BmsTokens {
+  readonly held: Partial<Record<TokenKind, CachedToken>> = {};
+  readonly logins: Partial<Record<TokenKind, Promise<CachedToken>>> = {};
+}
+
+type TokenKind = 'v1' | 'v2';
+
+/** A login that failed for its own caller's reasons (that caller's signal or rate-budget wait limit), not the connection's. */
+function endedByItsCaller(err: unknown): boolean {
+  return err instanceof RateBudgetBusyError || (err instanceof Error && err.name === 'AbortError');
+}
+
+/**
+ * How long before its expiry a token is replaced: `marginMs`, but at most a quarter of its lifetime.
+ * A fixed margin as long as the lifetime itself would replace the token before nearly every request.
+ */
+export function refreshMarginMs(lifetimeMs: number, marginMs: number): number {
+  return Math.max(0, Math.min(marginMs, lifetimeMs / 4));
 }
 
 export class BmsClient {
@@ -117,10 +147,7 @@ export class BmsClient {
   private readonly logger: Logger | undefined;
   private readonly tokenMarginMs: number;
   private readonly readRetries: number;
-  private v2Token: CachedToken | undefined;
-  private v1Token: CachedToken | undefined;
-  private v2Login: Promise<CachedToken> | undefined;
-  private v1Login: Promise<CachedToken> | undefined;
+  private readonly tokens: BmsTokens;
 
   constructor(options: BmsClientOptions) {
     this.connection = options.connection;
@@ -133,6 +160,7 @@ export class BmsClient {
     this.dispatcher = options.policy.dispatcher;
     this.tokenMarginMs = options.tokenMarginMs ?? 60_000;
     this.readRetries = options.readRetries ?? 3;
+    this.tokens = options.tokens ?? new BmsTokens();
   }
 
   // ---------------------------------------------------------------- security
@@ -196,6 +224,20 @@ export class BmsClient {
     const answer = await this.call('GET', '/v2/crm/accounts/lookup', {
       signal,
       query: { 'Filter.Name': name, 'Filter.WithInactiveAccounts': true, PageSize: PAGE_SIZE, PageNumber: 1 },
+    });
+    return asArray<BmsAccountLookup>(answer);
+  }
+
+  /**
+   * The accounts among `ids` (at most one page) that BMS still has, active or not, by
+   * `GET /v2/crm/accounts/lookup` with `Filter.Ids`: one request checks a whole page of ids.
+   */
+  async accountsByIds(ids: number[], signal?: AbortSignal): Promise<BmsAccountLookup[]> {
+    if (ids.length === 0) return [];
+    if (ids.length > PAGE_SIZE) throw new RangeError(`accountsByIds takes at most ${PAGE_SIZE} ids, got ${ids.length}`);
+    const answer = await this.call('GET', '/v2/crm/accounts/lookup', {
+      signal,
+      query: { 'Filter.Ids': ids, 'Filter.WithInactiveAccounts': true, PageSize: PAGE_SIZE, PageNumber: 1 },
     });
     return asArray<BmsAccountLookup>(answer);
   }
@@ -546,43 +588,58 @@ export class BmsClient {
   // ---------------------------------------------------------------- tokens
 
   private forgetToken(auth: AuthMode): void {
-    if (auth === 'v1') this.v1Token = undefined;
-    else this.v2Token = undefined;
+    delete this.tokens.held[auth === 'v1' ? 'v1' : 'v2'];
   }
 
+  /**
+   * The connection's current token, else the one from the login in flight (another caller's too), else a
+   * new login. A login another caller abandoned (its signal, its wait limit) is not this caller's failure:
+   * it logs in itself.
+   */
   private async token(auth: AuthMode, signal?: AbortSignal): Promise<string> {
-    const now = Date.now();
-    if (auth === 'v1') {
-      if (this.v1Token && this.v1Token.expiresAt - this.tokenMarginMs > now) return this.v1Token.accessToken;
-      this.v1Login ??= this.loginV1(signal).finally(() => (this.v1Login = undefined));
-      this.v1Token = await this.v1Login;
-      return this.v1Token.accessToken;
+    const kind: TokenKind = auth === 'v1' ? 'v1' : 'v2';
+    const { held, logins } = this.tokens;
+    for (;;) {
+      const current = held[kind];
+      if (current && current.refreshAt > Date.now()) return current.accessToken;
+      const running = logins[kind];
+      if (!running) break;
+      try {
+        return (await running).accessToken;
+      } catch (err) {
+        if (!endedByItsCaller(err)) throw err;
+        signal?.throwIfAborted();
+      }
     }
-    if (this.v2Token && this.v2Token.expiresAt - this.tokenMarginMs > now) return this.v2Token.accessToken;
-    this.v2Login ??= this.loginV2(this.v2Token, signal).finally(() => (this.v2Login = undefined));
-    this.v2Token = await this.v2Login;
-    return this.v2Token.accessToken;
+    const login = (kind === 'v1' ? this.loginV1(signal) : this.loginV2(held.v2, signal))
+      .then((token) => (held[kind] = token))
+      .finally(() => delete logins[kind]);
+    logins[kind] = login;
+    return (await login).accessToken;
   }
 
   private async loginV2(previous: CachedToken | undefined, signal?: AbortSignal): Promise<CachedToken> {
     if (previous?.refreshToken) {
       try {
+        const requestedAt = Date.now();
         const answer = await this.call('POST', '/v2/security/refreshtoken', {
           auth: 'none',
           signal,
           form: { AccessToken: previous.accessToken, RefreshToken: previous.refreshToken },
         });
         const refreshed = answer.body as BmsToken | undefined;
-        if (refreshed?.accessToken) return toCachedToken(refreshed);
+        if (refreshed?.accessToken) return this.cachedV2Token(refreshed, requestedAt);
       } catch (err) {
         if (signal?.aborted) throw err;
         // A refused refresh falls back to a full login below.
       }
     }
-    return toCachedToken(await this.authenticate(signal));
+    const requestedAt = Date.now();
+    return this.cachedV2Token(await this.authenticate(signal), requestedAt);
   }
 
   private async loginV1(signal?: AbortSignal): Promise<CachedToken> {
+    const requestedAt = Date.now();
     const answer = await this.call('POST', '/api/token', {
       auth: 'none',
       signal,
@@ -599,7 +656,18 @@ export class BmsClient {
       throw new BmsProtocolError('V1 token answer carried no access_token', { endpoint: 'POST /api/token', status: answer.status });
     }
     const expiresIn = body.expiresIn ?? body.expires_in ?? 900;
-    return { accessToken, refreshToken: undefined, expiresAt: Date.now() + expiresIn * 1000 };
+    return this.cachedToken(accessToken, undefined, requestedAt, requestedAt + expiresIn * 1000);
+  }
+
+  private cachedV2Token(token: BmsToken, requestedAt: number): CachedToken {
+    const expiresAt = parseBmsTime(token.accessTokenExpireOn);
+    // Without a readable expiry, assume a short life and let a 401 correct us.
+    return this.cachedToken(token.accessToken, token.refreshToken ?? undefined, requestedAt, Number.isFinite(expiresAt) ? expiresAt : requestedAt + 10 * 60_000);
+  }
+
+  /** Lifetimes count from when the token was asked for, so the time its answer took is on the safe side. */
+  private cachedToken(accessToken: string, refreshToken: string | undefined, requestedAt: number, expiresAt: number): CachedToken {
+    return { accessToken, refreshToken, refreshAt: expiresAt - refreshMarginMs(expiresAt - requestedAt, this.tokenMarginMs) };
   }
 }
 
@@ -617,16 +685,6 @@ class UnauthorizedOnce extends Error {
   constructor(readonly details: BmsErrorDetails) {
     super('401');
   }
-}
-
-function toCachedToken(token: BmsToken): CachedToken {
-  const expiresAt = parseBmsTime(token.accessTokenExpireOn);
-  return {
-    accessToken: token.accessToken,
-    refreshToken: token.refreshToken ?? undefined,
-    // Without a readable expiry, assume a short life and let a 401 correct us.
-    expiresAt: Number.isFinite(expiresAt) ? expiresAt : Date.now() + 10 * 60_000,
-  };
 }
 
 /** V1 answers: `{ResponseCode, Status, Error, Result, TotalRecords}` (token answers are bare). */

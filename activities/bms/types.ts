@@ -196,8 +196,12 @@ export interface BmsPhonePatch {
   IsDefault?: boolean | null;
 }
 
-/** V1 location (legacy API, PascalCase on the wire; normalised to camelCase like V2). */
-export interface BmsV1Location {
+/**
+ * V1 location (legacy API, PascalCase on the wire; normalised to camelCase like V2). V1's answer shapes
+ * are not documented: the address may come nested (`addresses[]`) or flat on the location itself
+ * (`address1`, `address2`, `city`, `state`, `zipCode`, `countryId`, …). Readers accept both.
+ */
+export interface BmsV1Location extends BmsFlatAddress {
   id: number;
   accountId?: number;
   locationName?: string | null;
@@ -206,3 +210,6 @@ export interface BmsV1Location {
   modifiedOn?: string | null;
   addresses?: BmsAddress[] | null;
 }
+
+/** The address fields a flat V1 location carries on itself. */
+export type BmsFlatAddress = Partial<Pick<BmsAddress, 'address1' | 'address2' | 'city' | 'state' | 'zipCode' | 'countryId' | 'country' | 'phone' | 'fax'>>;

@@ -1,11 +1,25 @@
-/** BMS accounts → organizations (and their locations), incremental by `Filter.ModifiedOnFrom`. */
+/**
+ * BMS accounts → organizations (and their locations), incremental by `Filter.ModifiedOnFrom`.
+ *
+ * An account deleted in BMS leaves no trace in a listing by modified date, so each pass also checks a
+ * slice of the linked organizations, rotating by BMS id from where the last pass stopped: one
+ * `GET /v2/crm/accounts/lookup` with `Filter.Ids` (inactive accounts included) per 100 organizations;
+ * an id the lookup does not return is read on its own (`GET /v2/crm/accounts/summary/{id}`), and only a
+ * 404 there orphans the organization, and with it its linked locations.
+ */
+import { tableOf } from '../../db/records';
 import { accountToOrganization } from '../../domain/mapping';
 import type { SyncState } from '../../domain/sync-state';
+import { PAGE_SIZE } from '../bms/client';
 import type { BmsAccount } from '../bms/types';
-import type { PagePull } from '../pull';
+import type { PagePull, PullerContext } from '../pull';
 import { laterTime } from '../pull';
-import { type PulledItem, storePulled } from '../pull-store';
+import { emptyCounts, type PulledItem, storePulled } from '../pull-store';
 import { storeAccountLocations } from './locations';
+import { findDeleted, orphanRecords } from './orphans';
+
+/** Linked organizations checked per pass: 5 lookup requests (20 an hour at the default 15-minute interval). */
+export const ACCOUNTS_CHECKED_PER_PASS = 5 * PAGE_SIZE;
 
 export const accountsPull: PagePull = {
   resolves: ['organization'],
@@ -32,4 +46,40 @@ export const accountsPull: PagePull = {
     await storeAccountLocations(ctx, accounts, { created, states });
     return { counts, maxModifiedOn };
   },
+
+  async finish(ctx) {
+    const counts = emptyCounts();
+    counts.orphaned += await orphanDeleted(ctx);
+    return counts;
+  },
 };
+
+/** Orphans the organizations of the next slice whose account BMS no longer has, and their locations; returns how many organizations. */
+async function orphanDeleted(ctx: PullerContext): Promise<number> {
+  const gone = await findDeleted(ctx, 'organization', ACCOUNTS_CHECKED_PER_PASS);
+  if (gone.length === 0) return 0;
+  const orphaned = await orphanRecords(
+    ctx,
+    'organization',
+    gone.map((l) => ({ ...l, reason: 'the account no longer exists in Kaseya BMS' })),
+  );
+  // A deleted account takes its locations with it; their links are orphaned whatever the settings.
+  const locations = (await ctx.deps
+    .db('sync_links as l')
+    .join(`${tableOf('location')} as r`, 'r.id', 'l.record_id')
+    .where({ 'l.account_id': ctx.store.accountId, 'l.record_type': 'location', 'l.sync_disabled': false })
+    .whereIn(
+      'r.organization_id',
+      gone.map((g) => g.recordId),
+    )
+    .whereNotNull('l.bms_id')
+    .whereNotIn('l.state', ['orphaned', 'disabled'])
+    .select('l.record_id', 'l.bms_id')) as Array<{ record_id: string; bms_id: number }>;
+  const orphanedLocations = await orphanRecords(
+    ctx,
+    'location',
+    locations.map((l) => ({ recordId: String(l.record_id), bmsId: Number(l.bms_id), reason: 'its account no longer exists in Kaseya BMS' })),
+  );
+  if (orphanedLocations > 0) ctx.addRunCounts('locations', { ...emptyCounts(), orphaned: orphanedLocations });
+  return orphaned;
+}

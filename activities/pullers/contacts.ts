@@ -11,17 +11,14 @@
  * read on its own (`GET /v2/crm/contacts/summary/{id}`), and only a 404 there orphans its record.
  */
 import { getLinksByBmsIds } from '../../db/links';
-import { addRunLog, getPullState, setPullState } from '../../db/runs';
 import { alignOrder, bmsContactToContact } from '../../domain/mapping';
 import type { ContactEmail, ContactPhone } from '../../domain/records';
 import { PAGE_SIZE } from '../bms/client';
-import { BmsNotFoundError } from '../bms/errors';
 import type { BmsContact } from '../bms/types';
 import type { PagePull, PullerContext } from '../pull';
 import { laterTime } from '../pull';
 import { emptyCounts, type PulledItem, storePulled } from '../pull-store';
-import { orphanRecords } from './orphans';
-import { nextInRotation } from './rotation';
+import { findDeleted, orphanRecords } from './orphans';
 
 export const contactsPull: PagePull = {
   resolves: ['contact'],
@@ -86,62 +83,13 @@ export const contactsPull: PagePull = {
 
 /** Linked contacts checked per pass: 2 search requests (8 an hour at the default 15-minute interval). */
 export const CONTACTS_CHECKED_PER_PASS = 2 * PAGE_SIZE;
-/** Contacts missing from the search that one pass reads on their own, at most. */
-const CONTACTS_READ_PER_PASS = 20;
 
-/**
- * Checks the next slice of linked contacts (by BMS id, wrapping around) and orphans those BMS no longer
- * has; returns how many. Best effort: a BMS failure here is logged on the run and the slice is checked
- * again next pass, the pull itself goes on.
- */
+/** Orphans the contacts of the next slice that BMS no longer has; returns how many. */
 async function orphanDeleted(ctx: PullerContext): Promise<number> {
-  const { deps, accountId, syncRunId } = ctx.store;
-  const state = await getPullState(deps.db, accountId, 'contacts');
-  const after = typeof state.checkAfter === 'number' ? state.checkAfter : 0;
-  const slice = (op: '>' | '<=', n: number) =>
-    deps
-      .db('sync_links')
-      .where({ account_id: accountId, record_type: 'contact', sync_disabled: false })
-      .whereNotNull('bms_id')
-      .whereNotIn('state', ['orphaned', 'disabled'])
-      .where('bms_id', op, after)
-      .orderBy('bms_id', 'asc')
-      .limit(n)
-      .pluck('bms_id') as Promise<number[]>;
-  const ids = await nextInRotation(after, CONTACTS_CHECKED_PER_PASS, slice);
-  if (ids.length === 0) return 0;
-
-  try {
-    const unseen: number[] = [];
-    for (let i = 0; i < ids.length; i += PAGE_SIZE) {
-      const batch = ids.slice(i, i + PAGE_SIZE);
-      const found = new Set((await ctx.client.contactsByIds(batch, ctx.signal)).map((c) => Number(c.id)));
-      unseen.push(...batch.filter((id) => !found.has(id)));
-      ctx.heartbeat();
-    }
-    const gone: number[] = [];
-    for (const id of unseen.slice(0, CONTACTS_READ_PER_PASS)) {
-      try {
-        await ctx.client.getContact(id, ctx.signal);
-      } catch (err) {
-        if (!(err instanceof BmsNotFoundError)) throw err;
-        gone.push(id);
-      }
-    }
-    // Ids left unread wait for a later pass: the rotation resumes at the first of them.
-    const stop = unseen.length > CONTACTS_READ_PER_PASS ? unseen[CONTACTS_READ_PER_PASS]! - 1 : ids.at(-1)!;
-    await setPullState(deps.db, accountId, 'contacts', { ...state, checkAfter: stop });
-    if (gone.length === 0) return 0;
-    const links = await getLinksByBmsIds(deps.db, accountId, 'contact', gone);
-    return await orphanRecords(
-      ctx,
-      'contact',
-      [...links.values()].map((l) => ({ recordId: l.recordId, bmsId: l.bmsId!, reason: 'the contact no longer exists in Kaseya BMS' })),
-    );
-  } catch (err) {
-    if (ctx.signal.aborted) throw err;
-    const message = err instanceof Error ? err.message : String(err);
-    await addRunLog(deps.db, [{ runId: syncRunId, level: 'warn', message: `Checking for contacts deleted in Kaseya BMS failed: ${message}` }]);
-    return 0;
-  }
+  const gone = await findDeleted(ctx, 'contact', CONTACTS_CHECKED_PER_PASS);
+  return orphanRecords(
+    ctx,
+    'contact',
+    gone.map((l) => ({ ...l, reason: 'the contact no longer exists in Kaseya BMS' })),
+  );
 }

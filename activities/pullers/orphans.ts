@@ -1,9 +1,13 @@
 /** Orphaning linked records whose BMS record is gone or inactive (kept and flagged, never deleted). */
 import { addHistory } from '../../db/history';
-import { applyLinkEvent, getLink } from '../../db/links';
+import { applyLinkEvent, getLink, getLinksByBmsIds } from '../../db/links';
+import { addRunLog, getPullState, setPullState } from '../../db/runs';
 import type { RecordType } from '../../domain/records';
 import { canTransition } from '../../domain/sync-state';
+import { PAGE_SIZE } from '../bms/client';
+import { BmsNotFoundError } from '../bms/errors';
 import type { PullerContext } from '../pull';
+import { nextInRotation } from './rotation';
 
 /** Orphans each record (unless already orphaned, disabled, or its link moved on); returns how many. */
 export async function orphanRecords(
@@ -36,4 +40,84 @@ export async function orphanRecords(
     if (done) orphaned++;
   }
   return orphaned;
+}
+
+/** Records missing from the listing that one pass reads on their own, at most. */
+const READ_PER_PASS = 20;
+
+/**
+ * Per record type checked for deletions: the pulled entity whose `pull_watermarks.state` keeps the
+ * rotation's position, how BMS lists the ones among a page of ids, and how it reads one on its own
+ * (BMS's 404 there, `BmsNotFoundError`, is the only proof a record is gone).
+ */
+const BY_ID = {
+  contact: {
+    entity: 'contacts',
+    listed: (ctx: PullerContext, ids: number[]) => ctx.client.contactsByIds(ids, ctx.signal),
+    read: (ctx: PullerContext, id: number) => ctx.client.getContact(id, ctx.signal),
+  },
+  organization: {
+    entity: 'accounts',
+    listed: (ctx: PullerContext, ids: number[]) => ctx.client.accountsByIds(ids, ctx.signal),
+    read: (ctx: PullerContext, id: number) => ctx.client.getAccount(id, ctx.signal),
+  },
+} satisfies Partial<Record<RecordType, unknown>>;
+
+/**
+ * Checks the next slice of linked records (by BMS id, wrapping around) and returns the links of those
+ * BMS no longer has. An id the listing leaves out is only a reason to look closer: it is read on its
+ * own, and only a 404 there counts, so a listing that failed, came back short or was throttled deletes
+ * nothing. Best effort: a BMS failure is logged on the run and the slice is checked again next pass.
+ */
+export async function findDeleted(
+  ctx: PullerContext,
+  type: keyof typeof BY_ID,
+  checkedPerPass: number,
+): Promise<Array<{ recordId: string; bmsId: number }>> {
+  const { deps, accountId, syncRunId } = ctx.store;
+  const check = BY_ID[type];
+  const state = await getPullState(deps.db, accountId, check.entity);
+  const after = typeof state.checkAfter === 'number' ? state.checkAfter : 0;
+  const slice = (op: '>' | '<=', n: number) =>
+    deps
+      .db('sync_links')
+      .where({ account_id: accountId, record_type: type, sync_disabled: false })
+      .whereNotNull('bms_id')
+      .whereNotIn('state', ['orphaned', 'disabled'])
+      .where('bms_id', op, after)
+      .orderBy('bms_id', 'asc')
+      .limit(n)
+      .pluck('bms_id') as Promise<number[]>;
+  const ids = await nextInRotation(after, checkedPerPass, slice);
+  if (ids.length === 0) return [];
+
+  try {
+    const unseen: number[] = [];
+    for (let i = 0; i < ids.length; i += PAGE_SIZE) {
+      const batch = ids.slice(i, i + PAGE_SIZE);
+      const found = new Set((await check.listed(ctx, batch)).map((item) => Number(item.id)));
+      unseen.push(...batch.filter((id) => !found.has(id)));
+      ctx.heartbeat();
+    }
+    const gone: number[] = [];
+    for (const id of unseen.slice(0, READ_PER_PASS)) {
+      try {
+        await check.read(ctx, id);
+      } catch (err) {
+        if (!(err instanceof BmsNotFoundError)) throw err;
+        gone.push(id);
+      }
+    }
+    // Ids left unread wait for a later pass: the rotation resumes at the first of them.
+    const stop = unseen.length > READ_PER_PASS ? unseen[READ_PER_PASS]! - 1 : ids.at(-1)!;
+    await setPullState(deps.db, accountId, check.entity, { ...state, checkAfter: stop });
+    if (gone.length === 0) return [];
+    const links = await getLinksByBmsIds(deps.db, accountId, type, gone);
+    return [...links.values()].map((l) => ({ recordId: l.recordId, bmsId: l.bmsId! }));
+  } catch (err) {
+    if (ctx.signal.aborted) throw err;
+    const message = err instanceof Error ? err.message : String(err);
+    await addRunLog(deps.db, [{ runId: syncRunId, level: 'warn', message: `Checking for ${check.entity} deleted in Kaseya BMS failed: ${message}` }]);
+    return [];
+  }
 }

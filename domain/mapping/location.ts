@@ -7,7 +7,7 @@
  * the client has normalised their keys. Writes go through V1 (`POST /api/crm/locations`,
  * `PUT /api/crm/locations/{id}`), since V2 has no location writes. See docs/mapping.md.
  */
-import type { BmsAccountLocation, BmsAddress } from '../../activities/bms/types';
+import type { BmsAccountLocation, BmsAddress, BmsFlatAddress } from '../../activities/bms/types';
 import { type Lookups, lookupId, lookupName, MappingError, text } from './common';
 
 /** The synced fields of a location, without its organization reference. */
@@ -30,15 +30,29 @@ export interface PulledLocation {
   isActive: boolean;
 }
 
-/** A location as read (V2 account location or V1 location; only the shared fields are used). */
-export type BmsLocationLike = Pick<BmsAccountLocation, 'id' | 'locationName' | 'isMain' | 'isActive' | 'modifiedOn'> & {
-  addresses?: BmsAddress[] | null;
-};
+/**
+ * A location as read (V2 account location or V1 location; only the shared fields are used). A V1
+ * location may carry its address flat on itself instead of in `addresses`.
+ */
+export type BmsLocationLike = Pick<BmsAccountLocation, 'id' | 'locationName' | 'isMain' | 'isActive' | 'modifiedOn'> &
+  BmsFlatAddress & {
+    addresses?: BmsAddress[] | null;
+  };
 
-/** The address a flat location maps to: the main one, else the first; undefined when there is none. */
+const FLAT_ADDRESS_KEYS = ['address1', 'address2', 'city', 'state', 'zipCode', 'countryId', 'country', 'phone', 'fax'] as const;
+
+/**
+ * The address a flat location maps to: the main one of `addresses`, else the first; else the address
+ * the location carries flat on itself (a V1 answer shape); undefined when there is none.
+ */
 export function mainAddress(location: BmsLocationLike): BmsAddress | undefined {
   const addresses = Array.isArray(location.addresses) ? location.addresses.filter((a) => a !== null && typeof a === 'object') : [];
-  return addresses.find((a) => a.isMain === true) ?? addresses[0];
+  const nested = addresses.find((a) => a.isMain === true) ?? addresses[0];
+  if (nested) return nested;
+  if (!FLAT_ADDRESS_KEYS.some((key) => key in location)) return undefined;
+  const flat: BmsAddress = { id: location.id, isMain: true, modifiedOn: location.modifiedOn };
+  for (const key of FLAT_ADDRESS_KEYS) if (key in location) Object.assign(flat, { [key]: location[key] });
+  return flat;
 }
 
 /** The country name: BMS's text, else the countries lookup's name for its id. */

@@ -54,7 +54,7 @@ function accountLocations(ctx: HandlerContext): ApiResponse {
   const { store } = ctx.sim;
   const account = store.getAccount(pInt(ctx.params, 'id'));
   const clauses = parseODataFilter(qStr(ctx.query, '$filter'));
-  let rows = rowsOf(store.locations, account.locationIds).map((l) => v1LocationDto(store, l));
+  let rows = rowsOf(store.locations, account.locationIds).map((l) => v1LocationDto(store, l, ctx.sim.v1LocationShape));
   for (const clause of clauses) {
     const key = Object.keys(rows[0] ?? { Id: 0 }).find((k) => k.toLowerCase() === clause.field.toLowerCase());
     if (key === undefined) throw new ValidationError(`$filter field '${clause.field}' is not a location property.`);
@@ -92,7 +92,7 @@ function createLocation(ctx: HandlerContext): ApiResponse {
     addresses: bArray(b, 'Addresses').map((a) => ({ ...emptyAddressFields(), ...addressFromV1(a) })),
   };
   const loc = store.createLocation(bInt(b, 'AccountId') ?? 0, input, ctx.userId);
-  return v1Ok(v1LocationDto(store, loc));
+  return v1Ok(v1LocationDto(store, loc, ctx.sim.v1LocationShape));
 }
 
 /**
@@ -120,7 +120,7 @@ function updateLocation(ctx: HandlerContext): ApiResponse {
     },
     ctx.userId,
   );
-  return v1Ok(v1LocationDto(store, updated));
+  return v1Ok(v1LocationDto(store, updated, ctx.sim.v1LocationShape));
 }
 
 function deleteLocation(ctx: HandlerContext): ApiResponse {
@@ -131,7 +131,7 @@ function deleteLocation(ctx: HandlerContext): ApiResponse {
 export const v1Routes: RouteTable = {
   'POST /api/token': token,
   'GET /api/crm/accounts/{id}/locations': accountLocations,
-  'GET /api/crm/locations/{id}': (ctx) => v1Ok(v1LocationDto(ctx.sim.store, ctx.sim.store.getLocation(pInt(ctx.params, 'id')))),
+  'GET /api/crm/locations/{id}': (ctx) => v1Ok(v1LocationDto(ctx.sim.store, ctx.sim.store.getLocation(pInt(ctx.params, 'id')), ctx.sim.v1LocationShape)),
   'POST /api/crm/locations': createLocation,
   'PUT /api/crm/locations/{id}': updateLocation,
   'DELETE /api/crm/locations/{id}': deleteLocation,

@@ -1,7 +1,7 @@
 /** Orphans, per-record sync control, Manage Data bulk actions and deletion rules. */
 import assert from 'node:assert/strict';
 import { startStack, type Stack } from '../helpers/stack';
-import { syncNowAndWait } from '../helpers/sync';
+import { served, simRequests, syncNowAndWait } from '../helpers/sync';
 
 describe('orphans and managing synced data', function () {
   this.timeout(120_000);
@@ -94,5 +94,50 @@ describe('orphans and managing synced data', function () {
     const bad = await stack.admin.post('/api/v1/integrations/kaseya-bms/manage', { action: 'explode', records });
     assert.equal(bad.status, 400);
     assert.equal(bad.body.error.details.issues[0].field, 'action');
+  });
+
+  it('orphans an organization whose account was deleted in BMS, with its locations, keeps and lists them; never from a throttled check', async () => {
+    const organizations = (await stack.admin.get('/api/v1/organizations?syncState=synced&pageSize=200')).body.data as any[];
+    const locations = (await stack.admin.get('/api/v1/locations?syncState=synced&pageSize=200')).body.data as any[];
+    const organization = organizations.find((o) => locations.some((l) => l.organizationId === o.id));
+    assert.ok(organization, 'a synced organization with synced locations');
+    const itsLocations = locations.filter((l) => l.organizationId === organization.id);
+    assert.equal((await stack.simAdmin.delete(`/_sim/accounts/${organization.sync.bmsId}`)).status, 204);
+
+    // A check BMS throttles concludes nothing: the deletion waits for a pass whose check answers.
+    await stack.simAdmin.put('/_sim/faults', { rules: [{ route: 'GET /v2/crm/accounts/lookup', mode: 'http-429' }] });
+    try {
+      const throttled = await syncNowAndWait(stack.admin);
+      assert.equal(throttled.status, 'completed', JSON.stringify(throttled));
+      assert.equal((await stack.admin.get(`/api/v1/organizations/${organization.id}`)).body.data.sync.state, 'synced');
+      const detail = (await stack.admin.get(`/api/v1/integrations/kaseya-bms/runs/${throttled.id}`)).body.data;
+      const warnings = (detail.logs as any[]).filter((l) => l.level === 'warn').map((l) => l.message as string);
+      assert.ok(warnings.some((m) => /^Checking for accounts deleted in Kaseya BMS failed: .*accounts\/lookup/.test(m)), JSON.stringify(warnings));
+    } finally {
+      await stack.simAdmin.delete('/_sim/faults');
+    }
+
+    const before = await simRequests(stack.simAdmin);
+    const run = await syncNowAndWait(stack.admin);
+    const after = await simRequests(stack.simAdmin);
+    assert.equal(run.counts.accounts.orphaned, 1, JSON.stringify(run.counts));
+    assert.equal(run.counts.locations?.orphaned, itsLocations.length, JSON.stringify(run.counts));
+    const lookups = served(after, 'GET /v2/crm/accounts/lookup') - served(before, 'GET /v2/crm/accounts/lookup');
+    assert.equal(lookups, 1, 'every linked organization fits in one lookup request');
+    assert.equal(served(after, 'GET /v2/crm/accounts/summary/{id}') - served(before, 'GET /v2/crm/accounts/summary/{id}'), 1, 'only the missing one read alone');
+
+    const orphan = (await stack.admin.get(`/api/v1/organizations/${organization.id}`)).body.data;
+    assert.equal(orphan.sync.state, 'orphaned');
+    assert.equal(orphan.sync.message, 'Orphaned: the account no longer exists in Kaseya BMS');
+    assert.equal(orphan.name, organization.name, 'kept as it was');
+    const listed = (await stack.admin.get('/api/v1/organizations?syncState=orphaned&pageSize=200')).body.data as any[];
+    assert.ok(listed.some((o) => o.id === organization.id), 'listed under orphans');
+    const orphanLocations = (await stack.admin.get(`/api/v1/locations?organizationId=${organization.id}&pageSize=200`)).body.data as any[];
+    assert.deepEqual(
+      orphanLocations.map((l) => [l.id, l.sync.state, l.sync.message]).sort(),
+      itsLocations.map((l) => [l.id, 'orphaned', 'Orphaned: its account no longer exists in Kaseya BMS']).sort(),
+    );
+    const others = (await stack.admin.get('/api/v1/organizations?syncState=synced&pageSize=200')).body.data as any[];
+    assert.equal(others.length, organizations.length - 1, 'the other organizations were checked and are still synced');
   });
 });

@@ -1,11 +1,64 @@
 /**
  * BMS answers that break the contract (an HTML error page, truncated JSON, JSON in no BMS shape) end in a
  * clear, stored error — on the record while a push retries, in the run's log and result for a pull —
- * never a crash, a silent skip or a wrong link.
+ * never a crash, a silent skip or a wrong link. And since BMS has no idempotency key, a create whose
+ * answer never arrives is not sent again blindly: for every create the product makes (account, V1
+ * location, contact, hardware asset) and every way BMS can perform a create and lose its answer (the
+ * connection drops, the answer is cut off, the answer comes after the client gave up), the retry finds the
+ * record and links it, and BMS holds exactly one.
  */
 import assert from 'node:assert/strict';
 import { startStack, type Stack } from '../helpers/stack';
 import { waitFor, waitForSyncState } from '../helpers/sync';
+
+interface Create {
+  collection: string;
+  route: string;
+  /** The record to save, under `organizationId` (null: the create is the organization itself). */
+  body(name: string, organizationId: string | null): Record<string, unknown>;
+  /** The names of BMS's records of this kind under the account. */
+  held(stack: Stack, accountBmsId: number | null): Promise<string[]>;
+}
+
+const CREATES: Create[] = [
+  {
+    collection: 'organizations',
+    route: 'POST /v2/crm/accounts',
+    body: (name) => ({ name, type: 'Client', status: 'Active' }),
+    held: async (stack) => ((await stack.simAdmin.get('/_sim/accounts')).body as any[]).map((a) => a.accountName),
+  },
+  {
+    collection: 'locations',
+    route: 'POST /api/crm/locations',
+    body: (name, organizationId) => ({ organizationId, name, address1: '1 Retry Row', city: 'Boston', region: 'MA', country: 'United States' }),
+    held: async (stack, account) => ((await stack.simAdmin.get(`/_sim/locations?accountId=${account}`)).body as any[]).map((l) => l.locationName),
+  },
+  {
+    collection: 'contacts',
+    route: 'POST /v2/crm/contacts/summary',
+    body: (name, organizationId) => ({
+      organizationId,
+      firstName: name,
+      lastName: 'Retry',
+      emails: [{ value: 'retry@lost.example', label: 'Work', primary: true }],
+      phones: [{ value: '555 0700', label: 'Office', primary: true }],
+    }),
+    held: async (stack, account) => ((await stack.simAdmin.get(`/_sim/contacts?accountId=${account}`)).body as any[]).map((c) => c.firstName),
+  },
+  {
+    collection: 'configurations',
+    route: 'POST /v2/servicedesk/hardwareasset',
+    body: (name, organizationId) => ({ organizationId, name, type: 'Workstation', status: 'Active', serialNumber: `SN-${name}` }),
+    held: async (stack, account) => ((await stack.simAdmin.get(`/_sim/assets?accountId=${account}`)).body as any[]).map((a) => a.name),
+  },
+];
+
+/** Fault rules that let BMS perform the create and lose its answer (the stack's client gives up after 5 s). */
+const LOSSES = [
+  { mode: 'drop-after-commit' },
+  { mode: 'truncated-json' },
+  { mode: 'slow', delayMs: 7_000 },
+] as const;
 
 describe('broken BMS answers', function () {
   this.timeout(180_000);
@@ -71,4 +124,29 @@ describe('broken BMS answers', function () {
       { timeoutMs: 60_000, what: 'a healthy pull' },
     );
   });
+
+  let serial = 0;
+  for (const create of CREATES) {
+    for (const loss of LOSSES) {
+      it(`makes exactly one BMS record of ${create.collection} when ${create.route} is performed and its answer ${loss.mode}`, async () => {
+        const name = `Lost ${loss.mode} ${++serial}`;
+        let organization: { id: string; bmsId: number } | null = null;
+        if (create.collection !== 'organizations') {
+          const res = await stack.admin.post('/api/v1/organizations', { name: `${name} Ltd`, type: 'Client', status: 'Active' });
+          const synced = await waitForSyncState(stack.admin, 'organizations', res.body.data.id, 'synced');
+          organization = { id: synced.id, bmsId: synced.sync.bmsId };
+        }
+        await stack.simAdmin.put('/_sim/faults', { rules: [{ route: create.route, count: 1, ...loss }] });
+        const saved = await stack.admin.post(`/api/v1/${create.collection}`, create.body(name, organization?.id ?? null));
+        assert.equal(saved.status, 201, JSON.stringify(saved.body));
+        const synced = await waitForSyncState(stack.admin, create.collection, saved.body.data.id, 'synced', 60_000);
+        assert.equal((await stack.simAdmin.get('/_sim/faults')).body.rules[0].fired, 1, 'the create was performed and its answer lost');
+        const held = (await create.held(stack, organization?.bmsId ?? null)).filter((n) => n === name);
+        assert.equal(held.length, 1, `BMS holds exactly one (${held.length})`);
+        const history = (await stack.admin.get(`/api/v1/${create.collection}/${saved.body.data.id}/history`)).body.data as any[];
+        assert.ok(history.some((h) => /Linked to existing Kaseya BMS record/.test(h.summary)), JSON.stringify(history.map((h) => h.summary)));
+        assert.equal(typeof synced.sync.bmsId, 'number');
+      });
+    }
+  }
 });

@@ -275,31 +275,52 @@ describe('location sync', function () {
     );
   });
 
-  it('never makes a second BMS location when the answer to a create was lost', async () => {
-    const org = await syncedOrganization('Location Lost Answer Ltd');
-    await stack.simAdmin.put('/_sim/faults', { rules: [{ route: 'POST /api/crm/locations', mode: 'drop-after-commit', count: 1 }] });
-    try {
-      const res = await stack.admin.post('/api/v1/locations', {
-        organizationId: org.id,
+  // V1's answer shapes are undocumented: the address may come nested in `Addresses` or flat on the location.
+  for (const shape of ['nested', 'flat'] as const) {
+    it(`never makes a second BMS location when the answer to a create was lost (V1 answers ${shape})`, async () => {
+      const site = {
         name: 'Lost Answer Site',
         address1: '404 Nowhere Road',
+        address2: 'Unit 3',
         city: 'Boston',
         region: 'MA',
+        postalCode: '02108',
         country: 'United States',
-      });
-      assert.equal(res.status, 201);
-      const synced = await waitForSyncState(stack.admin, 'locations', res.body.data.id, 'synced', 40_000);
-      const faults = await stack.simAdmin.get('/_sim/faults');
-      assert.equal(faults.body.rules[0].fired, 1, 'the create was performed and its answer dropped');
-      const matching = (await simLocationsOf(org.bmsId)).filter((l) => l.locationName === 'Lost Answer Site');
-      assert.equal(matching.length, 1, 'BMS holds exactly one');
-      assert.equal(synced.sync.bmsId, matching[0].id);
-      const history = (await stack.admin.get(`/api/v1/locations/${res.body.data.id}/history`)).body.data as any[];
-      assert.ok(history.some((h) => /Linked to existing Kaseya BMS record/.test(h.summary)));
-    } finally {
-      await stack.simAdmin.delete('/_sim/faults');
-    }
-  });
+      };
+      const org = await syncedOrganization(`Location Lost Answer ${shape} Ltd`);
+      await stack.simAdmin.put('/_sim/config', { v1LocationShape: shape });
+      await stack.simAdmin.put('/_sim/faults', { rules: [{ route: 'POST /api/crm/locations', mode: 'drop-after-commit', count: 1 }] });
+      try {
+        const res = await stack.admin.post('/api/v1/locations', { organizationId: org.id, ...site });
+        assert.equal(res.status, 201);
+        const synced = await waitForSyncState(stack.admin, 'locations', res.body.data.id, 'synced', 40_000);
+        const faults = await stack.simAdmin.get('/_sim/faults');
+        assert.equal(faults.body.rules[0].fired, 1, 'the create was performed and its answer dropped');
+        const matching = (await simLocationsOf(org.bmsId)).filter((l) => l.locationName === 'Lost Answer Site');
+        assert.equal(matching.length, 1, 'BMS holds exactly one');
+        assert.equal(synced.sync.bmsId, matching[0].id);
+        const history = (await stack.admin.get(`/api/v1/locations/${res.body.data.id}/history`)).body.data as any[];
+        assert.ok(history.some((h) => /Linked to existing Kaseya BMS record/.test(h.summary)));
+
+        // An update whose answer comes in this shape keeps the fields it sent.
+        const updated = await stack.admin.patch(`/api/v1/locations/${res.body.data.id}`, { city: 'Cambridge' });
+        assert.equal(updated.status, 200, JSON.stringify(updated.body));
+        await waitFor(async () => (await simLocation(matching[0].id)).addresses.find((a: any) => a.isMain)?.city === 'Cambridge', {
+          timeoutMs: 20_000,
+          what: 'the update to reach BMS',
+        });
+        const after = await waitForSyncState(stack.admin, 'locations', res.body.data.id, 'synced');
+        assert.equal(after.city, 'Cambridge');
+        assert.equal(after.address1, '404 Nowhere Road');
+        await syncNowAndWait(stack.admin);
+        const pulled = (await stack.admin.get(`/api/v1/locations/${res.body.data.id}`)).body.data;
+        assert.deepEqual([pulled.address1, pulled.address2, pulled.city, pulled.sync.state], ['404 Nowhere Road', 'Unit 3', 'Cambridge', 'synced']);
+      } finally {
+        await stack.simAdmin.delete('/_sim/faults');
+        await stack.simAdmin.put('/_sim/config', { v1LocationShape: 'nested' });
+      }
+    });
+  }
 
   it('sent nothing the vendor contract does not declare', async () => {
     const violations = await stack.simAdmin.get('/_sim/violations');

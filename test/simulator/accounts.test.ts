@@ -310,5 +310,24 @@ describe('simulator: accounts', () => {
       const res = await client.delete('/v2/crm/accounts/1001');
       assert.equal(res.status, 405);
     });
+
+    it('deletes an account through /_sim with its locations, contacts and assets; children lose the parent', async () => {
+      const parent = await admin.json(admin.post('/accounts', { accountName: 'Doomed Parent Ltd' }));
+      const child = await admin.json(admin.post('/accounts', { accountName: 'Surviving Child Ltd', parentId: parent.id }));
+      const contact = await admin.json(admin.post('/contacts', { accountId: parent.id, firstName: 'Gone' }));
+      const location = (parent.locations as Dto[])[0]!;
+      assert.equal((await admin.delete(`/accounts/${String(parent.id)}`)).status, 204);
+      assert.equal((await client.get(`/v2/crm/accounts/summary/${String(parent.id)}`)).status, 404);
+      const lookup = await client.result<Dto[]>(
+        client.get('/v2/crm/accounts/lookup', { 'Filter.Ids': [parent.id as number, child.id as number], 'Filter.WithInactiveAccounts': true }),
+      );
+      assert.deepEqual(lookup.map((a) => a.id), [child.id]);
+      assert.equal((await admin.get(`/contacts/${String(contact.id)}`)).status, 404);
+      assert.equal((await admin.get(`/locations/${String(location.id)}`)).status, 404);
+      const orphan = await admin.json(admin.get(`/accounts/${String(child.id)}`));
+      assert.equal(orphan.parentId, null);
+      assert.ok(asUtcMs(orphan.modifiedOn as string) > asUtcMs(child.modifiedOn as string), 'losing the parent is a write');
+      assert.equal((await admin.delete(`/accounts/${String(parent.id)}`)).status, 404);
+    });
   });
 });

@@ -176,7 +176,7 @@ describe('simulator: admin routes (/_sim)', () => {
 
   it('changes configuration at runtime', async () => {
     const config = await admin.json(admin.put('/config', { maxPageSize: 5, tokenTtlSeconds: 60 }));
-    assert.deepEqual(config, { tokenTtlSeconds: 60, rateLimit: null, maxPageSize: 5 });
+    assert.deepEqual(config, { tokenTtlSeconds: 60, rateLimit: null, maxPageSize: 5, v1LocationShape: 'nested' });
     assert.equal(envelope<Dto[]>(await client.get('/v2/crm/contacts/summary', { PageSize: 100 })).result.length, 5);
     await admin.put('/config', { maxPageSize: 100, tokenTtlSeconds: 900 });
     assert.equal((await admin.put('/config', { maxPageSize: 0 })).status, 400);

@@ -136,4 +136,39 @@ describe('simulator: V1 locations', () => {
     assert.equal(inUse.status, 400);
     assert.match(v1(inUse.body).Error, /in use/);
   });
+
+  it('answers with the address flat on the location when v1LocationShape is flat, in every V1 answer', async () => {
+    assert.equal((await admin.put('/config', { v1LocationShape: 'flat' })).status, 200);
+    try {
+      const list = v1<Dto[]>((await v1Client.get('/api/crm/accounts/1003/locations')).body).Result;
+      const main = list.find((l) => l.LocationName === 'Main Practice')!;
+      const nested = await admin.json(admin.get(`/locations/${String(main.Id)}`));
+      const address = (nested.addresses as Dto[]).find((a) => a.isMain)!;
+      assert.equal('Addresses' in main, false);
+      assert.equal(main.Address1, address.address1);
+      assert.equal(main.City, address.city);
+      assert.equal(main.ZipCode, address.zipCode);
+      assert.equal(main.CountryId, address.countryId);
+      const created = v1((await v1Client.post('/api/crm/locations', {
+        AccountId: 1004,
+        LocationName: 'Flat Answer Office',
+        Addresses: [{ Address1: '2 Flat Street', City: 'Leeds', IsMain: true }],
+      })).body).Result;
+      assert.equal(created.Address1, '2 Flat Street');
+      assert.equal('Addresses' in created, false);
+      const read = v1((await v1Client.get(`/api/crm/locations/${String(created.Id)}`)).body).Result;
+      assert.equal(read.City, 'Leeds');
+      const updated = v1((await v1Client.put(`/api/crm/locations/${String(created.Id)}`, {
+        AccountId: 1004,
+        LocationName: 'Flat Answer Office',
+        Addresses: [{ Address1: '3 Flat Street', City: 'Leeds', IsMain: true }],
+      })).body).Result;
+      assert.equal(updated.Address1, '3 Flat Street');
+      assert.equal((await admin.put('/config', { v1LocationShape: 'sideways' })).status, 400);
+    } finally {
+      await admin.put('/config', { v1LocationShape: 'nested' });
+    }
+    const back = v1<Dto[]>((await v1Client.get('/api/crm/accounts/1003/locations')).body).Result;
+    assert.ok(Array.isArray(back[0]!.Addresses));
+  });
 });

@@ -98,6 +98,29 @@ describe('location mapping: BMS → documentation', () => {
     assert.deepEqual(accountLocationToLocation(v1, lookups).fields, full);
   });
 
+  it('reads a V1 location whose address is flat on the location (no Addresses list) like a nested one', () => {
+    const flat = normalizeKeys({
+      Id: 2000001,
+      AccountId: 1001,
+      LocationName: 'Head Office',
+      IsMain: true,
+      IsActive: true,
+      ModifiedOn: '2024-02-01T09:00:00.000',
+      Address1: '1 Main Street',
+      Address2: 'Suite 200',
+      City: 'Austin',
+      State: 'TX',
+      ZipCode: '78701',
+      CountryId: 101,
+      Phone: '+1 512 555 0100',
+      Fax: '+1 512 555 0101',
+    }) as BmsAccountLocation;
+    assert.deepEqual(accountLocationToLocation(flat, lookups).fields, full, 'the country comes from the lookup by CountryId');
+    assert.equal(locationModifiedOn(flat), '2024-02-01T09:00:00.000');
+    const emptyList = normalizeKeys({ Id: 2000002, LocationName: 'Head Office', Addresses: [], City: 'Austin' }) as BmsAccountLocation;
+    assert.equal(accountLocationToLocation(emptyList, lookups).fields.city, 'Austin', 'an empty list falls back to the flat fields');
+  });
+
   it('takes the isMain address, else the first', () => {
     const loc = v2Location({
       addresses: [
