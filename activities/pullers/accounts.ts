@@ -1,7 +1,7 @@
 /** BMS accounts → organizations (and their locations), incremental by `Filter.ModifiedOnFrom`. */
 import { accountToOrganization } from '../../domain/mapping';
 import type { SyncState } from '../../domain/sync-state';
-import type { BmsAccount } from '../bms/types';
+import type { BmsAccount } from '../../bms/types';
 import type { PagePull } from '../pull';
 import { laterTime } from '../pull';
 import { type PulledItem, storePulled } from '../pull-store';

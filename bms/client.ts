@@ -1,18 +1,19 @@
 /**
  * The Kaseya BMS REST client: V2 for accounts, contacts, hardware assets and lookups; V1 for account
  * location writes (V2 has none). Tokens are cached per connection and refreshed before they expire; a
- * 401 re-authenticates once. Every call passes through the rate budget first. The client never retries
- * on its own beyond that: retries belong to Temporal, which knows what is safe to repeat.
+ * 401 re-authenticates once. Every call passes through the rate budget first. A read (GET) that failed
+ * in a way a retry can fix is repeated here with a short backoff (`readRetries`), since reads are safe
+ * to repeat and one request is cheaper to retry than the page around it; writes are never repeated
+ * here: their retries belong to Temporal, which knows what is safe to repeat.
  */
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type Dispatcher, errors as undiciErrors, request } from 'undici';
-import type { Logger } from '../../lib/logger';
-import { DestinationRefusedError, findDestinationRefusal, type OutboundPolicy } from '../../lib/outbound';
+import type { Logger } from '../lib/logger';
+import { DestinationRefusedError, findDestinationRefusal, type OutboundPolicy } from '../lib/outbound';
 import {
   BmsAuthError,
   BmsDestinationRefusedError,
-  type BmsError,
   type BmsErrorDetails,
   BmsNetworkError,
   BmsNotFoundError,
@@ -21,6 +22,7 @@ import {
   BmsRateLimitedError,
   BmsServerError,
   BmsValidationError,
+  isBmsError,
 } from './errors';
 import { type RateBudget, unlimitedBudget } from './rate-budget';
 import type {
@@ -720,8 +722,4 @@ function describeNetworkError(err: unknown, timeoutMs: number): string {
   }
   const code = (err as { code?: string }).code;
   return `connection to Kaseya BMS failed${code ? ` (${code})` : ''}: ${err instanceof Error ? err.message : String(err)}`;
-}
-
-export function isBmsError(err: unknown): err is BmsError {
-  return err instanceof Error && 'retryable' in err && 'endpoint' in err;
 }
