@@ -206,10 +206,6 @@ export class BmsClient {
     return record<BmsAccount>(await this.call('POST', '/v2/crm/accounts', { body, signal }), 'POST /v2/crm/accounts');
   }
 
-  async putAccount(id: number, body: Record<string, unknown>, signal?: AbortSignal): Promise<BmsAccount> {
-    return (await this.call('PUT', '/v2/crm/accounts/{id}', { params: { id }, body, signal })).body as BmsAccount;
-  }
-
   async patchAccount(id: number, operations: BmsPatchOperation[], signal?: AbortSignal): Promise<BmsAccount> {
     const answer = await this.call('PATCH', '/v2/crm/accounts/{id}', {
       params: { id },
@@ -365,10 +361,6 @@ export class BmsClient {
   async v1AccountLocations(accountId: number, signal?: AbortSignal): Promise<BmsV1Location[]> {
     const answer = await this.call('GET', '/api/crm/accounts/{id}/locations', { params: { id: accountId }, auth: 'v1', signal });
     return asArray(answer);
-  }
-
-  async v1GetLocation(id: number, signal?: AbortSignal): Promise<BmsV1Location> {
-    return record<BmsV1Location>(await this.call('GET', '/api/crm/locations/{id}', { params: { id }, auth: 'v1', signal }), 'GET /api/crm/locations/{id}');
   }
 
   async v1CreateLocation(body: Record<string, unknown>, signal?: AbortSignal): Promise<BmsV1Location> {
