@@ -37,8 +37,19 @@ export default tseslint.config(
           patterns: [
             { group: ['**/activities', '**/activities/**'], allowTypeImports: true, message: 'Workflows import activity types only.' },
             { group: ['**/db', '**/db/**', '**/api/**', '**/config', '**/config/**'], message: 'Workflows do no I/O.' },
+            { group: ['**/bms/*', '!**/bms/errors'], allowTypeImports: true, message: 'Workflows do no I/O; of the BMS library only its error names are theirs to import.' },
           ],
         },
+      ],
+    },
+  },
+  {
+    // The domain is pure: it may name the BMS library's wire types, never run its code.
+    files: ['domain/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['**/bms', '**/bms/**'], allowTypeImports: true, message: 'domain/ imports BMS types only (import type).' }] },
       ],
     },
   },

@@ -9,8 +9,8 @@ import { getBmsConnection, getIntegration, type Integration } from '../db/integr
 import type { Logger } from '../lib/logger';
 import type { OutboundPolicy } from '../lib/outbound';
 import type { SecretBox } from '../lib/secrets';
-import { BmsClient, BmsTokens } from './bms/client';
-import type { RateBudget } from './bms/rate-budget';
+import { BmsClient, BmsTokens } from '../bms/client';
+import type { RateBudget } from '../bms/rate-budget';
 
 export interface ActivityDeps {
   db: Db;

@@ -19,7 +19,7 @@ import { fieldSpecs, type RecordFields, type RecordType, syncedFieldNames } from
 import { syncExclusion } from '../domain/rules';
 import { canTransition, type SyncState, transition } from '../domain/sync-state';
 import type { PullCounts } from '../workflows/definitions';
-import { parseBmsTime } from './bms/wire';
+import { parseBmsTime } from '../bms/wire';
 import type { ActivityDeps } from './context';
 
 export interface PulledItem {

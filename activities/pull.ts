@@ -11,9 +11,9 @@ import { addRunCounts, addRunLog, finishRun, getWatermark, setWatermark, startRu
 import { fieldSpecs, RECORD_TYPES, type RecordType } from '../domain/records';
 import { signalRecordPush } from '../lib/temporal';
 import type { BeginPullInput, BeginPullResult, PullChunkInput, PullChunkResult, PullCounts, PullCursor, PullEntity } from '../workflows/definitions';
-import type { BmsClient } from './bms/client';
-import { PAGE_SIZE } from './bms/client';
-import { parseBmsTime } from './bms/wire';
+import type { BmsClient } from '../bms/client';
+import { PAGE_SIZE } from '../bms/client';
+import { parseBmsTime } from '../bms/wire';
 import { type ActivityDeps, BmsClients } from './context';
 import { ensureLookups } from './lookups';
 import { toFailure } from './push';

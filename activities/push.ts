@@ -17,14 +17,13 @@ import { syncExclusion } from '../domain/rules';
 import type { PushFailure, PushRecordInput, PushResult } from '../workflows/definitions';
 import { recordPushWorkflowId } from '../workflows/definitions';
 import { signalRecordPush } from '../lib/temporal';
-import type { BmsClient } from './bms/client';
-import { type BmsError, BmsNotFoundError } from './bms/errors';
-import type { RateBudget } from './bms/rate-budget';
-import { isBmsError } from './bms/client';
+import type { BmsClient } from '../bms/client';
+import { type BmsError, BmsNotFoundError, isBmsError } from '../bms/errors';
+import type { RateBudget } from '../bms/rate-budget';
 import { type ActivityDeps, BmsClients } from './context';
 import { whileHeartbeating } from './heartbeat';
 import { ensureLookups } from './lookups';
-import { parseBmsTime } from './bms/wire';
+import { parseBmsTime } from '../bms/wire';
 import { pushers } from './pushers';
 
 /** What a type-specific pusher gets. */

@@ -1,10 +1,10 @@
 /**
  * The measured phases. Each product figure is taken beside its floor in the same run: the floor is what
- * the BMS client (`activities/bms/client.ts`) alone achieves against the same simulator, same records.
+ * the BMS client (`bms/client.ts`) alone achieves against the same simulator, same records.
  */
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
-import { BmsClient } from '../activities/bms/client';
+import { BmsClient } from '../bms/client';
 import { OutboundPolicy, parseAllowList } from '../lib/outbound';
 import { signalRecordPush } from '../lib/temporal';
 import { createAccount, createUser, login } from '../services/accounts';

@@ -4,22 +4,17 @@
  */
 import { createHash } from 'node:crypto';
 import type { Knex } from 'knex';
-import { EMPTY_LOOKUPS, type Lookups } from '../domain/mapping';
+import { EMPTY_LOOKUPS } from '../domain/mapping';
 import { readStoredSettings, type SyncSettings } from '../domain/settings';
 import { checkBaseUrlSyntax } from '../lib/outbound';
 import type { SecretBox } from '../lib/secrets';
-import type { BmsConnection } from '../activities/bms/client';
+import type { BmsConnection } from '../bms/client';
+import type { BmsLookups } from '../bms/lookups';
 import type { Db } from './index';
 import { isoOrNull } from './rows';
 
 type Conn = Db | Knex.Transaction;
 type Row = Record<string, unknown>;
-
-export interface CachedLookups extends Lookups {
-  /** The BMS user id of the API user (a valid account manager). */
-  userId: number | null;
-  fetchedAt: string | null;
-}
 
 export interface Integration {
   accountId: string;
@@ -33,7 +28,7 @@ export interface Integration {
   paused: boolean;
   /** When "Sync now" was last asked for. */
   syncRequestedAt: string | null;
-  lookups: CachedLookups;
+  lookups: BmsLookups;
   connectionStatus: 'unchecked' | 'ok' | 'failed';
   connectionError: string | null;
   connectionCheckedAt: string | null;
@@ -43,7 +38,7 @@ export interface Integration {
   updatedAt: string;
 }
 
-export function emptyLookups(): CachedLookups {
+export function emptyLookups(): BmsLookups {
   return { ...EMPTY_LOOKUPS, userId: null, fetchedAt: null };
 }
 
@@ -59,7 +54,7 @@ function fromRow(row: Row): Integration {
     twoWayEnabledAt: isoOrNull(row.two_way_enabled_at),
     paused: Boolean(row.paused),
     syncRequestedAt: isoOrNull(row.sync_requested_at),
-    lookups: { ...emptyLookups(), ...((row.lookups as Partial<CachedLookups> | null) ?? {}) },
+    lookups: { ...emptyLookups(), ...((row.lookups as Partial<BmsLookups> | null) ?? {}) },
     connectionStatus: row.connection_status as Integration['connectionStatus'],
     connectionError: (row.connection_error as string | null) ?? null,
     connectionCheckedAt: isoOrNull(row.connection_checked_at),
@@ -155,7 +150,7 @@ export async function updateIntegration(
     twoWayEnabled?: boolean;
     paused?: boolean;
     syncRequested?: true;
-    lookups?: CachedLookups;
+    lookups?: BmsLookups;
     connection?: { status: Integration['connectionStatus']; error: string | null };
   },
 ): Promise<void> {

@@ -6,8 +6,8 @@
  * slot and the request reaching BMS.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { RateBudget } from '../activities/bms/rate-budget';
-import { RateBudgetBusyError, unlimitedBudget } from '../activities/bms/rate-budget';
+import type { RateBudget } from '../bms/rate-budget';
+import { RateBudgetBusyError, unlimitedBudget } from '../bms/rate-budget';
 import type { Db } from './index';
 
 export interface RateBudgetOptions {

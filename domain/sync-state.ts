@@ -1,7 +1,8 @@
 /**
  * The per-record sync state machine: the states a record's link to Kaseya BMS can be in, the events that
  * move it, the allowed transitions (declared as a list and checked), and the message users see.
- * Every write of `sync_links.state` goes through `transition()`. Pure: safe to import from workflows.
+ * The state a link is given comes from `transition()`; the pull's bulk link upsert then keeps the stored
+ * state of a link that is queued or disabled by the time it writes. Pure: safe to import from workflows.
  */
 
 export const SYNC_STATES = [

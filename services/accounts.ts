@@ -75,10 +75,6 @@ export async function getAccount(db: Db, id: string): Promise<Account | undefine
   return row ? { id: String(row.id), name: String(row.name), plan: row.plan as Plan, createdAt: iso(row.created_at) } : undefined;
 }
 
-export async function setAccountPlan(db: Db, id: string, plan: Plan): Promise<void> {
-  await db('accounts').where({ id }).update({ plan });
-}
-
 export async function createUser(
   db: Db,
   input: { accountId: string; email: string; name: string; role: Role; password: string },

@@ -22,9 +22,9 @@ import type { SecretBox } from '../lib/secrets';
 import { ensurePullSchedule, triggerPull, workflowUiUrl } from '../lib/temporal';
 import { pullScheduleId } from '../workflows/definitions';
 import { DestinationRefusedError, type OutboundPolicy, outboundPolicyFor } from '../lib/outbound';
-import { BmsClient, isBmsError } from '../activities/bms/client';
-import { BmsDestinationRefusedError } from '../activities/bms/errors';
-import { fetchLookups } from '../activities/lookups';
+import { BmsClient } from '../bms/client';
+import { BmsDestinationRefusedError, isBmsError } from '../bms/errors';
+import { fetchLookups } from '../bms/lookups';
 import { getAccount } from './accounts';
 import { RuleError } from './errors';
 

@@ -11,8 +11,8 @@ import { outboundPolicyFor } from '../lib/outbound';
 import type { SecretBox } from '../lib/secrets';
 import { connectionOptions } from '../lib/temporal';
 import { createActivities } from '../activities';
-import type { RateBudget } from '../activities/bms/rate-budget';
-import { unlimitedBudget } from '../activities/bms/rate-budget';
+import type { RateBudget } from '../bms/rate-budget';
+import { unlimitedBudget } from '../bms/rate-budget';
 
 export interface WorkerDeps {
   config: Config;

@@ -1,9 +1,9 @@
 /**
- * What workflows, the worker and the API share: workflow-id helpers with their inverses, signals, queries,
+ * What workflows, the worker and the API share: workflow and schedule ids, signals, queries,
  * inputs and the activity result shapes. Deterministic and free of I/O.
  */
 import { defineQuery, defineSignal } from '@temporalio/workflow';
-import { isRecordType, type RecordType } from '../domain/records';
+import type { RecordType } from '../domain/records';
 
 // ------------------------------------------------------------------ ids
 
@@ -11,26 +11,8 @@ export function recordPushWorkflowId(accountId: string, recordType: RecordType, 
   return `record-push:${accountId}:${recordType}:${recordId}`;
 }
 
-export function parseRecordPushWorkflowId(
-  workflowId: string,
-): { accountId: string; recordType: RecordType; recordId: string } | undefined {
-  const [prefix, accountId, recordType, recordId, ...rest] = workflowId.split(':');
-  if (prefix !== 'record-push' || !accountId || !recordId || rest.length || !isRecordType(recordType)) return undefined;
-  return { accountId, recordType, recordId };
-}
-
 export function pullScheduleId(accountId: string): string {
   return `bms-pull:${accountId}`;
-}
-
-export function parsePullScheduleId(scheduleId: string): string | undefined {
-  const [prefix, accountId, ...rest] = scheduleId.split(':');
-  return prefix === 'bms-pull' && accountId && !rest.length ? accountId : undefined;
-}
-
-/** Scheduled runs get `<scheduleId>-<timestamp>` ids from Temporal. */
-export function pullWorkflowIdPrefix(accountId: string): string {
-  return `${pullScheduleId(accountId)}-`;
 }
 
 // ------------------------------------------------------------------ record push workflow

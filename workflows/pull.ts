@@ -5,6 +5,7 @@
  */
 import { ActivityFailure, ApplicationFailure, continueAsNew, log, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import { NON_RETRYABLE_BMS_ERRORS } from '../bms/errors';
 import { type PullChunkResult, type PullCounts, type PullCursor, type PullEntity, pullProgressQuery, type PullInput, type PullSummary } from './definitions';
 import { ScheduledStartTimeKey } from './search-attributes';
 
@@ -17,7 +18,7 @@ const { pullChunk } = proxyActivities<Activities>({
     backoffCoefficient: 2,
     maximumInterval: '20 seconds',
     maximumAttempts: 5,
-    nonRetryableErrorTypes: ['BmsAuthError', 'BmsPermissionError'],
+    nonRetryableErrorTypes: [...NON_RETRYABLE_BMS_ERRORS],
   },
 });
 

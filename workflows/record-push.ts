@@ -26,6 +26,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import { NON_RETRYABLE_BMS_ERRORS } from '../bms/errors';
 import {
   type PushOutcome,
   type PushRecordInput,
@@ -36,7 +37,7 @@ import {
 } from './definitions';
 
 /** Refusals that a retry cannot fix; the record is marked failed until the next save. */
-export const PUSH_NON_RETRYABLE = ['BmsValidationError', 'BmsNotFoundError', 'MappingError'] as const;
+export const PUSH_NON_RETRYABLE: readonly string[] = [...NON_RETRYABLE_BMS_ERRORS, 'MappingError'];
 
 /** The rate budget reports this when the local attempt would have to wait longer than it may. */
 export const RATE_BUDGET_BUSY = 'RateBudgetBusyError';
@@ -156,7 +157,7 @@ function applicationFailureOf(err: unknown): ApplicationFailure | undefined {
 /** The BMS refusal behind a failed push (validation, not found, mapping), if that is what it was. */
 function refusalOf(err: unknown): ApplicationFailure | undefined {
   const failure = applicationFailureOf(err);
-  const refused = failure && (failure.nonRetryable || (PUSH_NON_RETRYABLE as readonly string[]).includes(failure.type ?? ''));
+  const refused = failure && (failure.nonRetryable || PUSH_NON_RETRYABLE.includes(failure.type ?? ''));
   return refused ? failure : undefined;
 }
 

@@ -10,8 +10,8 @@
 import { tableOf } from '../../db/records';
 import { accountToOrganization } from '../../domain/mapping';
 import type { SyncState } from '../../domain/sync-state';
-import { PAGE_SIZE } from '../bms/client';
-import type { BmsAccount } from '../bms/types';
+import { PAGE_SIZE } from '../../bms/client';
+import type { BmsAccount } from '../../bms/types';
 import type { PagePull, PullerContext } from '../pull';
 import { laterTime } from '../pull';
 import { emptyCounts, type PulledItem, storePulled } from '../pull-store';

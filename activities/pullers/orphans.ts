@@ -4,8 +4,8 @@ import { applyLinkEvent, getLink, getLinksByBmsIds } from '../../db/links';
 import { addRunLog, getPullState, setPullState } from '../../db/runs';
 import type { RecordType } from '../../domain/records';
 import { canTransition } from '../../domain/sync-state';
-import { PAGE_SIZE } from '../bms/client';
-import { BmsNotFoundError } from '../bms/errors';
+import { PAGE_SIZE } from '../../bms/client';
+import { BmsNotFoundError } from '../../bms/errors';
 import type { PullerContext } from '../pull';
 import { nextInRotation } from './rotation';
 

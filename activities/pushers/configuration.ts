@@ -18,8 +18,8 @@ import {
   lookupId,
 } from '../../domain/mapping';
 import type { RecordFields, RecordType } from '../../domain/records';
-import { PAGE_SIZE } from '../bms/client';
-import type { BmsAssetSummary } from '../bms/types';
+import { PAGE_SIZE } from '../../bms/client';
+import type { BmsAssetSummary } from '../../bms/types';
 import type { PushContext, Pusher } from '../push';
 import { accountOf, linkedElsewhere, locationOf, trimmed } from './common';
 

@@ -21,7 +21,7 @@ import { naturalKey } from '../../domain/matching';
 import { type RecordFields, syncedFieldNames } from '../../domain/records';
 import { canTransition } from '../../domain/sync-state';
 import { recordPushWorkflowId } from '../../workflows/definitions';
-import type { BmsAccount } from '../bms/types';
+import type { BmsAccount } from '../../bms/types';
 import type { PushContext, Pusher } from '../push';
 import { linkedElsewhere } from './common';
 

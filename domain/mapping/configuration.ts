@@ -16,7 +16,7 @@
  *   input-only: no answer carries it, so no client can keep it; we leave it out rather than send null.
  * - Text is never trimmed or truncated: '' and whitespace read as null, anything else is kept as is.
  */
-import type { BmsAsset, BmsAssetSummary } from '../../activities/bms/types';
+import type { BmsAsset, BmsAssetSummary } from '../../bms/types';
 import { activeFromStatus, type Lookups, lookupId, lookupName, MappingError, statusFromActive, text } from './common';
 
 /** A configuration's synced fields in documentation form (references as record ids). */

@@ -9,7 +9,7 @@
  * `ContactPutInputDto` (`/JobTitle`, `/Poc`, …), and the email/phone sub-resource operations.
  * See docs/mapping.md.
  */
-import type { BmsContact, BmsEmailPatch, BmsPatchOperation, BmsPhonePatch } from '../../activities/bms/types';
+import type { BmsContact, BmsEmailPatch, BmsPatchOperation, BmsPhonePatch } from '../../bms/types';
 import type { ContactEmail, ContactPhone } from '../records';
 import { type LookupEntry, type Lookups, lookupId, lookupName, MappingError, text } from './common';
 

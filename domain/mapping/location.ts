@@ -7,7 +7,7 @@
  * the client has normalised their keys. Writes go through V1 (`POST /api/crm/locations`,
  * `PUT /api/crm/locations/{id}`), since V2 has no location writes. See docs/mapping.md.
  */
-import type { BmsAccountLocation, BmsAddress, BmsFlatAddress } from '../../activities/bms/types';
+import type { BmsAccountLocation, BmsAddress, BmsFlatAddress } from '../../bms/types';
 import { type Lookups, lookupId, lookupName, MappingError, text } from './common';
 
 /** The synced fields of a location, without its organization reference. */

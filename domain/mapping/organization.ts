@@ -1,5 +1,5 @@
 /** Organization ↔ BMS account. Pure: safe to import from workflows. */
-import type { BmsAccount, BmsPatchOperation } from '../../activities/bms/types';
+import type { BmsAccount, BmsPatchOperation } from '../../bms/types';
 import {
   activeFromStatus,
   type CreateDefaults,

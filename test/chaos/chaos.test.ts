@@ -17,7 +17,7 @@ import {
 import { sameValue } from '../../domain/merge';
 import { syncedFieldNames, fieldSpecs, type RecordType } from '../../domain/records';
 import { ServiceProcess } from '../../devstack/service-process';
-import { normalizeKeys } from '../../activities/bms/wire';
+import { normalizeKeys } from '../../bms/wire';
 import type { HttpClient } from '../helpers/api-client';
 import { startStack, type Stack } from '../helpers/stack';
 import { syncNowAndWait, waitFor, waitForIdlePulls } from '../helpers/sync';

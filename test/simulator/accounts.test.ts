@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
-import type { SimulatorHandle } from '../../simulator';
-import { asUtcMs, BmsTestClient, type Dto, envelope, list, SimAdmin, startSim, ZONELESS_TIMESTAMP } from './helpers';
+import { asUtcMs, type Dto, envelope, list, useSimulator, ZONELESS_TIMESTAMP } from './helpers';
 
 const NEW_ACCOUNT = {
   AccountName: 'Happy Frog Ltd',
@@ -21,26 +20,14 @@ const NEW_ACCOUNT = {
 };
 
 describe('simulator: accounts', () => {
-  let sim: SimulatorHandle;
-  let admin: SimAdmin;
-  let client: BmsTestClient;
-
-  before(async () => {
-    sim = await startSim({ rateLimit: null });
-    admin = new SimAdmin(sim.url);
-    client = new BmsTestClient(sim.url);
-  });
+  const bms = useSimulator({ rateLimit: null }, { login: false });
 
   /** A reset also drops every token, so each reset is followed by a fresh login. */
   async function reset(seed: unknown): Promise<void> {
-    const res = await admin.post('/reset', { seed });
+    const res = await bms.admin.post('/reset', { seed });
     assert.equal(res.status, 200, res.text);
-    await client.login();
+    await bms.client.login();
   }
-
-  after(async () => {
-    await sim.close();
-  });
 
   describe('listing', () => {
     before(async () => {
@@ -48,7 +35,7 @@ describe('simulator: accounts', () => {
     });
 
     it('wraps results in the camelCase envelope with totalRecords, zone-less timestamps, locations and addresses', async () => {
-      const res = await client.get('/v2/crm/accounts/summary', { PageSize: 2, PageNumber: 1 });
+      const res = await bms.client.get('/v2/crm/accounts/summary', { PageSize: 2, PageNumber: 1 });
       assert.equal(res.status, 200);
       const env = envelope<Dto[]>(res);
       assert.deepEqual(Object.keys(env), ['success', 'error', 'result', 'totalRecords']);
@@ -65,7 +52,7 @@ describe('simulator: accounts', () => {
     it('pages 1-based by id, with a short last page and an empty page past the end', async () => {
       const seen: number[] = [];
       for (let page = 1; page <= 4; page++) {
-        const env = envelope<Dto[]>(await client.get('/v2/crm/accounts/summary', { PageSize: 100, PageNumber: page }));
+        const env = envelope<Dto[]>(await bms.client.get('/v2/crm/accounts/summary', { PageSize: 100, PageNumber: page }));
         assert.equal(env.totalRecords, 250);
         assert.equal(env.result.length, [100, 100, 50, 0][page - 1]);
         seen.push(...env.result.map((a) => a.id as number));
@@ -75,15 +62,15 @@ describe('simulator: accounts', () => {
     });
 
     it('defaults PageSize to 50, clamps it to maxPageSize, refuses PageNumber < 1', async () => {
-      assert.equal(envelope<Dto[]>(await client.get('/v2/crm/accounts/summary')).result.length, 50);
-      assert.equal(envelope<Dto[]>(await client.get('/v2/crm/accounts/summary', { PageSize: 500 })).result.length, 100);
-      const zero = await client.get('/v2/crm/accounts/summary', { PageNumber: 0 });
+      assert.equal(envelope<Dto[]>(await bms.client.get('/v2/crm/accounts/summary')).result.length, 50);
+      assert.equal(envelope<Dto[]>(await bms.client.get('/v2/crm/accounts/summary', { PageSize: 500 })).result.length, 100);
+      const zero = await bms.client.get('/v2/crm/accounts/summary', { PageNumber: 0 });
       assert.equal(zero.status, 400);
       assert.match(envelope(zero).error?.message ?? '', /PageNumber/);
     });
 
     it('accepts and ignores Sort and Exclude', async () => {
-      const res = await client.get('/v2/crm/accounts/summary', { Sort: 'AccountName desc', Exclude: 'Locations', PageSize: 3 });
+      const res = await bms.client.get('/v2/crm/accounts/summary', { Sort: 'AccountName desc', Exclude: 'Locations', PageSize: 3 });
       assert.equal(res.status, 200);
       assert.deepEqual(
         envelope<Dto[]>(res).result.map((a) => a.id),
@@ -92,14 +79,14 @@ describe('simulator: accounts', () => {
     });
 
     it('filters by Filter.IsActive, Filter.AccountTypeId, Filter.AccountTypeName and Filter.AccountName (contains)', async () => {
-      const inactive = envelope<Dto[]>(await client.get('/v2/crm/accounts/summary', { 'Filter.IsActive': false, PageSize: 100 }));
+      const inactive = envelope<Dto[]>(await bms.client.get('/v2/crm/accounts/summary', { 'Filter.IsActive': false, PageSize: 100 }));
       assert.ok((inactive.totalRecords ?? 0) > 0);
       assert.ok(inactive.result.every((a) => a.isActive === false));
-      const vendors = envelope<Dto[]>(await client.get('/v2/crm/accounts/summary', { 'Filter.AccountTypeId': 3, PageSize: 100 }));
+      const vendors = envelope<Dto[]>(await bms.client.get('/v2/crm/accounts/summary', { 'Filter.AccountTypeId': 3, PageSize: 100 }));
       assert.ok(vendors.result.length > 0 && vendors.result.every((a) => a.accountType === 'Vendor'));
-      const byName = envelope<Dto[]>(await client.get('/v2/crm/accounts/summary', { 'Filter.AccountTypeName': 'vendor', PageSize: 100 }));
+      const byName = envelope<Dto[]>(await bms.client.get('/v2/crm/accounts/summary', { 'Filter.AccountTypeName': 'vendor', PageSize: 100 }));
       assert.equal(byName.totalRecords, vendors.totalRecords);
-      const some = envelope<Dto[]>(await client.get('/v2/crm/accounts/summary', { 'Filter.AccountName': ' 12', PageSize: 100 }));
+      const some = envelope<Dto[]>(await bms.client.get('/v2/crm/accounts/summary', { 'Filter.AccountName': ' 12', PageSize: 100 }));
       assert.ok(some.result.length > 0 && some.result.every((a) => String(a.accountName).includes(' 12')));
     });
   });
@@ -110,14 +97,14 @@ describe('simulator: accounts', () => {
 
     before(async () => {
       await reset('demo');
-      const accounts = await admin.json<Dto[]>(admin.get('/accounts'));
+      const accounts = await bms.admin.json<Dto[]>(bms.admin.get('/accounts'));
       changedId = accounts[2]!.id as number;
-      const changed = await admin.json(admin.patch(`/accounts/${changedId}`, { description: 'edited in the BMS UI' }));
+      const changed = await bms.admin.json(bms.admin.patch(`/accounts/${changedId}`, { description: 'edited in the BMS UI' }));
       changedAt = String(changed.modifiedOn);
     });
 
     it('returns only accounts modified at or after a zone-less UTC time (inclusive)', async () => {
-      const env = envelope<Dto[]>(await client.get('/v2/crm/accounts/summary', { 'Filter.ModifiedOnFrom': changedAt }));
+      const env = envelope<Dto[]>(await bms.client.get('/v2/crm/accounts/summary', { 'Filter.ModifiedOnFrom': changedAt }));
       assert.deepEqual(
         env.result.map((a) => a.id),
         [changedId],
@@ -129,18 +116,18 @@ describe('simulator: accounts', () => {
     it('reads a value with a zone offset as that instant', async () => {
       const at = new Date(asUtcMs(changedAt) - 1);
       const local = new Date(at.getTime() + 2 * 3600_000).toISOString().slice(0, 23);
-      const env = envelope<Dto[]>(await client.get('/v2/crm/accounts/summary', { 'Filter.ModifiedOnFrom': `${local}+02:00` }));
+      const env = envelope<Dto[]>(await bms.client.get('/v2/crm/accounts/summary', { 'Filter.ModifiedOnFrom': `${local}+02:00` }));
       assert.deepEqual(
         env.result.map((a) => a.id),
         [changedId],
       );
-      const withZ = envelope<Dto[]>(await client.get('/v2/crm/accounts/summary', { 'Filter.ModifiedOnFrom': `${changedAt}Z` }));
+      const withZ = envelope<Dto[]>(await bms.client.get('/v2/crm/accounts/summary', { 'Filter.ModifiedOnFrom': `${changedAt}Z` }));
       assert.equal(withZ.totalRecords, 1);
     });
 
     it('filters by Filter.CreatedOnFrom / To (date-only values are midnight UTC)', async () => {
       const env = envelope<Dto[]>(
-        await client.get('/v2/crm/accounts/summary', { 'Filter.CreatedOnFrom': '2024-02-04', 'Filter.CreatedOnTo': '2024-02-07T09:00:00' }),
+        await bms.client.get('/v2/crm/accounts/summary', { 'Filter.CreatedOnFrom': '2024-02-04', 'Filter.CreatedOnTo': '2024-02-07T09:00:00' }),
       );
       assert.deepEqual(
         env.result.map((a) => a.createdOn),
@@ -150,9 +137,9 @@ describe('simulator: accounts', () => {
 
     it('excludes later changes with Filter.ModifiedOnTo and refuses a malformed date', async () => {
       const before = new Date(asUtcMs(changedAt) - 1).toISOString().slice(0, 23);
-      const env = envelope<Dto[]>(await client.get('/v2/crm/accounts/summary', { 'Filter.ModifiedOnTo': before, PageSize: 100 }));
+      const env = envelope<Dto[]>(await bms.client.get('/v2/crm/accounts/summary', { 'Filter.ModifiedOnTo': before, PageSize: 100 }));
       assert.equal(env.totalRecords, 7);
-      const bad = await client.get('/v2/crm/accounts/summary', { 'Filter.ModifiedOnFrom': 'yesterday' });
+      const bad = await bms.client.get('/v2/crm/accounts/summary', { 'Filter.ModifiedOnFrom': 'yesterday' });
       assert.equal(bad.status, 400);
     });
   });
@@ -163,24 +150,24 @@ describe('simulator: accounts', () => {
     });
 
     it('GET summary/{id} is wrapped; a missing id is 404 in the envelope', async () => {
-      const one = await client.result(client.get('/v2/crm/accounts/summary/1001'));
+      const one = await bms.client.result(bms.client.get('/v2/crm/accounts/summary/1001'));
       assert.equal(one.accountName, 'Happy Frog Ltd');
-      const missing = await client.get('/v2/crm/accounts/summary/999999');
+      const missing = await bms.client.get('/v2/crm/accounts/summary/999999');
       assert.equal(missing.status, 404);
       assert.equal(envelope(missing).success, false);
     });
 
     it('lookup matches Filter.Name exactly (case-insensitive), takes repeated Filter.Ids, hides inactive accounts by default', async () => {
-      const byName = await client.result<Dto[]>(client.get('/v2/crm/accounts/lookup', { 'Filter.Name': 'happy frog ltd' }));
+      const byName = await bms.client.result<Dto[]>(bms.client.get('/v2/crm/accounts/lookup', { 'Filter.Name': 'happy frog ltd' }));
       assert.deepEqual(byName, [{ id: 1001, name: 'Happy Frog Ltd', tenantName: 'Demo MSP', isActive: true }]);
-      assert.deepEqual(await client.result<Dto[]>(client.get('/v2/crm/accounts/lookup', { 'Filter.Name': 'Happy Frog' })), []);
-      const byIds = await client.result<Dto[]>(client.get('/v2/crm/accounts/lookup', { 'Filter.Ids': [1002, 1008, 1001] }));
+      assert.deepEqual(await bms.client.result<Dto[]>(bms.client.get('/v2/crm/accounts/lookup', { 'Filter.Name': 'Happy Frog' })), []);
+      const byIds = await bms.client.result<Dto[]>(bms.client.get('/v2/crm/accounts/lookup', { 'Filter.Ids': [1002, 1008, 1001] }));
       assert.deepEqual(
         byIds.map((a) => a.id),
         [1001, 1002],
       );
-      const withInactive = await client.result<Dto[]>(
-        client.get('/v2/crm/accounts/lookup', { 'Filter.Ids': [1002, 1008], 'Filter.WithInactiveAccounts': true }),
+      const withInactive = await bms.client.result<Dto[]>(
+        bms.client.get('/v2/crm/accounts/lookup', { 'Filter.Ids': [1002, 1008], 'Filter.WithInactiveAccounts': true }),
       );
       assert.deepEqual(
         withInactive.map((a) => a.id),
@@ -189,11 +176,11 @@ describe('simulator: accounts', () => {
     });
 
     it('lists and reads an account location (404 when it belongs to another account)', async () => {
-      const locations = await client.result<Dto[]>(client.get('/v2/crm/accounts/1001/locations/lookup'));
+      const locations = await bms.client.result<Dto[]>(bms.client.get('/v2/crm/accounts/1001/locations/lookup'));
       assert.deepEqual(locations[0], { id: 2000001, name: 'Head Office', accountId: 1001, isMain: true });
-      const loc = await client.result(client.get('/v2/crm/accounts/1001/locations/2000002'));
+      const loc = await bms.client.result(bms.client.get('/v2/crm/accounts/1001/locations/2000002'));
       assert.equal(loc.locationName, 'Warehouse');
-      assert.equal((await client.get('/v2/crm/accounts/1002/locations/2000002')).status, 404);
+      assert.equal((await bms.client.get('/v2/crm/accounts/1002/locations/2000002')).status, 404);
     });
   });
 
@@ -203,7 +190,7 @@ describe('simulator: accounts', () => {
     });
 
     it('creates an account with its locations; one main location and main address', async () => {
-      const created = await client.result(client.post('/v2/crm/accounts', NEW_ACCOUNT));
+      const created = await bms.client.result(bms.client.post('/v2/crm/accounts', NEW_ACCOUNT));
       assert.ok((created.id as number) > 1008);
       assert.equal(created.accountType, 'Client');
       assert.equal(created.modifiedBy, 501);
@@ -216,32 +203,32 @@ describe('simulator: accounts', () => {
         ],
       );
       assert.equal(list(locations[0]!.addresses)[0]!.country, 'United States');
-      const stored = await admin.json(admin.get(`/accounts/${String(created.id)}`));
+      const stored = await bms.admin.json(bms.admin.get(`/accounts/${String(created.id)}`));
       assert.deepEqual(stored, created);
     });
 
     it('names the field when a required one is missing or an id does not exist', async () => {
       const { AccountName: _name, ...withoutName } = NEW_ACCOUNT;
-      const noName = await client.post('/v2/crm/accounts', withoutName);
+      const noName = await bms.client.post('/v2/crm/accounts', withoutName);
       assert.equal(noName.status, 400);
       assert.match(envelope(noName).error?.message ?? '', /body\/AccountName is required/);
 
-      const emptyName = await client.post('/v2/crm/accounts', { ...NEW_ACCOUNT, AccountName: '' });
+      const emptyName = await bms.client.post('/v2/crm/accounts', { ...NEW_ACCOUNT, AccountName: '' });
       assert.match(envelope(emptyName).error?.message ?? '', /body\/AccountName must not be empty/);
 
-      const badType = await client.post('/v2/crm/accounts', { ...NEW_ACCOUNT, AccountTypeId: 99 });
+      const badType = await bms.client.post('/v2/crm/accounts', { ...NEW_ACCOUNT, AccountTypeId: 99 });
       assert.equal(badType.status, 400);
       assert.deepEqual(envelope(badType).error?.subErrors, ['AccountTypeId']);
 
-      const badManager = await client.post('/v2/crm/accounts', { ...NEW_ACCOUNT, AccountManagerId: 1 });
+      const badManager = await bms.client.post('/v2/crm/accounts', { ...NEW_ACCOUNT, AccountManagerId: 1 });
       assert.deepEqual(envelope(badManager).error?.subErrors, ['AccountManagerId']);
 
-      const noLocation = await client.post('/v2/crm/accounts', { ...NEW_ACCOUNT, Locations: [{ LocationName: 'X' }] });
+      const noLocation = await bms.client.post('/v2/crm/accounts', { ...NEW_ACCOUNT, Locations: [{ LocationName: 'X' }] });
       assert.match(envelope(noLocation).error?.message ?? '', /body\/Locations\/0\/Addresses is required/);
     });
 
     it('accepts camelCase body names (ASP.NET binds case-insensitively)', async () => {
-      const res = await client.post('/v2/crm/accounts', {
+      const res = await bms.client.post('/v2/crm/accounts', {
         accountName: 'Camel Case Ltd',
         accountTypeId: 2,
         businessTypeId: 11,
@@ -253,9 +240,9 @@ describe('simulator: accounts', () => {
     });
 
     it('PUT replaces the header fields; left-out fields become null', async () => {
-      const before = await client.result(client.get('/v2/crm/accounts/summary/1001'));
-      const updated = await client.result(
-        client.put('/v2/crm/accounts/1001', { AccountName: 'Happy Frog Limited', AccountTypeId: 1, BusinessTypeId: 12, AccountManagerId: 502 }),
+      const before = await bms.client.result(bms.client.get('/v2/crm/accounts/summary/1001'));
+      const updated = await bms.client.result(
+        bms.client.put('/v2/crm/accounts/1001', { AccountName: 'Happy Frog Limited', AccountTypeId: 1, BusinessTypeId: 12, AccountManagerId: 502 }),
       );
       assert.equal(updated.accountName, 'Happy Frog Limited');
       assert.equal(updated.businessType, 'Break/Fix');
@@ -267,8 +254,8 @@ describe('simulator: accounts', () => {
     });
 
     it('PATCH applies replace/add/remove/test to AccountPutInputDto paths (case-insensitive)', async () => {
-      const patched = await client.result(
-        client.patch('/v2/crm/accounts/1002', [
+      const patched = await bms.client.result(
+        bms.client.patch('/v2/crm/accounts/1002', [
           { op: 'test', path: '/AccountName', value: 'Northwind Traders' },
           { op: 'replace', path: '/accountname', value: 'Northwind Traders Inc' },
           { op: 'add', path: '/Website', value: 'https://nw.example.org' },
@@ -282,52 +269,52 @@ describe('simulator: accounts', () => {
       assert.equal(patched.isActive, false);
       assert.equal(patched.modifiedBy, 501);
 
-      const failedTest = await client.patch('/v2/crm/accounts/1002', [{ op: 'test', path: '/AccountName', value: 'Wrong' }]);
+      const failedTest = await bms.client.patch('/v2/crm/accounts/1002', [{ op: 'test', path: '/AccountName', value: 'Wrong' }]);
       assert.equal(failedTest.status, 400);
-      const unknownPath = await client.patch('/v2/crm/accounts/1002', [{ op: 'replace', path: '/ModifiedOn', value: 'x' }]);
+      const unknownPath = await bms.client.patch('/v2/crm/accounts/1002', [{ op: 'replace', path: '/ModifiedOn', value: 'x' }]);
       assert.equal(unknownPath.status, 400);
       assert.match(envelope(unknownPath).error?.message ?? '', /not a property of AccountPutInputDto/);
-      const wrongType = await client.patch('/v2/crm/accounts/1002', [{ op: 'replace', path: '/AccountTypeId', value: 'three' }]);
+      const wrongType = await bms.client.patch('/v2/crm/accounts/1002', [{ op: 'replace', path: '/AccountTypeId', value: 'three' }]);
       assert.equal(wrongType.status, 400);
-      const removeRequired = await client.patch('/v2/crm/accounts/1002', [{ op: 'remove', path: '/AccountName' }]);
+      const removeRequired = await bms.client.patch('/v2/crm/accounts/1002', [{ op: 'remove', path: '/AccountName' }]);
       assert.match(envelope(removeRequired).error?.message ?? '', /AccountName is required/);
-      const after = await client.result(client.get('/v2/crm/accounts/summary/1002'));
+      const after = await bms.client.result(bms.client.get('/v2/crm/accounts/summary/1002'));
       assert.equal(after.accountName, 'Northwind Traders Inc', 'refused patches change nothing');
     });
 
     it('bumps modifiedOn strictly on every write, even within one millisecond', async () => {
       const stamps: number[] = [];
       for (let i = 0; i < 20; i++) {
-        const r = await client.result(client.patch('/v2/crm/accounts/1003', [{ op: 'replace', path: '/Description', value: `v${i}` }]));
+        const r = await bms.client.result(bms.client.patch('/v2/crm/accounts/1003', [{ op: 'replace', path: '/Description', value: `v${i}` }]));
         stamps.push(asUtcMs(r.modifiedOn));
       }
       for (let i = 1; i < stamps.length; i++) assert.ok(stamps[i]! > stamps[i - 1]!, `write ${i} is later than write ${i - 1}`);
-      const direct = [sim.store.clock.stamp(), sim.store.clock.stamp(), sim.store.clock.stamp()];
+      const direct = [bms.sim.store.clock.stamp(), bms.sim.store.clock.stamp(), bms.sim.store.clock.stamp()];
       assert.ok(direct[0]! < direct[1]! && direct[1]! < direct[2]!);
     });
 
     it('has no DELETE for accounts', async () => {
-      const res = await client.delete('/v2/crm/accounts/1001');
+      const res = await bms.client.delete('/v2/crm/accounts/1001');
       assert.equal(res.status, 405);
     });
 
     it('deletes an account through /_sim with its locations, contacts and assets; children lose the parent', async () => {
-      const parent = await admin.json(admin.post('/accounts', { accountName: 'Doomed Parent Ltd' }));
-      const child = await admin.json(admin.post('/accounts', { accountName: 'Surviving Child Ltd', parentId: parent.id }));
-      const contact = await admin.json(admin.post('/contacts', { accountId: parent.id, firstName: 'Gone' }));
+      const parent = await bms.admin.json(bms.admin.post('/accounts', { accountName: 'Doomed Parent Ltd' }));
+      const child = await bms.admin.json(bms.admin.post('/accounts', { accountName: 'Surviving Child Ltd', parentId: parent.id }));
+      const contact = await bms.admin.json(bms.admin.post('/contacts', { accountId: parent.id, firstName: 'Gone' }));
       const location = (parent.locations as Dto[])[0]!;
-      assert.equal((await admin.delete(`/accounts/${String(parent.id)}`)).status, 204);
-      assert.equal((await client.get(`/v2/crm/accounts/summary/${String(parent.id)}`)).status, 404);
-      const lookup = await client.result<Dto[]>(
-        client.get('/v2/crm/accounts/lookup', { 'Filter.Ids': [parent.id as number, child.id as number], 'Filter.WithInactiveAccounts': true }),
+      assert.equal((await bms.admin.delete(`/accounts/${String(parent.id)}`)).status, 204);
+      assert.equal((await bms.client.get(`/v2/crm/accounts/summary/${String(parent.id)}`)).status, 404);
+      const lookup = await bms.client.result<Dto[]>(
+        bms.client.get('/v2/crm/accounts/lookup', { 'Filter.Ids': [parent.id as number, child.id as number], 'Filter.WithInactiveAccounts': true }),
       );
       assert.deepEqual(lookup.map((a) => a.id), [child.id]);
-      assert.equal((await admin.get(`/contacts/${String(contact.id)}`)).status, 404);
-      assert.equal((await admin.get(`/locations/${String(location.id)}`)).status, 404);
-      const orphan = await admin.json(admin.get(`/accounts/${String(child.id)}`));
+      assert.equal((await bms.admin.get(`/contacts/${String(contact.id)}`)).status, 404);
+      assert.equal((await bms.admin.get(`/locations/${String(location.id)}`)).status, 404);
+      const orphan = await bms.admin.json(bms.admin.get(`/accounts/${String(child.id)}`));
       assert.equal(orphan.parentId, null);
       assert.ok(asUtcMs(orphan.modifiedOn as string) > asUtcMs(child.modifiedOn as string), 'losing the parent is a write');
-      assert.equal((await admin.delete(`/accounts/${String(parent.id)}`)).status, 404);
+      assert.equal((await bms.admin.delete(`/accounts/${String(parent.id)}`)).status, 404);
     });
   });
 });

@@ -3,8 +3,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { SimulatorHandle } from '../../simulator';
-import { asUtcMs, BmsTestClient, type Dto, envelope, list, SimAdmin, startSim, waitFor } from './helpers';
+import { asUtcMs, type Dto, envelope, list, SimAdmin, startSim, useSimulator, waitFor } from './helpers';
 
 interface Counts {
   accounts: number;
@@ -14,24 +13,12 @@ interface Counts {
 }
 
 describe('simulator: admin routes (/_sim)', () => {
-  let sim: SimulatorHandle;
-  let admin: SimAdmin;
-  let client: BmsTestClient;
-
-  before(async () => {
-    sim = await startSim({ rateLimit: null });
-    admin = new SimAdmin(sim.url);
-    client = await new BmsTestClient(sim.url).login();
-  });
-
-  after(async () => {
-    await sim.close();
-  });
+  const bms = useSimulator();
 
   it('counts the demo seed: 8 accounts with 1-3 locations, 2-5 contacts, 2-6 assets each', async () => {
-    const counts = await admin.json<Counts>(admin.get('/counts'));
+    const counts = await bms.admin.json<Counts>(bms.admin.get('/counts'));
     assert.equal(counts.accounts, 8);
-    const accounts = await admin.json<Dto[]>(admin.get('/accounts'));
+    const accounts = await bms.admin.json<Dto[]>(bms.admin.get('/accounts'));
     assert.deepEqual(
       accounts.map((a) => a.accountType),
       ['Client', 'Client', 'Client', 'Client', 'Client', 'Prospect', 'Vendor', 'Former Client'],
@@ -41,45 +28,45 @@ describe('simulator: admin routes (/_sim)', () => {
       const locations = list(a.locations);
       assert.ok(locations.length >= 1 && locations.length <= 3);
       assert.equal(locations.filter((l) => l.isMain === true).length, 1);
-      const contacts = await admin.json<Dto[]>(admin.get('/contacts', { accountId: a.id as number }));
+      const contacts = await bms.admin.json<Dto[]>(bms.admin.get('/contacts', { accountId: a.id as number }));
       assert.ok(contacts.length >= 2 && contacts.length <= 5, `${String(a.accountName)} has ${contacts.length} contacts`);
       assert.equal(contacts.filter((c) => c.isPoc === true).length, 1);
-      const assets = await admin.json<Dto[]>(admin.get('/assets', { accountId: a.id as number }));
+      const assets = await bms.admin.json<Dto[]>(bms.admin.get('/assets', { accountId: a.id as number }));
       assert.ok(assets.length >= 2 && assets.length <= 6);
     }
-    const all = await admin.json<Dto[]>(admin.get('/assets'));
+    const all = await bms.admin.json<Dto[]>(bms.admin.get('/assets'));
     assert.ok(all.some((a) => a.isActive === false));
     assert.ok(new Set(all.map((a) => a.category)).size >= 6);
   });
 
   it('reads records by id and by ?ids=, exactly as the API returns them; 404 when missing', async () => {
-    const viaApi = await client.result(client.get('/v2/crm/accounts/summary/1002'));
-    assert.deepEqual(await admin.json(admin.get('/accounts/1002')), viaApi);
-    const two = await admin.json<Dto[]>(admin.get('/accounts', { ids: '1001,1003' }));
+    const viaApi = await bms.client.result(bms.client.get('/v2/crm/accounts/summary/1002'));
+    assert.deepEqual(await bms.admin.json(bms.admin.get('/accounts/1002')), viaApi);
+    const two = await bms.admin.json<Dto[]>(bms.admin.get('/accounts', { ids: '1001,1003' }));
     assert.deepEqual(
       two.map((a) => a.id),
       [1001, 1003],
     );
-    assert.deepEqual(await admin.json(admin.get('/contacts/4000001')), await client.result(client.get('/v2/crm/contacts/summary/4000001')));
-    assert.deepEqual(await admin.json(admin.get('/assets/7000001')), await client.result(client.get('/v2/servicedesk/hardwareasset/7000001')));
-    assert.deepEqual(await admin.json(admin.get('/locations/2000001')), await client.result(client.get('/v2/crm/accounts/1001/locations/2000001')));
-    assert.equal((await admin.get('/accounts/999')).status, 404);
-    assert.equal((await admin.get('/contacts/999')).status, 404);
-    assert.equal((await admin.get('/assets/999')).status, 404);
-    assert.equal((await admin.get('/locations/999')).status, 404);
-    assert.equal((await admin.get('/accounts/abc')).status, 400);
+    assert.deepEqual(await bms.admin.json(bms.admin.get('/contacts/4000001')), await bms.client.result(bms.client.get('/v2/crm/contacts/summary/4000001')));
+    assert.deepEqual(await bms.admin.json(bms.admin.get('/assets/7000001')), await bms.client.result(bms.client.get('/v2/servicedesk/hardwareasset/7000001')));
+    assert.deepEqual(await bms.admin.json(bms.admin.get('/locations/2000001')), await bms.client.result(bms.client.get('/v2/crm/accounts/1001/locations/2000001')));
+    assert.equal((await bms.admin.get('/accounts/999')).status, 404);
+    assert.equal((await bms.admin.get('/contacts/999')).status, 404);
+    assert.equal((await bms.admin.get('/assets/999')).status, 404);
+    assert.equal((await bms.admin.get('/locations/999')).status, 404);
+    assert.equal((await bms.admin.get('/accounts/abc')).status, 400);
   });
 
   it('PATCH edits like a BMS user: modifiedOn moves, modifiedBy is the UI user', async () => {
-    const before = await admin.json(admin.get('/accounts/1001'));
-    const after = await admin.json(admin.patch('/accounts/1001', { accountName: 'Happy Frog Ltd (UI)', isActive: false }));
+    const before = await bms.admin.json(bms.admin.get('/accounts/1001'));
+    const after = await bms.admin.json(bms.admin.patch('/accounts/1001', { accountName: 'Happy Frog Ltd (UI)', isActive: false }));
     assert.equal(after.accountName, 'Happy Frog Ltd (UI)');
     assert.equal(after.isActive, false);
     assert.equal(after.modifiedBy, 503);
     assert.ok(asUtcMs(after.modifiedOn) > asUtcMs(before.modifiedOn));
 
-    const contact = await admin.json(
-      admin.patch('/contacts/4000001', { jobTitle: 'COO', emails: [{ emailAddress: 'alice@new.example.com' }], phones: [] }),
+    const contact = await bms.admin.json(
+      bms.admin.patch('/contacts/4000001', { jobTitle: 'COO', emails: [{ emailAddress: 'alice@new.example.com' }], phones: [] }),
     );
     assert.equal(contact.jobTitle, 'COO');
     assert.deepEqual(
@@ -88,78 +75,78 @@ describe('simulator: admin routes (/_sim)', () => {
     );
     assert.deepEqual(contact.phones, []);
 
-    const asset = await admin.json(admin.patch('/assets/7000003', { serialNumber: 'NEW-SERIAL', dnsServers: '8.8.8.8', isActive: false }));
+    const asset = await bms.admin.json(bms.admin.patch('/assets/7000003', { serialNumber: 'NEW-SERIAL', dnsServers: '8.8.8.8', isActive: false }));
     assert.equal(asset.serialNumber, 'NEW-SERIAL');
     assert.equal(asset.dnsServers, '8.8.8.8');
     assert.equal(asset.modifiedBy, 'Sam Taylor');
 
-    const accountBefore = await admin.json(admin.get('/accounts/1002'));
-    const location = await admin.json(admin.patch('/locations/2000003', { locationName: 'Seattle Head Office', address: { city: 'Tacoma' } }));
+    const accountBefore = await bms.admin.json(bms.admin.get('/accounts/1002'));
+    const location = await bms.admin.json(bms.admin.patch('/locations/2000003', { locationName: 'Seattle Head Office', address: { city: 'Tacoma' } }));
     assert.equal(location.locationName, 'Seattle Head Office');
     assert.equal(list(location.addresses)[0]!.city, 'Tacoma');
     assert.equal(list(location.addresses)[0]!.address1, '400 Pine Street', 'address fields not given are kept');
-    const accountAfter = await admin.json(admin.get('/accounts/1002'));
+    const accountAfter = await bms.admin.json(bms.admin.get('/accounts/1002'));
     assert.ok(asUtcMs(accountAfter.modifiedOn) > asUtcMs(accountBefore.modifiedOn), 'a location edit bumps its account');
   });
 
   it('refuses bad admin input with 400 and a clear message', async () => {
-    const unknownField = await admin.patch('/accounts/1001', { colour: 'red' });
+    const unknownField = await bms.admin.patch('/accounts/1001', { colour: 'red' });
     assert.equal(unknownField.status, 400);
     assert.match((unknownField.body as { error: string }).error, /colour/);
-    const wrongType = await admin.patch('/accounts/1001', { isActive: 'no' });
+    const wrongType = await bms.admin.patch('/accounts/1001', { isActive: 'no' });
     assert.equal(wrongType.status, 400);
     assert.match((wrongType.body as { error: string }).error, /isActive/);
-    const badRef = await admin.patch('/accounts/1001', { accountTypeId: 99 });
+    const badRef = await bms.admin.patch('/accounts/1001', { accountTypeId: 99 });
     assert.equal(badRef.status, 400);
     assert.match((badRef.body as { error: string }).error, /AccountTypeId 99/);
-    const badJson = await fetch(`${sim.url}/_sim/accounts/1001`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: '{' });
+    const badJson = await fetch(`${bms.sim.url}/_sim/accounts/1001`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: '{' });
     assert.equal(badJson.status, 400);
-    const badSeed = await admin.post('/seed', { accounts: -1 });
+    const badSeed = await bms.admin.post('/seed', { accounts: -1 });
     assert.equal(badSeed.status, 400);
-    assert.equal((await admin.get('/nothing')).status, 404);
+    assert.equal((await bms.admin.get('/nothing')).status, 404);
   });
 
   it('creates and deletes records as a BMS user would', async () => {
-    const account = await admin.json(admin.post('/accounts', { accountName: 'UI Created Ltd', accountTypeId: 2 }));
+    const account = await bms.admin.json(bms.admin.post('/accounts', { accountName: 'UI Created Ltd', accountTypeId: 2 }));
     assert.equal(account.accountType, 'Prospect');
     assert.equal(list(account.locations)[0]!.locationName, 'Main Office');
     const accountId = account.id as number;
 
-    const location = await admin.json(admin.post('/locations', { accountId, locationName: 'Annex', address: { address1: '2 Side St' } }));
-    const contact = await admin.json(
-      admin.post('/contacts', { accountId, firstName: 'Ursula', lastName: 'Iverson', emails: [{ emailAddress: 'ui@example.com' }] }),
+    const location = await bms.admin.json(bms.admin.post('/locations', { accountId, locationName: 'Annex', address: { address1: '2 Side St' } }));
+    const contact = await bms.admin.json(
+      bms.admin.post('/contacts', { accountId, firstName: 'Ursula', lastName: 'Iverson', emails: [{ emailAddress: 'ui@example.com' }] }),
     );
     assert.equal(contact.locationName, 'Main Office', 'a contact defaults to the main location');
-    const asset = await admin.json(admin.post('/assets', { accountId, name: 'UI-WS-1', categoryId: 21, ipAddress: '10.1.1.1' }));
+    const asset = await bms.admin.json(bms.admin.post('/assets', { accountId, name: 'UI-WS-1', categoryId: 21, ipAddress: '10.1.1.1' }));
     assert.equal(asset.category, 'Workstation');
     assert.equal(asset.accountLocation, 'Main Office');
 
-    assert.equal((await admin.delete(`/assets/${String(asset.id)}`)).status, 204);
-    assert.equal((await admin.delete(`/contacts/${String(contact.id)}`)).status, 204);
-    assert.equal((await admin.delete(`/locations/${String(location.id)}`)).status, 204);
-    assert.equal((await admin.get(`/assets/${String(asset.id)}`)).status, 404);
-    const deactivated = await admin.json(admin.patch(`/accounts/${accountId}`, { isActive: false }));
+    assert.equal((await bms.admin.delete(`/assets/${String(asset.id)}`)).status, 204);
+    assert.equal((await bms.admin.delete(`/contacts/${String(contact.id)}`)).status, 204);
+    assert.equal((await bms.admin.delete(`/locations/${String(location.id)}`)).status, 204);
+    assert.equal((await bms.admin.get(`/assets/${String(asset.id)}`)).status, 404);
+    const deactivated = await bms.admin.json(bms.admin.patch(`/accounts/${accountId}`, { isActive: false }));
     assert.equal(deactivated.isActive, false);
   });
 
   it('touches many assets: modifiedOn moves and a field changes', async () => {
-    const before = await admin.json<Dto[]>(admin.get('/assets', { ids: '7000004,7000005' }));
-    const res = await admin.json(admin.post('/assets/touch', { ids: [7000004, 7000005] }));
+    const before = await bms.admin.json<Dto[]>(bms.admin.get('/assets', { ids: '7000004,7000005' }));
+    const res = await bms.admin.json(bms.admin.post('/assets/touch', { ids: [7000004, 7000005] }));
     assert.equal(res.touched, 2);
-    const after = await admin.json<Dto[]>(admin.get('/assets', { ids: '7000004,7000005' }));
+    const after = await bms.admin.json<Dto[]>(bms.admin.get('/assets', { ids: '7000004,7000005' }));
     for (let i = 0; i < 2; i++) {
       assert.ok(asUtcMs(after[i]!.modifiedOn) > asUtcMs(before[i]!.modifiedOn));
       assert.notEqual(after[i]!.description, before[i]!.description);
     }
-    assert.equal((await admin.post('/assets/touch', { ids: [1] })).status, 400);
+    assert.equal((await bms.admin.post('/assets/touch', { ids: [1] })).status, 400);
   });
 
   it('reports requests per route and the latest requests; DELETE resets them', async () => {
-    await admin.delete('/requests');
-    await client.get('/v2/crm/accounts/summary', { PageSize: 1 });
-    await client.get('/v2/crm/accounts/summary', { PageSize: 1 });
-    await client.get('/v2/crm/contacts/summary/4000002');
-    const snapshot = await admin.json<{ total: number; byRoute: Record<string, Dto>; recent: Dto[] }>(admin.get('/requests'));
+    await bms.admin.delete('/requests');
+    await bms.client.get('/v2/crm/accounts/summary', { PageSize: 1 });
+    await bms.client.get('/v2/crm/accounts/summary', { PageSize: 1 });
+    await bms.client.get('/v2/crm/contacts/summary/4000002');
+    const snapshot = await bms.admin.json<{ total: number; byRoute: Record<string, Dto>; recent: Dto[] }>(bms.admin.get('/requests'));
     assert.equal(snapshot.total, 3);
     assert.deepEqual(snapshot.byRoute['GET /v2/crm/accounts/summary'], { served: 2, rejected429: 0, faulted: 0, maxInWindow: 2 });
     assert.deepEqual(
@@ -170,36 +157,36 @@ describe('simulator: admin routes (/_sim)', () => {
         ['GET', 'GET /v2/crm/contacts/summary/{id}', '/v2/crm/contacts/summary/4000002', 200],
       ],
     );
-    await admin.delete('/requests');
-    assert.equal((await admin.json<{ total: number }>(admin.get('/requests'))).total, 0);
+    await bms.admin.delete('/requests');
+    assert.equal((await bms.admin.json<{ total: number }>(bms.admin.get('/requests'))).total, 0);
   });
 
   it('changes configuration at runtime', async () => {
-    const config = await admin.json(admin.put('/config', { maxPageSize: 5, tokenTtlSeconds: 60 }));
+    const config = await bms.admin.json(bms.admin.put('/config', { maxPageSize: 5, tokenTtlSeconds: 60 }));
     assert.deepEqual(config, { tokenTtlSeconds: 60, rateLimit: null, maxPageSize: 5, v1LocationShape: 'nested' });
-    assert.equal(envelope<Dto[]>(await client.get('/v2/crm/contacts/summary', { PageSize: 100 })).result.length, 5);
-    await admin.put('/config', { maxPageSize: 100, tokenTtlSeconds: 900 });
-    assert.equal((await admin.put('/config', { maxPageSize: 0 })).status, 400);
+    assert.equal(envelope<Dto[]>(await bms.client.get('/v2/crm/contacts/summary', { PageSize: 100 })).result.length, 5);
+    await bms.admin.put('/config', { maxPageSize: 100, tokenTtlSeconds: 900 });
+    assert.equal((await bms.admin.put('/config', { maxPageSize: 0 })).status, 400);
   });
 
   it('seeds generated data deterministically on top; reset wipes data, tokens, faults and counters', async () => {
-    await admin.put('/faults', { rules: [{ route: '*', mode: 'http-500', count: 1 }] });
-    const reset = await admin.json<{ counts: Counts }>(admin.post('/reset', { seed: 'none' }));
+    await bms.admin.put('/faults', { rules: [{ route: '*', mode: 'http-500', count: 1 }] });
+    const reset = await bms.admin.json<{ counts: Counts }>(bms.admin.post('/reset', { seed: 'none' }));
     assert.deepEqual(reset.counts, { accounts: 0, contacts: 0, assets: 0, locations: 0 });
-    assert.deepEqual((await admin.json<{ rules: unknown[] }>(admin.get('/faults'))).rules, []);
-    assert.equal((await client.get('/v2/security/userinfo')).status, 401, 'tokens are gone');
+    assert.deepEqual((await bms.admin.json<{ rules: unknown[] }>(bms.admin.get('/faults'))).rules, []);
+    assert.equal((await bms.client.get('/v2/security/userinfo')).status, 401, 'tokens are gone');
 
-    const seeded = await admin.json<{ added: Counts; counts: Counts }>(
-      admin.post('/seed', { accounts: 20, contactsPerAccount: 3, assetsPerAccount: 2, locationsPerAccount: 2 }),
+    const seeded = await bms.admin.json<{ added: Counts; counts: Counts }>(
+      bms.admin.post('/seed', { accounts: 20, contactsPerAccount: 3, assetsPerAccount: 2, locationsPerAccount: 2 }),
     );
     assert.deepEqual(seeded.added, { accounts: 20, contacts: 60, assets: 40, locations: 40 });
-    const first = await admin.json<Dto[]>(admin.get('/accounts'));
-    await admin.post('/reset', { seed: { accounts: 20, contactsPerAccount: 3, assetsPerAccount: 2, locationsPerAccount: 2 } });
-    assert.deepEqual(await admin.json<Dto[]>(admin.get('/accounts')), first, 'the same seed gives the same data');
-    await admin.post('/seed', { accounts: 5 });
-    assert.equal((await admin.json<Counts>(admin.get('/counts'))).accounts, 25);
-    await admin.post('/reset', { seed: 'demo' });
-    await client.login();
+    const first = await bms.admin.json<Dto[]>(bms.admin.get('/accounts'));
+    await bms.admin.post('/reset', { seed: { accounts: 20, contactsPerAccount: 3, assetsPerAccount: 2, locationsPerAccount: 2 } });
+    assert.deepEqual(await bms.admin.json<Dto[]>(bms.admin.get('/accounts')), first, 'the same seed gives the same data');
+    await bms.admin.post('/seed', { accounts: 5 });
+    assert.equal((await bms.admin.json<Counts>(bms.admin.get('/counts'))).accounts, 25);
+    await bms.admin.post('/reset', { seed: 'demo' });
+    await bms.client.login();
   });
 
   it('keeps data in a state file across restarts', async () => {

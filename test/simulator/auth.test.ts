@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
-import type { SimulatorHandle } from '../../simulator';
-import { BmsTestClient, CREDENTIALS, envelope, request, SimAdmin, startSim, waitFor, ZONELESS_TIMESTAMP } from './helpers';
+import { BmsTestClient, CREDENTIALS, envelope, request, useSimulator, waitFor, ZONELESS_TIMESTAMP } from './helpers';
 
 interface TokenDto {
   accessToken: string;
@@ -10,24 +9,14 @@ interface TokenDto {
 }
 
 describe('simulator: authentication', () => {
-  let sim: SimulatorHandle;
-  let admin: SimAdmin;
-
-  before(async () => {
-    sim = await startSim();
-    admin = new SimAdmin(sim.url);
-  });
-
-  after(async () => {
-    await sim.close();
-  });
+  const bms = useSimulator({}, { login: false });
 
   afterEach(async () => {
-    await admin.put('/config', { tokenTtlSeconds: 900 });
+    await bms.admin.put('/config', { tokenTtlSeconds: 900 });
   });
 
   it('logs in with form-urlencoded PascalCase fields and returns camelCase, JWT-looking tokens', async () => {
-    const res = await request(sim.url, 'POST', '/v2/security/authenticate', {
+    const res = await request(bms.sim.url, 'POST', '/v2/security/authenticate', {
       form: { GrantType: 'password', UserName: CREDENTIALS.username, Password: CREDENTIALS.password, Tenant: CREDENTIALS.tenant },
     });
     assert.equal(res.status, 200);
@@ -42,7 +31,7 @@ describe('simulator: authentication', () => {
   });
 
   it('accepts camelCase field names and a lower-case tenant', async () => {
-    const res = await request(sim.url, 'POST', '/v2/security/authenticate', {
+    const res = await request(bms.sim.url, 'POST', '/v2/security/authenticate', {
       form: { grantType: 'password', userName: 'API.USER', password: CREDENTIALS.password, tenant: 'demo msp' },
     });
     assert.equal(res.status, 200, res.text);
@@ -54,13 +43,13 @@ describe('simulator: authentication', () => {
     form.append('UserName', CREDENTIALS.username);
     form.append('Password', CREDENTIALS.password);
     form.append('Tenant', CREDENTIALS.tenant);
-    const res = await request(sim.url, 'POST', '/v2/security/authenticate', { body: form });
+    const res = await request(bms.sim.url, 'POST', '/v2/security/authenticate', { body: form });
     assert.equal(res.status, 200, res.text);
     assert.ok(envelope<TokenDto>(res).result.accessToken);
   });
 
   it('refuses bad credentials with 401 and success:false carrying a message', async () => {
-    const res = await request(sim.url, 'POST', '/v2/security/authenticate', {
+    const res = await request(bms.sim.url, 'POST', '/v2/security/authenticate', {
       form: { GrantType: 'password', UserName: CREDENTIALS.username, Password: 'wrong', Tenant: CREDENTIALS.tenant },
     });
     assert.equal(res.status, 401);
@@ -71,7 +60,7 @@ describe('simulator: authentication', () => {
   });
 
   it('refuses a login without GrantType as a contract violation', async () => {
-    const res = await request(sim.url, 'POST', '/v2/security/authenticate', {
+    const res = await request(bms.sim.url, 'POST', '/v2/security/authenticate', {
       form: { UserName: CREDENTIALS.username, Password: CREDENTIALS.password, Tenant: CREDENTIALS.tenant },
     });
     assert.equal(res.status, 400);
@@ -79,7 +68,7 @@ describe('simulator: authentication', () => {
   });
 
   it('refuses a JSON login body (the document declares form bodies only)', async () => {
-    const res = await request(sim.url, 'POST', '/v2/security/authenticate', {
+    const res = await request(bms.sim.url, 'POST', '/v2/security/authenticate', {
       json: { GrantType: 'password', UserName: CREDENTIALS.username, Password: CREDENTIALS.password, Tenant: CREDENTIALS.tenant },
     });
     assert.equal(res.status, 400);
@@ -87,16 +76,16 @@ describe('simulator: authentication', () => {
   });
 
   it('answers 401 with an empty body for a missing, unknown or expired token', async () => {
-    const none = await request(sim.url, 'GET', '/v2/security/userinfo');
+    const none = await request(bms.sim.url, 'GET', '/v2/security/userinfo');
     assert.equal(none.status, 401);
     assert.equal(none.text, '');
-    const unknown = await request(sim.url, 'GET', '/v2/security/userinfo', { headers: { authorization: 'Bearer nope' } });
+    const unknown = await request(bms.sim.url, 'GET', '/v2/security/userinfo', { headers: { authorization: 'Bearer nope' } });
     assert.equal(unknown.status, 401);
     assert.equal(unknown.text, '');
 
-    const client = await new BmsTestClient(sim.url).login();
+    const client = await new BmsTestClient(bms.sim.url).login();
     assert.equal((await client.get('/v2/security/userinfo')).status, 200);
-    const expired = await admin.post('/tokens/expire');
+    const expired = await bms.admin.post('/tokens/expire');
     assert.equal(expired.status, 200);
     const after = await client.get('/v2/security/userinfo');
     assert.equal(after.status, 401);
@@ -105,28 +94,28 @@ describe('simulator: authentication', () => {
   });
 
   it('expires tokens after tokenTtlSeconds', async () => {
-    await admin.put('/config', { tokenTtlSeconds: 0.3 });
-    const client = await new BmsTestClient(sim.url).login();
+    await bms.admin.put('/config', { tokenTtlSeconds: 0.3 });
+    const client = await new BmsTestClient(bms.sim.url).login();
     assert.equal((await client.get('/v2/security/userinfo')).status, 200);
     await waitFor(async () => (await client.get('/v2/security/userinfo')).status === 401, { timeoutMs: 5000, what: 'token expiry' });
   });
 
   it('refreshes a pair (also after the access token expired); a refresh token works once', async () => {
-    const login = await request(sim.url, 'POST', '/v2/security/authenticate', {
+    const login = await request(bms.sim.url, 'POST', '/v2/security/authenticate', {
       form: { GrantType: 'password', UserName: CREDENTIALS.username, Password: CREDENTIALS.password, Tenant: CREDENTIALS.tenant },
     });
     const first = envelope<TokenDto>(login).result;
-    await admin.post('/tokens/expire');
-    const refreshed = await request(sim.url, 'POST', '/v2/security/refreshtoken', {
+    await bms.admin.post('/tokens/expire');
+    const refreshed = await request(bms.sim.url, 'POST', '/v2/security/refreshtoken', {
       form: { AccessToken: first.accessToken, RefreshToken: first.refreshToken },
     });
     assert.equal(refreshed.status, 200, refreshed.text);
     const second = envelope<TokenDto>(refreshed).result;
     assert.notEqual(second.accessToken, first.accessToken);
-    const me = await request(sim.url, 'GET', '/v2/security/userinfo', { headers: { authorization: `Bearer ${second.accessToken}` } });
+    const me = await request(bms.sim.url, 'GET', '/v2/security/userinfo', { headers: { authorization: `Bearer ${second.accessToken}` } });
     assert.equal(me.status, 200);
 
-    const again = await request(sim.url, 'POST', '/v2/security/refreshtoken', {
+    const again = await request(bms.sim.url, 'POST', '/v2/security/refreshtoken', {
       form: { AccessToken: first.accessToken, RefreshToken: first.refreshToken },
     });
     assert.equal(again.status, 401);
@@ -134,7 +123,7 @@ describe('simulator: authentication', () => {
   });
 
   it('returns userinfo whose userId can be used as an account manager', async () => {
-    const client = await new BmsTestClient(sim.url).login();
+    const client = await new BmsTestClient(bms.sim.url).login();
     const me = await client.result<{ userId: number; businessName: string; timeZoneName: string }>(client.get('/v2/security/userinfo'));
     assert.equal(me.businessName, CREDENTIALS.tenant);
     const created = await client.result<{ accountManagerId: number }>(
@@ -150,7 +139,7 @@ describe('simulator: authentication', () => {
   });
 
   it('issues V1 tokens at /api/token; V1 and V2 tokens are not interchangeable', async () => {
-    const res = await request(sim.url, 'POST', '/api/token', {
+    const res = await request(bms.sim.url, 'POST', '/api/token', {
       form: { grant_type: 'password', username: CREDENTIALS.username, password: CREDENTIALS.password, tenant: CREDENTIALS.tenant },
     });
     assert.equal(res.status, 200, res.text);
@@ -158,13 +147,13 @@ describe('simulator: authentication', () => {
     assert.equal(body.token_type, 'bearer');
     assert.equal(body.expires_in, 900);
 
-    const v1 = await new BmsTestClient(sim.url).loginV1();
-    const v2 = await new BmsTestClient(sim.url).login();
+    const v1 = await new BmsTestClient(bms.sim.url).loginV1();
+    const v2 = await new BmsTestClient(bms.sim.url).login();
     assert.equal((await v1.get('/api/crm/locations/2000001')).status, 200);
     assert.equal((await v2.get('/api/crm/locations/2000001')).status, 401);
     assert.equal((await v1.get('/v2/security/userinfo')).status, 401);
 
-    const bad = await request(sim.url, 'POST', '/api/token', {
+    const bad = await request(bms.sim.url, 'POST', '/api/token', {
       form: { grant_type: 'password', username: CREDENTIALS.username, password: 'wrong', tenant: CREDENTIALS.tenant },
     });
     assert.equal(bad.status, 400);

@@ -1,24 +1,11 @@
 import assert from 'node:assert/strict';
-import type { SimulatorHandle } from '../../simulator';
-import { asUtcMs, BmsTestClient, type Dto, envelope, list, SimAdmin, startSim } from './helpers';
+import { asUtcMs, type Dto, envelope, list, useSimulator } from './helpers';
 
 describe('simulator: contacts', () => {
-  let sim: SimulatorHandle;
-  let admin: SimAdmin;
-  let client: BmsTestClient;
-
-  before(async () => {
-    sim = await startSim({ rateLimit: null });
-    admin = new SimAdmin(sim.url);
-    client = await new BmsTestClient(sim.url).login();
-  });
-
-  after(async () => {
-    await sim.close();
-  });
+  const bms = useSimulator();
 
   it('lists summaries with totalRecords, `phone` numbers, `isPoc` and `canRecieveInvoices`', async () => {
-    const env = envelope<Dto[]>(await client.get('/v2/crm/contacts/summary', { PageSize: 5, PageNumber: 1 }));
+    const env = envelope<Dto[]>(await bms.client.get('/v2/crm/contacts/summary', { PageSize: 5, PageNumber: 1 }));
     assert.equal(env.totalRecords, 23);
     assert.equal(env.result.length, 5);
     const alice = env.result[0]!;
@@ -39,24 +26,24 @@ describe('simulator: contacts', () => {
   });
 
   it('filters summaries by account, names, email, phone and IsActive', async () => {
-    const byAccount = envelope<Dto[]>(await client.get('/v2/crm/contacts/summary', { 'Filter.AccountId': 1003 }));
+    const byAccount = envelope<Dto[]>(await bms.client.get('/v2/crm/contacts/summary', { 'Filter.AccountId': 1003 }));
     assert.equal(byAccount.totalRecords, 5);
-    const byName = envelope<Dto[]>(await client.get('/v2/crm/contacts/summary', { 'Filter.FirstName': 'ali', 'Filter.LastName': 'NG' }));
+    const byName = envelope<Dto[]>(await bms.client.get('/v2/crm/contacts/summary', { 'Filter.FirstName': 'ali', 'Filter.LastName': 'NG' }));
     assert.deepEqual(
       byName.result.map((c) => c.firstName),
       ['Alice'],
     );
-    const byEmail = envelope<Dto[]>(await client.get('/v2/crm/contacts/summary', { 'Filter.Email': 'bobm@mail' }));
+    const byEmail = envelope<Dto[]>(await bms.client.get('/v2/crm/contacts/summary', { 'Filter.Email': 'bobm@mail' }));
     assert.equal(byEmail.result[0]?.lastName, 'Martinez');
-    const byPhone = envelope<Dto[]>(await client.get('/v2/crm/contacts/summary', { 'Filter.Phone': '604 555 0121' }));
+    const byPhone = envelope<Dto[]>(await bms.client.get('/v2/crm/contacts/summary', { 'Filter.Phone': '604 555 0121' }));
     assert.equal(byPhone.result[0]?.firstName, 'Janet');
-    const inactive = envelope<Dto[]>(await client.get('/v2/crm/contacts/summary', { 'Filter.IsActive': false }));
+    const inactive = envelope<Dto[]>(await bms.client.get('/v2/crm/contacts/summary', { 'Filter.IsActive': false }));
     assert.ok(inactive.result.every((c) => c.isActive === false));
     assert.equal(inactive.totalRecords, 3);
   });
 
   it('searches without a total, by account ids (repeated keys) and email address', async () => {
-    const res = await client.get('/v2/crm/contacts/search', { 'Filter.AccountIds': [1001, 1002], 'Filter.EmailAddress': 'northwind' });
+    const res = await bms.client.get('/v2/crm/contacts/search', { 'Filter.AccountIds': [1001, 1002], 'Filter.EmailAddress': 'northwind' });
     const env = envelope<Dto[]>(res);
     assert.equal('totalRecords' in env, false);
     assert.deepEqual(
@@ -80,7 +67,7 @@ describe('simulator: contacts', () => {
   });
 
   it('lists an account\'s contacts for lookup', async () => {
-    const rows = await client.result<Dto[]>(client.get('/v2/crm/accounts/1001/contacts/lookup', { 'Filter.Name': 'bob' }));
+    const rows = await bms.client.result<Dto[]>(bms.client.get('/v2/crm/accounts/1001/contacts/lookup', { 'Filter.Name': 'bob' }));
     assert.deepEqual(rows, [
       { id: 4000002, name: 'Bob Martinez', locationId: 2000002, locationName: 'Warehouse', phone: '+1 512 555 0181', emailAddress: 'bob.martinez@happyfrog.example.com' },
     ]);
@@ -90,8 +77,8 @@ describe('simulator: contacts', () => {
     let contactId: number;
 
     it('creates a contact and answers with the flat ContactSummaryOutputDto', async () => {
-      const created = await client.result(
-        client.post('/v2/crm/contacts/summary', {
+      const created = await bms.client.result(
+        bms.client.post('/v2/crm/contacts/summary', {
           FirstName: 'Zoe',
           LastName: 'Quinn',
           AccountId: 1001,
@@ -116,20 +103,20 @@ describe('simulator: contacts', () => {
         emailAddress: 'zoe@happyfrog.example.com',
         customFieldsData: [],
       });
-      const summary = await client.result(client.get(`/v2/crm/contacts/summary/${contactId}`));
+      const summary = await bms.client.result(bms.client.get(`/v2/crm/contacts/summary/${contactId}`));
       assert.equal(summary.createdBy, 501);
       assert.equal(list(summary.phones).length, 2);
     });
 
     it('refuses a contact without FirstName, with an unknown account, or with another account\'s location', async () => {
-      const noName = await client.post('/v2/crm/contacts/summary', { LastName: 'X', AccountId: 1001, LocationId: 2000001 });
+      const noName = await bms.client.post('/v2/crm/contacts/summary', { LastName: 'X', AccountId: 1001, LocationId: 2000001 });
       assert.equal(noName.status, 400);
       assert.deepEqual(envelope(noName).error?.subErrors, ['FirstName']);
-      const noAccount = await client.post('/v2/crm/contacts/summary', { FirstName: 'X', AccountId: 1, LocationId: 2000001 });
+      const noAccount = await bms.client.post('/v2/crm/contacts/summary', { FirstName: 'X', AccountId: 1, LocationId: 2000001 });
       assert.deepEqual(envelope(noAccount).error?.subErrors, ['AccountId']);
-      const wrongLocation = await client.post('/v2/crm/contacts/summary', { FirstName: 'X', AccountId: 1001, LocationId: 2000003 });
+      const wrongLocation = await bms.client.post('/v2/crm/contacts/summary', { FirstName: 'X', AccountId: 1001, LocationId: 2000003 });
       assert.deepEqual(envelope(wrongLocation).error?.subErrors, ['LocationId']);
-      const noEmailType = await client.post('/v2/crm/contacts/summary', {
+      const noEmailType = await bms.client.post('/v2/crm/contacts/summary', {
         FirstName: 'X',
         AccountId: 1001,
         LocationId: 2000001,
@@ -139,8 +126,8 @@ describe('simulator: contacts', () => {
     });
 
     it('PUT takes `Poc` and answers ContactOutputDto; the summary shows it as `isPoc`', async () => {
-      const out = await client.result(
-        client.put(`/v2/crm/contacts/${contactId}`, {
+      const out = await bms.client.result(
+        bms.client.put(`/v2/crm/contacts/${contactId}`, {
           AccountId: 1001,
           LocationId: 2000001,
           FirstName: 'Zoe',
@@ -156,7 +143,7 @@ describe('simulator: contacts', () => {
       assert.equal(out.poc, true);
       assert.equal(out.recieveInvoices, true);
       assert.equal(out.modifiedByName, 'API User');
-      const summary = await client.result(client.get(`/v2/crm/contacts/summary/${contactId}`));
+      const summary = await bms.client.result(bms.client.get(`/v2/crm/contacts/summary/${contactId}`));
       assert.equal(summary.isPoc, true);
       assert.equal(summary.canRecieveInvoices, true);
       assert.equal(summary.locationName, 'Head Office');
@@ -164,14 +151,14 @@ describe('simulator: contacts', () => {
     });
 
     it('PUT without IsActive deactivates (a missing non-nullable bool binds to false)', async () => {
-      const out = await client.result(client.put(`/v2/crm/contacts/${contactId}`, { AccountId: 1001, LocationId: 2000001, FirstName: 'Zoe' }));
+      const out = await bms.client.result(bms.client.put(`/v2/crm/contacts/${contactId}`, { AccountId: 1001, LocationId: 2000001, FirstName: 'Zoe' }));
       assert.equal(out.isActive, false);
       assert.equal(out.lastName, null);
     });
 
     it('PATCH applies JSON Patch to ContactPutInputDto', async () => {
-      const out = await client.result(
-        client.patch(`/v2/crm/contacts/${contactId}`, [
+      const out = await bms.client.result(
+        bms.client.patch(`/v2/crm/contacts/${contactId}`, [
           { op: 'replace', path: '/IsActive', value: true },
           { op: 'replace', path: '/LastName', value: 'Quinn' },
           { op: 'replace', path: '/poc', value: false },
@@ -180,14 +167,14 @@ describe('simulator: contacts', () => {
       assert.equal(out.isActive, true);
       assert.equal(out.lastName, 'Quinn');
       assert.equal(out.poc, false);
-      const bad = await client.patch(`/v2/crm/contacts/${contactId}`, [{ op: 'replace', path: '/IsPoc', value: true }]);
+      const bad = await bms.client.patch(`/v2/crm/contacts/${contactId}`, [{ op: 'replace', path: '/IsPoc', value: true }]);
       assert.equal(bad.status, 400);
     });
 
     it('PATCH /emails adds, updates and deletes by address; the contact\'s modifiedOn moves', async () => {
-      const before = await client.result(client.get(`/v2/crm/contacts/summary/${contactId}`));
-      const result = await client.result(
-        client.patch(`/v2/crm/contacts/${contactId}/emails`, [
+      const before = await bms.client.result(bms.client.get(`/v2/crm/contacts/summary/${contactId}`));
+      const result = await bms.client.result(
+        bms.client.patch(`/v2/crm/contacts/${contactId}/emails`, [
           { Operation: 0, EmailAddress: 'zoe.home@example.net', TypeId: 52, IsDefault: false },
           { Operation: 1, EmailAddress: 'ZOE@happyfrog.example.com', NewEmailAddress: 'zoe.quinn@happyfrog.example.com' },
           { Operation: 0, EmailAddress: 'old@example.net', TypeId: 53 },
@@ -205,20 +192,20 @@ describe('simulator: contacts', () => {
           ['zoe.home@example.net', 'Personal', true],
         ],
       );
-      const after = await client.result(client.get(`/v2/crm/contacts/summary/${contactId}`));
+      const after = await bms.client.result(bms.client.get(`/v2/crm/contacts/summary/${contactId}`));
       assert.ok(asUtcMs(after.modifiedOn) > asUtcMs(before.modifiedOn));
 
-      const missing = await client.patch(`/v2/crm/contacts/${contactId}/emails`, [{ Operation: 2, EmailAddress: 'nobody@example.net' }]);
+      const missing = await bms.client.patch(`/v2/crm/contacts/${contactId}/emails`, [{ Operation: 2, EmailAddress: 'nobody@example.net' }]);
       assert.equal(missing.status, 400);
-      const duplicate = await client.patch(`/v2/crm/contacts/${contactId}/emails`, [{ Operation: 0, EmailAddress: 'zoe.home@example.net', TypeId: 51 }]);
+      const duplicate = await bms.client.patch(`/v2/crm/contacts/${contactId}/emails`, [{ Operation: 0, EmailAddress: 'zoe.home@example.net', TypeId: 51 }]);
       assert.equal(duplicate.status, 400);
-      const unchanged = await client.result(client.get(`/v2/crm/contacts/summary/${contactId}`));
+      const unchanged = await bms.client.result(bms.client.get(`/v2/crm/contacts/summary/${contactId}`));
       assert.equal(unchanged.modifiedOn, after.modifiedOn, 'a refused patch is not a write');
     });
 
     it('PATCH /phones works the same way, keyed by number', async () => {
-      const result = await client.result(
-        client.patch(`/v2/crm/contacts/${contactId}/phones`, [
+      const result = await bms.client.result(
+        bms.client.patch(`/v2/crm/contacts/${contactId}/phones`, [
           { Operation: 2, PhoneNumber: '+1 512 555 0000' },
           { Operation: 1, PhoneNumber: '+1 512 555 0001', NewPhoneNumber: '+1 512 555 0002', TypeId: 63 },
           { Operation: 0, PhoneNumber: '+1 512 555 0003', TypeId: 64, IsDefault: true },
@@ -232,13 +219,13 @@ describe('simulator: contacts', () => {
           ['+1 512 555 0003', 'Fax', true],
         ],
       );
-      const badOp = await client.patch(`/v2/crm/contacts/${contactId}/phones`, [{ Operation: 7, PhoneNumber: '1' }]);
+      const badOp = await bms.client.patch(`/v2/crm/contacts/${contactId}/phones`, [{ Operation: 7, PhoneNumber: '1' }]);
       assert.equal(badOp.status, 400, 'Operation is an enum of 0, 1, 2');
     });
 
     it('finds the changed contact through Filter.ModifiedOnFrom', async () => {
-      const summary = await client.result(client.get(`/v2/crm/contacts/summary/${contactId}`));
-      const env = envelope<Dto[]>(await client.get('/v2/crm/contacts/summary', { 'Filter.ModifiedOnFrom': String(summary.modifiedOn) }));
+      const summary = await bms.client.result(bms.client.get(`/v2/crm/contacts/summary/${contactId}`));
+      const env = envelope<Dto[]>(await bms.client.get('/v2/crm/contacts/summary', { 'Filter.ModifiedOnFrom': String(summary.modifiedOn) }));
       assert.deepEqual(
         env.result.map((c) => c.id),
         [contactId],
@@ -246,12 +233,12 @@ describe('simulator: contacts', () => {
     });
 
     it('DELETE answers 200 with no body; the contact is gone', async () => {
-      const res = await client.delete(`/v2/crm/contacts/${contactId}`);
+      const res = await bms.client.delete(`/v2/crm/contacts/${contactId}`);
       assert.equal(res.status, 200);
       assert.equal(res.text, '');
-      assert.equal((await client.get(`/v2/crm/contacts/summary/${contactId}`)).status, 404);
-      assert.equal((await client.delete(`/v2/crm/contacts/${contactId}`)).status, 404);
-      assert.equal((await admin.get(`/contacts/${contactId}`)).status, 404);
+      assert.equal((await bms.client.get(`/v2/crm/contacts/summary/${contactId}`)).status, 404);
+      assert.equal((await bms.client.delete(`/v2/crm/contacts/${contactId}`)).status, 404);
+      assert.equal((await bms.admin.get(`/contacts/${contactId}`)).status, 404);
     });
   });
 });

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
-import type { SimulatorHandle } from '../../simulator';
 import { checkRequest, getContract } from '../../simulator/contract';
-import { BmsTestClient, envelope, SimAdmin, startSim } from './helpers';
+import { envelope, useSimulator } from './helpers';
 
 function messages(req: Parameters<typeof checkRequest>[0]): string[] {
   return checkRequest(req).map((v) => v.message);
@@ -141,31 +140,19 @@ describe('simulator: contract checking', () => {
   });
 
   describe('over HTTP', () => {
-    let sim: SimulatorHandle;
-    let admin: SimAdmin;
-    let client: BmsTestClient;
-
-    before(async () => {
-      sim = await startSim({ rateLimit: null });
-      admin = new SimAdmin(sim.url);
-      client = await new BmsTestClient(sim.url).login();
-    });
-
-    after(async () => {
-      await sim.close();
-    });
+    const bms = useSimulator();
 
     beforeEach(async () => {
-      await admin.delete('/violations');
+      await bms.admin.delete('/violations');
     });
 
     it('answers an undeclared query parameter with 400 naming it, and records the violation', async () => {
-      const res = await client.get('/v2/crm/accounts/summary', { 'Filter.Foo': 'x' });
+      const res = await bms.client.get('/v2/crm/accounts/summary', { 'Filter.Foo': 'x' });
       assert.equal(res.status, 400);
       const env = envelope(res);
       assert.equal(env.success, false);
       assert.equal(env.error?.message, 'query parameter Filter.Foo is not declared for GET /v2/crm/accounts/summary');
-      const violations = await admin.json<{ method: string; path: string; problems: string[] }[]>(admin.get('/violations'));
+      const violations = await bms.admin.json<{ method: string; path: string; problems: string[] }[]>(bms.admin.get('/violations'));
       assert.equal(violations.length, 1);
       assert.equal(violations[0]!.method, 'GET');
       assert.equal(violations[0]!.path, '/v2/crm/accounts/summary');
@@ -173,8 +160,8 @@ describe('simulator: contract checking', () => {
     });
 
     it('answers an undeclared body field and a wrong type with 400, writing nothing', async () => {
-      const before = await admin.json<{ accounts: number }>(admin.get('/counts'));
-      const res = await client.post('/v2/crm/accounts', {
+      const before = await bms.admin.json<{ accounts: number }>(bms.admin.get('/counts'));
+      const res = await bms.client.post('/v2/crm/accounts', {
         AccountName: 'Typo Ltd',
         AccountTypeId: '1',
         BusinessTypeId: 11,
@@ -184,26 +171,26 @@ describe('simulator: contract checking', () => {
       });
       assert.equal(res.status, 400);
       assert.deepEqual(envelope(res).error?.subErrors, ['body/AccountStatus is not a declared property', 'body/AccountTypeId must be integer']);
-      const after = await admin.json<{ accounts: number }>(admin.get('/counts'));
+      const after = await bms.admin.json<{ accounts: number }>(bms.admin.get('/counts'));
       assert.equal(after.accounts, before.accounts);
-      assert.equal((await admin.json<unknown[]>(admin.get('/violations'))).length, 1);
+      assert.equal((await bms.admin.json<unknown[]>(bms.admin.get('/violations'))).length, 1);
     });
 
     it('records violations even when the token is missing (and still answers 401)', async () => {
-      const res = await fetch(`${sim.url}/v2/crm/accounts/summary?Bogus=1`);
+      const res = await fetch(`${bms.sim.url}/v2/crm/accounts/summary?Bogus=1`);
       assert.equal(res.status, 401);
-      assert.equal((await admin.json<unknown[]>(admin.get('/violations'))).length, 1);
+      assert.equal((await bms.admin.json<unknown[]>(bms.admin.get('/violations'))).length, 1);
     });
 
     it('answers unknown paths with 404 and undeclared methods with 405, both recorded', async () => {
-      assert.equal((await client.get('/v2/crm/accounts/summary/1001/extra')).status, 404);
-      assert.equal((await client.delete('/v2/crm/accounts/1001')).status, 405);
-      assert.equal((await client.get('/v3/anything')).status, 404);
-      assert.equal((await admin.json<unknown[]>(admin.get('/violations'))).length, 3);
+      assert.equal((await bms.client.get('/v2/crm/accounts/summary/1001/extra')).status, 404);
+      assert.equal((await bms.client.delete('/v2/crm/accounts/1001')).status, 405);
+      assert.equal((await bms.client.get('/v3/anything')).status, 404);
+      assert.equal((await bms.admin.json<unknown[]>(bms.admin.get('/violations'))).length, 3);
     });
 
     it('answers malformed JSON with 400', async () => {
-      const res = await client.call('POST', '/v2/crm/accounts', { body: '{"AccountName":', headers: { 'content-type': 'application/json' } });
+      const res = await bms.client.call('POST', '/v2/crm/accounts', { body: '{"AccountName":', headers: { 'content-type': 'application/json' } });
       assert.equal(res.status, 400);
       assert.match(envelope(res).error?.message ?? '', /not valid JSON/);
     });

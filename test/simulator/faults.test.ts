@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
-import type { SimulatorHandle } from '../../simulator';
-import { BmsTestClient, type Dto, envelope, SimAdmin, startSim } from './helpers';
+import { type Dto, envelope, useSimulator } from './helpers';
 
 const ROUTE = 'GET /v2/crm/accounts/summary/{id}';
 const NEW_ACCOUNT = {
@@ -16,46 +15,34 @@ interface FaultsBody {
 }
 
 describe('simulator: injected faults', () => {
-  let sim: SimulatorHandle;
-  let admin: SimAdmin;
-  let client: BmsTestClient;
-
-  before(async () => {
-    sim = await startSim({ rateLimit: null });
-    admin = new SimAdmin(sim.url);
-    client = await new BmsTestClient(sim.url).login();
-  });
-
-  after(async () => {
-    await sim.close();
-  });
+  const bms = useSimulator();
 
   afterEach(async () => {
-    await admin.delete('/faults');
+    await bms.admin.delete('/faults');
   });
 
   async function once(mode: string, extra: Record<string, unknown> = {}, route = ROUTE): Promise<void> {
-    const res = await admin.put('/faults', { rules: [{ route, mode, count: 1, ...extra }] });
+    const res = await bms.admin.put('/faults', { rules: [{ route, mode, count: 1, ...extra }] });
     assert.equal(res.status, 200, res.text);
   }
 
   async function accountCount(): Promise<number> {
-    return (await admin.json<{ accounts: number }>(admin.get('/counts'))).accounts;
+    return (await bms.admin.json<{ accounts: number }>(bms.admin.get('/counts'))).accounts;
   }
 
   it('http-500: 500 in the envelope, once, then normal service', async () => {
     await once('http-500');
-    const res = await client.get('/v2/crm/accounts/summary/1001');
+    const res = await bms.client.get('/v2/crm/accounts/summary/1001');
     assert.equal(res.status, 500);
     assert.equal(envelope(res).success, false);
-    assert.equal((await client.get('/v2/crm/accounts/summary/1001')).status, 200);
-    const faults = await admin.json<FaultsBody>(admin.get('/faults'));
+    assert.equal((await bms.client.get('/v2/crm/accounts/summary/1001')).status, 200);
+    const faults = await bms.admin.json<FaultsBody>(bms.admin.get('/faults'));
     assert.equal(faults.rules[0]!.fired, 1);
   });
 
   it('http-503: plain-text 503, with Retry-After when asked', async () => {
     await once('http-503', { retryAfterSeconds: 7 });
-    const res = await client.get('/v2/crm/accounts/summary/1001');
+    const res = await bms.client.get('/v2/crm/accounts/summary/1001');
     assert.equal(res.status, 503);
     assert.equal(res.headers.get('retry-after'), '7');
     assert.equal(res.body, undefined, 'not JSON');
@@ -63,11 +50,11 @@ describe('simulator: injected faults', () => {
 
   it('http-429: with and without Retry-After', async () => {
     await once('http-429', { retryAfterSeconds: 3 });
-    const withHeader = await client.get('/v2/crm/accounts/summary/1001');
+    const withHeader = await bms.client.get('/v2/crm/accounts/summary/1001');
     assert.equal(withHeader.status, 429);
     assert.equal(withHeader.headers.get('retry-after'), '3');
     await once('http-429');
-    const without = await client.get('/v2/crm/accounts/summary/1001');
+    const without = await bms.client.get('/v2/crm/accounts/summary/1001');
     assert.equal(without.status, 429);
     assert.equal(without.headers.get('retry-after'), null);
   });
@@ -75,23 +62,23 @@ describe('simulator: injected faults', () => {
   it('drop: the connection closes before anything happens', async () => {
     await once('drop', {}, 'POST /v2/crm/accounts');
     const before = await accountCount();
-    await assert.rejects(client.post('/v2/crm/accounts', NEW_ACCOUNT));
+    await assert.rejects(bms.client.post('/v2/crm/accounts', NEW_ACCOUNT));
     assert.equal(await accountCount(), before, 'nothing was created');
   });
 
   it('drop-after-commit: the write happens, the answer is lost', async () => {
     await once('drop-after-commit', {}, 'POST /v2/crm/accounts');
     const before = await accountCount();
-    await assert.rejects(client.post('/v2/crm/accounts', NEW_ACCOUNT));
+    await assert.rejects(bms.client.post('/v2/crm/accounts', NEW_ACCOUNT));
     assert.equal(await accountCount(), before + 1, 'the account exists although the client saw no answer');
-    const requests = await admin.json<{ recent: { route: string | null; status: number }[] }>(admin.get('/requests'));
+    const requests = await bms.admin.json<{ recent: { route: string | null; status: number }[] }>(bms.admin.get('/requests'));
     assert.ok(requests.recent.some((r) => r.route === 'POST /v2/crm/accounts' && r.status === 0));
   });
 
   it('slow: answers after delayMs', async () => {
     await once('slow', { delayMs: 300 });
     const started = Date.now();
-    const res = await client.get('/v2/crm/accounts/summary/1001');
+    const res = await bms.client.get('/v2/crm/accounts/summary/1001');
     assert.equal(res.status, 200);
     assert.ok(Date.now() - started >= 290, 'delayed');
   });
@@ -101,9 +88,9 @@ describe('simulator: injected faults', () => {
     const before = await accountCount();
     const started = Date.now();
     await assert.rejects(
-      fetch(`${sim.url}/v2/crm/accounts`, {
+      fetch(`${bms.sim.url}/v2/crm/accounts`, {
         method: 'POST',
-        headers: { authorization: `Bearer ${client.token}`, 'content-type': 'application/json' },
+        headers: { authorization: `Bearer ${bms.client.token}`, 'content-type': 'application/json' },
         body: JSON.stringify(NEW_ACCOUNT),
         signal: AbortSignal.timeout(200),
       }),
@@ -115,7 +102,7 @@ describe('simulator: injected faults', () => {
   it('success-false: HTTP 200 with success:false and a message, nothing written', async () => {
     await once('success-false', {}, 'POST /v2/crm/accounts');
     const before = await accountCount();
-    const res = await client.post('/v2/crm/accounts', NEW_ACCOUNT);
+    const res = await bms.client.post('/v2/crm/accounts', NEW_ACCOUNT);
     assert.equal(res.status, 200);
     const env = envelope(res);
     assert.equal(env.success, false);
@@ -126,7 +113,7 @@ describe('simulator: injected faults', () => {
 
   it('html: a 502 HTML error page', async () => {
     await once('html');
-    const res = await client.get('/v2/crm/accounts/summary/1001');
+    const res = await bms.client.get('/v2/crm/accounts/summary/1001');
     assert.equal(res.status, 502);
     assert.match(res.headers.get('content-type') ?? '', /text\/html/);
     assert.match(res.text, /<html>/);
@@ -135,7 +122,7 @@ describe('simulator: injected faults', () => {
   it('truncated-json: 200 with a cut-off body (the operation itself happened)', async () => {
     await once('truncated-json', {}, 'POST /v2/crm/accounts');
     const before = await accountCount();
-    const res = await client.post('/v2/crm/accounts', NEW_ACCOUNT);
+    const res = await bms.client.post('/v2/crm/accounts', NEW_ACCOUNT);
     assert.equal(res.status, 200);
     assert.match(res.headers.get('content-type') ?? '', /application\/json/);
     assert.ok(res.text.startsWith('{"success":true'));
@@ -145,7 +132,7 @@ describe('simulator: injected faults', () => {
 
   it('problem-details: 400 application/problem+json ValidationProblemDetails', async () => {
     await once('problem-details');
-    const res = await client.get('/v2/crm/accounts/summary/1001');
+    const res = await bms.client.get('/v2/crm/accounts/summary/1001');
     assert.equal(res.status, 400);
     assert.match(res.headers.get('content-type') ?? '', /application\/problem\+json/);
     const body = res.body as Dto;
@@ -156,24 +143,24 @@ describe('simulator: injected faults', () => {
 
   it('unauthorized: 401 with an empty body, even with a good token', async () => {
     await once('unauthorized');
-    const res = await client.get('/v2/crm/accounts/summary/1001');
+    const res = await bms.client.get('/v2/crm/accounts/summary/1001');
     assert.equal(res.status, 401);
     assert.equal(res.text, '');
-    assert.equal((await client.get('/v2/crm/accounts/summary/1001')).status, 200);
+    assert.equal((await bms.client.get('/v2/crm/accounts/summary/1001')).status, 200);
   });
 
   it('`*` matches every route; count limits how often a rule fires', async () => {
-    await admin.put('/faults', { rules: [{ route: '*', mode: 'http-500', count: 2 }] });
-    assert.equal((await client.get('/v2/system/accounttypes/lookup')).status, 500);
-    assert.equal((await client.get('/v2/crm/contacts/summary/4000001')).status, 500);
-    assert.equal((await client.get('/v2/crm/contacts/summary/4000001')).status, 200);
+    await bms.admin.put('/faults', { rules: [{ route: '*', mode: 'http-500', count: 2 }] });
+    assert.equal((await bms.client.get('/v2/system/accounttypes/lookup')).status, 500);
+    assert.equal((await bms.client.get('/v2/crm/contacts/summary/4000001')).status, 500);
+    assert.equal((await bms.client.get('/v2/crm/contacts/summary/4000001')).status, 200);
   });
 
   it('probability faults are reproducible with the same seed', async () => {
     async function run(): Promise<number[]> {
-      await admin.put('/faults', { rules: [{ route: ROUTE, mode: 'http-503', probability: 0.5 }], seed: 42 });
+      await bms.admin.put('/faults', { rules: [{ route: ROUTE, mode: 'http-503', probability: 0.5 }], seed: 42 });
       const statuses: number[] = [];
-      for (let i = 0; i < 30; i++) statuses.push((await client.get('/v2/crm/accounts/summary/1001')).status);
+      for (let i = 0; i < 30; i++) statuses.push((await bms.client.get('/v2/crm/accounts/summary/1001')).status);
       return statuses;
     }
     const first = await run();
@@ -181,17 +168,17 @@ describe('simulator: injected faults', () => {
     assert.deepEqual(first, second);
     const failures = first.filter((s) => s === 503).length;
     assert.ok(failures > 5 && failures < 25, `about half fail, saw ${failures}`);
-    const faults = await admin.json<FaultsBody>(admin.get('/faults'));
+    const faults = await bms.admin.json<FaultsBody>(bms.admin.get('/faults'));
     assert.equal(faults.rules[0]!.fired, failures);
   });
 
   it('refuses rules for unknown routes or modes', async () => {
-    const badRoute = await admin.put('/faults', { rules: [{ route: 'GET /v2/nope', mode: 'http-500' }] });
+    const badRoute = await bms.admin.put('/faults', { rules: [{ route: 'GET /v2/nope', mode: 'http-500' }] });
     assert.equal(badRoute.status, 400);
     assert.match((badRoute.body as { error: string }).error, /GET \/v2\/nope/);
-    const badMode = await admin.put('/faults', { rules: [{ route: '*', mode: 'explode' }] });
+    const badMode = await bms.admin.put('/faults', { rules: [{ route: '*', mode: 'explode' }] });
     assert.equal(badMode.status, 400);
-    const badProbability = await admin.put('/faults', { rules: [{ route: '*', mode: 'drop', probability: 2 }] });
+    const badProbability = await bms.admin.put('/faults', { rules: [{ route: '*', mode: 'drop', probability: 2 }] });
     assert.equal(badProbability.status, 400);
   });
 });

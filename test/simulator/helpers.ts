@@ -27,6 +27,31 @@ export async function startSim(options: SimulatorOptions = {}): Promise<Simulato
   return createSimulator({ port: 0, logger: createLogger('bms-simulator-test', 'silent'), ...options });
 }
 
+/** A simulator for one suite, with its admin routes and a BMS client; the fields are set once `before` ran. */
+export interface SimulatorFixture {
+  sim: SimulatorHandle;
+  admin: SimAdmin;
+  client: BmsTestClient;
+}
+
+/**
+ * Starts a simulator before the enclosing suite's tests and closes it after them. By default without the
+ * rate limit and with the client logged in (V2).
+ */
+export function useSimulator(options: SimulatorOptions = { rateLimit: null }, { login = true } = {}): SimulatorFixture {
+  const fixture = {} as SimulatorFixture;
+  before(async () => {
+    fixture.sim = await startSim(options);
+    fixture.admin = new SimAdmin(fixture.sim.url);
+    fixture.client = new BmsTestClient(fixture.sim.url);
+    if (login) await fixture.client.login();
+  });
+  after(async () => {
+    await fixture.sim?.close();
+  });
+  return fixture;
+}
+
 export interface RequestOptions {
   headers?: Record<string, string>;
   json?: unknown;

@@ -1,23 +1,12 @@
 import assert from 'node:assert/strict';
-import type { SimulatorHandle } from '../../simulator';
 import { LOOKUP_TABLE } from '../../simulator/lookups';
-import { BmsTestClient, type Dto, startSim } from './helpers';
+import { type Dto, useSimulator } from './helpers';
 
 describe('simulator: lookups', () => {
-  let sim: SimulatorHandle;
-  let client: BmsTestClient;
-
-  before(async () => {
-    sim = await startSim({ rateLimit: null });
-    client = await new BmsTestClient(sim.url).login();
-  });
-
-  after(async () => {
-    await sim.close();
-  });
+  const bms = useSimulator();
 
   it('serves the account types', async () => {
-    const types = await client.result<Dto[]>(client.get('/v2/system/accounttypes/lookup'));
+    const types = await bms.client.result<Dto[]>(bms.client.get('/v2/system/accounttypes/lookup'));
     assert.deepEqual(
       types.map((t) => t.name),
       ['Client', 'Prospect', 'Vendor', 'Partner', 'Former Client', 'Competitor', 'Unknown'],
@@ -27,14 +16,14 @@ describe('simulator: lookups', () => {
 
   it('serves system lookup tables by case-insensitive name; an unknown table is an empty list', async () => {
     for (const name of Object.values(LOOKUP_TABLE)) {
-      const rows = await client.result<Dto[]>(client.get(`/v2/system/lookup/${name.toLowerCase()}`));
+      const rows = await bms.client.result<Dto[]>(bms.client.get(`/v2/system/lookup/${name.toLowerCase()}`));
       assert.ok(rows.length > 0, `${name} has rows`);
     }
-    const categories = await client.result<Dto[]>(client.get('/v2/system/lookup/AssetCategory'));
+    const categories = await bms.client.result<Dto[]>(bms.client.get('/v2/system/lookup/AssetCategory'));
     for (const name of ['Workstation', 'Laptop', 'Server', 'Network Device', 'Printer', 'Mobile Device']) {
       assert.ok(categories.some((c) => c.name === name), name);
     }
-    const emailTypes = await client.result<Dto[]>(client.get('/v2/system/lookup/EmailType'));
+    const emailTypes = await bms.client.result<Dto[]>(bms.client.get('/v2/system/lookup/EmailType'));
     assert.deepEqual(
       emailTypes.map((t) => [t.name, t.isDefault]),
       [
@@ -43,19 +32,19 @@ describe('simulator: lookups', () => {
         ['Other', false],
       ],
     );
-    const phoneTypes = await client.result<Dto[]>(client.get('/v2/system/lookup/PHONETYPE'));
+    const phoneTypes = await bms.client.result<Dto[]>(bms.client.get('/v2/system/lookup/PHONETYPE'));
     assert.deepEqual(
       phoneTypes.map((t) => t.name),
       ['Office', 'Mobile', 'Home', 'Fax'],
     );
-    assert.deepEqual(await client.result(client.get('/v2/system/lookup/NoSuchTable')), []);
+    assert.deepEqual(await bms.client.result(bms.client.get('/v2/system/lookup/NoSuchTable')), []);
   });
 
   it('serves empty tenant lookups, ticket statuses and the MSP\'s own locations', async () => {
-    assert.deepEqual(await client.result(client.get('/v2/system/tenantlookup/AssetStatus')), []);
-    const statuses = await client.result<Dto[]>(client.get('/v2/system/statuses/lookup'));
+    assert.deepEqual(await bms.client.result(bms.client.get('/v2/system/tenantlookup/AssetStatus')), []);
+    const statuses = await bms.client.result<Dto[]>(bms.client.get('/v2/system/statuses/lookup'));
     assert.ok(statuses.length >= 3);
-    const own = await client.result<Dto[]>(client.get('/v2/system/locations/lookup'));
+    const own = await bms.client.result<Dto[]>(bms.client.get('/v2/system/locations/lookup'));
     assert.equal(own[0]?.isMain, true);
   });
 });

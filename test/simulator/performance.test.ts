@@ -3,37 +3,25 @@
  * HTTP. Timings are printed, not asserted (machines differ); the counts are asserted.
  */
 import assert from 'node:assert/strict';
-import type { SimulatorHandle } from '../../simulator';
-import { BmsTestClient, type Dto, envelope, SimAdmin, startSim } from './helpers';
+import { type Dto, envelope, useSimulator } from './helpers';
 
 const N = 100_000;
 
 describe('simulator: 100k records', function () {
   this.timeout(120_000);
-  let sim: SimulatorHandle;
-  let admin: SimAdmin;
-  let client: BmsTestClient;
-
-  before(async () => {
-    sim = await startSim({ seed: 'none', rateLimit: null });
-    admin = new SimAdmin(sim.url);
-  });
-
-  after(async () => {
-    await sim.close();
-  });
+  const bms = useSimulator({ seed: 'none', rateLimit: null }, { login: false });
 
   it(`seeds ${N.toLocaleString('en-US')} accounts and ${N.toLocaleString('en-US')} contacts`, async () => {
     const started = performance.now();
-    const res = await admin.json<{ counts: { accounts: number; contacts: number }; elapsedMs: number }>(
-      admin.post('/seed', { accounts: N, contactsPerAccount: 1, assetsPerAccount: 0, locationsPerAccount: 1 }),
+    const res = await bms.admin.json<{ counts: { accounts: number; contacts: number }; elapsedMs: number }>(
+      bms.admin.post('/seed', { accounts: N, contactsPerAccount: 1, assetsPerAccount: 0, locationsPerAccount: 1 }),
     );
     const wall = performance.now() - started;
     assert.equal(res.counts.accounts, N);
     assert.equal(res.counts.contacts, N);
     const heapMb = process.memoryUsage().heapUsed / 1024 / 1024;
     console.log(`      seed: ${res.elapsedMs} ms in the simulator, ${wall.toFixed(0)} ms over HTTP; heap now ${heapMb.toFixed(0)} MB`);
-    client = await new BmsTestClient(sim.url).login();
+    await bms.client.login();
   });
 
   async function pageAll(path: string): Promise<{ records: number; ms: number }> {
@@ -42,7 +30,7 @@ describe('simulator: 100k records', function () {
     let total = Infinity;
     let lastId = 0;
     for (let page = 1; records < total; page++) {
-      const env = envelope<Dto[]>(await client.get(path, { PageSize: 100, PageNumber: page }));
+      const env = envelope<Dto[]>(await bms.client.get(path, { PageSize: 100, PageNumber: page }));
       total = env.totalRecords ?? 0;
       if (env.result.length === 0) break;
       const firstId = env.result[0]!.id as number;
@@ -62,11 +50,11 @@ describe('simulator: 100k records', function () {
   });
 
   it('answers an incremental pull over 100k accounts quickly (printed)', async () => {
-    await admin.patch('/accounts/50000', { description: 'changed' });
-    const changed = await admin.json(admin.get('/accounts/50000'));
+    await bms.admin.patch('/accounts/50000', { description: 'changed' });
+    const changed = await bms.admin.json(bms.admin.get('/accounts/50000'));
     const started = performance.now();
     const env = envelope<Dto[]>(
-      await client.get('/v2/crm/accounts/summary', { 'Filter.ModifiedOnFrom': String(changed.modifiedOn), PageSize: 100 }),
+      await bms.client.get('/v2/crm/accounts/summary', { 'Filter.ModifiedOnFrom': String(changed.modifiedOn), PageSize: 100 }),
     );
     assert.deepEqual(
       env.result.map((a) => a.id),

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
-import type { SimulatorHandle } from '../../simulator';
 import { RateLimiter } from '../../simulator/rate-limit';
-import { BmsTestClient, CREDENTIALS, envelope, request, SimAdmin, startSim, waitFor } from './helpers';
+import { CREDENTIALS, envelope, request, useSimulator, waitFor } from './helpers';
 
 interface RequestsSnapshot {
   total: number;
@@ -36,24 +35,12 @@ describe('simulator: rate limit', () => {
   });
 
   describe('over HTTP', () => {
-    let sim: SimulatorHandle;
-    let admin: SimAdmin;
-    let client: BmsTestClient;
-
-    before(async () => {
-      sim = await startSim({ rateLimit: { limit: 5, windowSeconds: 2 } });
-      admin = new SimAdmin(sim.url);
-      client = await new BmsTestClient(sim.url).login();
-    });
-
-    after(async () => {
-      await sim.close();
-    });
+    const bms = useSimulator({ rateLimit: { limit: 5, windowSeconds: 2 } });
 
     it('answers 429 with Retry-After past the limit; maxInWindow never exceeds it', async () => {
-      await admin.put('/config', { rateLimit: { limit: 5, windowSeconds: 2 } });
-      await admin.delete('/requests');
-      const answers = await Promise.all(Array.from({ length: 8 }, () => client.get('/v2/crm/accounts/summary', { PageSize: 1 })));
+      await bms.admin.put('/config', { rateLimit: { limit: 5, windowSeconds: 2 } });
+      await bms.admin.delete('/requests');
+      const answers = await Promise.all(Array.from({ length: 8 }, () => bms.client.get('/v2/crm/accounts/summary', { PageSize: 1 })));
       const statuses = answers.map((a) => a.status).sort();
       assert.deepEqual(statuses, [200, 200, 200, 200, 200, 429, 429, 429]);
       const limited = answers.find((a) => a.status === 429)!;
@@ -62,16 +49,16 @@ describe('simulator: rate limit', () => {
       assert.equal(envelope(limited).success, false);
       assert.match(envelope(limited).error?.message ?? '', /limit/i);
 
-      const other = await client.get('/v2/crm/contacts/summary', { PageSize: 1 });
+      const other = await bms.client.get('/v2/crm/contacts/summary', { PageSize: 1 });
       assert.equal(other.status, 200, 'another route has its own budget');
 
       // Keep asking until the window rolls on; every attempt is a real request the limiter judges.
-      await waitFor(async () => (await client.get('/v2/crm/accounts/summary', { PageSize: 1 })).status === 200, {
+      await waitFor(async () => (await bms.client.get('/v2/crm/accounts/summary', { PageSize: 1 })).status === 200, {
         timeoutMs: 5000,
         intervalMs: 100,
         what: 'a free slot',
       });
-      const snapshot = await admin.json<RequestsSnapshot>(admin.get('/requests'));
+      const snapshot = await bms.admin.json<RequestsSnapshot>(bms.admin.get('/requests'));
       const route = snapshot.byRoute['GET /v2/crm/accounts/summary']!;
       assert.ok(route.maxInWindow <= 5, `maxInWindow ${route.maxInWindow}`);
       assert.equal(route.maxInWindow, 5);
@@ -81,9 +68,9 @@ describe('simulator: rate limit', () => {
     });
 
     it('counts authentication like any other route', async () => {
-      await admin.put('/config', { rateLimit: { limit: 2, windowSeconds: 60 } });
+      await bms.admin.put('/config', { rateLimit: { limit: 2, windowSeconds: 60 } });
       const login = () =>
-        request(sim.url, 'POST', '/v2/security/authenticate', {
+        request(bms.sim.url, 'POST', '/v2/security/authenticate', {
           form: { GrantType: 'password', UserName: CREDENTIALS.username, Password: CREDENTIALS.password, Tenant: CREDENTIALS.tenant },
         });
       assert.equal((await login()).status, 200);
@@ -94,14 +81,14 @@ describe('simulator: rate limit', () => {
     });
 
     it('can be switched off and on at runtime', async () => {
-      await admin.put('/config', { rateLimit: null });
-      const answers = await Promise.all(Array.from({ length: 20 }, () => client.get('/v2/system/accounttypes/lookup')));
+      await bms.admin.put('/config', { rateLimit: null });
+      const answers = await Promise.all(Array.from({ length: 20 }, () => bms.client.get('/v2/system/accounttypes/lookup')));
       assert.ok(answers.every((a) => a.status === 200));
-      const config = await admin.json(admin.get('/config'));
+      const config = await bms.admin.json(bms.admin.get('/config'));
       assert.equal(config.rateLimit, null);
-      await admin.put('/config', { rateLimit: { limit: 1, windowSeconds: 60 } });
-      assert.equal((await client.get('/v2/system/accounttypes/lookup')).status, 200);
-      assert.equal((await client.get('/v2/system/accounttypes/lookup')).status, 429);
+      await bms.admin.put('/config', { rateLimit: { limit: 1, windowSeconds: 60 } });
+      assert.equal((await bms.client.get('/v2/system/accounttypes/lookup')).status, 200);
+      assert.equal((await bms.client.get('/v2/system/accounttypes/lookup')).status, 429);
     });
   });
 });

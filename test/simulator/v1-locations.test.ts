@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
-import type { SimulatorHandle } from '../../simulator';
-import { asUtcMs, BmsTestClient, type Dto, envelope, SimAdmin, startSim } from './helpers';
+import { asUtcMs, BmsTestClient, type Dto, envelope, useSimulator } from './helpers';
 
 interface V1Envelope<T = unknown> {
   ResponseCode: number;
@@ -15,20 +14,11 @@ function v1<T = Dto>(body: unknown): V1Envelope<T> {
 }
 
 describe('simulator: V1 locations', () => {
-  let sim: SimulatorHandle;
-  let admin: SimAdmin;
+  const bms = useSimulator();
   let v1Client: BmsTestClient;
-  let v2Client: BmsTestClient;
 
   before(async () => {
-    sim = await startSim({ rateLimit: null });
-    admin = new SimAdmin(sim.url);
-    v1Client = await new BmsTestClient(sim.url).loginV1();
-    v2Client = await new BmsTestClient(sim.url).login();
-  });
-
-  after(async () => {
-    await sim.close();
+    v1Client = await new BmsTestClient(bms.sim.url).loginV1();
   });
 
   it('lists an account\'s locations in the V1 envelope, PascalCase, with OData $filter/$top', async () => {
@@ -51,7 +41,7 @@ describe('simulator: V1 locations', () => {
   });
 
   it('creates a location, bumping the account\'s modifiedOn so an incremental V2 pull sees it', async () => {
-    const accountBefore = await v2Client.result(v2Client.get('/v2/crm/accounts/summary/1004'));
+    const accountBefore = await bms.client.result(bms.client.get('/v2/crm/accounts/summary/1004'));
     const res = await v1Client.post('/api/crm/locations', {
       AccountId: 1004,
       LocationName: 'Manchester Office',
@@ -63,7 +53,7 @@ describe('simulator: V1 locations', () => {
     assert.equal(created.LocationName, 'Manchester Office');
     assert.equal(created.IsMain, true);
 
-    const account = await v2Client.result(v2Client.get('/v2/crm/accounts/summary/1004'));
+    const account = await bms.client.result(bms.client.get('/v2/crm/accounts/summary/1004'));
     assert.ok(asUtcMs(account.modifiedOn) > asUtcMs(accountBefore.modifiedOn));
     const locations = account.locations as Dto[];
     assert.deepEqual(
@@ -75,7 +65,7 @@ describe('simulator: V1 locations', () => {
       'the new main location clears the old one',
     );
 
-    const pulled = envelope<Dto[]>(await v2Client.get('/v2/crm/accounts/summary', { 'Filter.ModifiedOnFrom': String(account.modifiedOn) }));
+    const pulled = envelope<Dto[]>(await bms.client.get('/v2/crm/accounts/summary', { 'Filter.ModifiedOnFrom': String(account.modifiedOn) }));
     assert.deepEqual(
       pulled.result.map((a) => a.id),
       [1004],
@@ -84,7 +74,7 @@ describe('simulator: V1 locations', () => {
 
   it('PUT replaces the location\'s fields and its main address, and bumps location, address and account', async () => {
     const before = v1((await v1Client.get('/api/crm/locations/2000001')).body).Result;
-    const accountBefore = await v2Client.result(v2Client.get('/v2/crm/accounts/summary/1001'));
+    const accountBefore = await bms.client.result(bms.client.get('/v2/crm/accounts/summary/1001'));
     const res = await v1Client.put('/api/crm/locations/2000001', {
       AccountId: 1001,
       LocationName: 'Head Office (moved)',
@@ -99,7 +89,7 @@ describe('simulator: V1 locations', () => {
     assert.equal(address.Address2, null, 'the main address is replaced, not merged');
     assert.ok(asUtcMs(after.ModifiedOn) > asUtcMs(before.ModifiedOn));
     assert.ok(asUtcMs(address.ModifiedOn) > asUtcMs((before.Addresses as Dto[])[0]!.ModifiedOn));
-    const account = await v2Client.result(v2Client.get('/v2/crm/accounts/summary/1001'));
+    const account = await bms.client.result(bms.client.get('/v2/crm/accounts/summary/1001'));
     assert.ok(asUtcMs(account.modifiedOn) > asUtcMs(accountBefore.modifiedOn));
     assert.equal(account.modifiedOn, after.ModifiedOn);
   });
@@ -131,18 +121,18 @@ describe('simulator: V1 locations', () => {
     const res = await v1Client.delete(`/api/crm/locations/${String(created.Id)}`);
     assert.equal(res.status, 200);
     assert.equal(v1(res.body).ResponseCode, 0);
-    assert.equal((await admin.get(`/locations/${String(created.Id)}`)).status, 404);
+    assert.equal((await bms.admin.get(`/locations/${String(created.Id)}`)).status, 404);
     const inUse = await v1Client.delete('/api/crm/locations/2000002');
     assert.equal(inUse.status, 400);
     assert.match(v1(inUse.body).Error, /in use/);
   });
 
   it('answers with the address flat on the location when v1LocationShape is flat, in every V1 answer', async () => {
-    assert.equal((await admin.put('/config', { v1LocationShape: 'flat' })).status, 200);
+    assert.equal((await bms.admin.put('/config', { v1LocationShape: 'flat' })).status, 200);
     try {
       const list = v1<Dto[]>((await v1Client.get('/api/crm/accounts/1003/locations')).body).Result;
       const main = list.find((l) => l.LocationName === 'Main Practice')!;
-      const nested = await admin.json(admin.get(`/locations/${String(main.Id)}`));
+      const nested = await bms.admin.json(bms.admin.get(`/locations/${String(main.Id)}`));
       const address = (nested.addresses as Dto[]).find((a) => a.isMain)!;
       assert.equal('Addresses' in main, false);
       assert.equal(main.Address1, address.address1);
@@ -164,9 +154,9 @@ describe('simulator: V1 locations', () => {
         Addresses: [{ Address1: '3 Flat Street', City: 'Leeds', IsMain: true }],
       })).body).Result;
       assert.equal(updated.Address1, '3 Flat Street');
-      assert.equal((await admin.put('/config', { v1LocationShape: 'sideways' })).status, 400);
+      assert.equal((await bms.admin.put('/config', { v1LocationShape: 'sideways' })).status, 400);
     } finally {
-      await admin.put('/config', { v1LocationShape: 'nested' });
+      await bms.admin.put('/config', { v1LocationShape: 'nested' });
     }
     const back = v1<Dto[]>((await v1Client.get('/api/crm/accounts/1003/locations')).body).Result;
     assert.ok(Array.isArray(back[0]!.Addresses));

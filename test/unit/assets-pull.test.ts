@@ -1,8 +1,8 @@
 /** The asset pull's pure parts: what a summary hash notices, and the size of the deep-refresh slice. */
 import assert from 'node:assert/strict';
 import { deepRefreshPerPass, summaryHash } from '../../activities/pullers/assets';
-import type { BmsAssetSummary } from '../../activities/bms/types';
-import { normalizeKeys } from '../../activities/bms/wire';
+import type { BmsAssetSummary } from '../../bms/types';
+import { normalizeKeys } from '../../bms/wire';
 
 const summary: BmsAssetSummary & Record<string, unknown> = {
   id: 7000001,

@@ -2,8 +2,8 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { BmsAsset } from '../../activities/bms/types';
-import { dotnetCamelCase, normalizeKeys } from '../../activities/bms/wire';
+import type { BmsAsset } from '../../bms/types';
+import { dotnetCamelCase, normalizeKeys } from '../../bms/wire';
 import {
   ASSET_INPUT_FIELDS,
   assetInputFromOutput,

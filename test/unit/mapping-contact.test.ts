@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import type { BmsContact } from '../../activities/bms/types';
-import { normalizeKeys } from '../../activities/bms/wire';
+import type { BmsContact } from '../../bms/types';
+import { normalizeKeys } from '../../bms/wire';
 import {
   alignOrder,
   bmsContactToContact,

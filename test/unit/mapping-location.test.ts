@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import type { BmsAccountLocation } from '../../activities/bms/types';
-import { normalizeKeys } from '../../activities/bms/wire';
+import type { BmsAccountLocation } from '../../bms/types';
+import { normalizeKeys } from '../../bms/wire';
 import {
   accountLocationToLocation,
   canonicalCountry,

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { z } from 'zod';
 import { jsonDepth, safeParseStorable } from '../../api/validate';
-import { normalizeKeys, parseBmsTime, readEnvelope, readProblemDetails } from '../../activities/bms/wire';
+import { normalizeKeys, parseBmsTime, readEnvelope, readProblemDetails } from '../../bms/wire';
 import {
   accountLocationToLocation,
   accountToOrganization,

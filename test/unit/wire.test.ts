@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { parseRetryAfter } from '../../activities/bms/client';
-import { dotnetCamelCase, normalizeKeys, parseBmsTime, readEnvelope, readProblemDetails } from '../../activities/bms/wire';
+import { parseRetryAfter } from '../../bms/client';
+import { dotnetCamelCase, normalizeKeys, parseBmsTime, readEnvelope, readProblemDetails } from '../../bms/wire';
 import { shiftBmsTime } from '../../activities/pull';
 
 describe('BMS wire format', () => {

@@ -1,18 +1,19 @@
 /**
  * The Kaseya BMS REST client: V2 for accounts, contacts, hardware assets and lookups; V1 for account
  * location writes (V2 has none). Tokens are cached per connection and refreshed before they expire; a
- * 401 re-authenticates once. Every call passes through the rate budget first. The client never retries
- * on its own beyond that: retries belong to Temporal, which knows what is safe to repeat.
+ * 401 re-authenticates once. Every call passes through the rate budget first. A read (GET) that failed
+ * in a way a retry can fix is repeated here with a short backoff (`readRetries`), since reads are safe
+ * to repeat and one request is cheaper to retry than the page around it; writes are never repeated
+ * here: their retries belong to Temporal, which knows what is safe to repeat.
  */
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type Dispatcher, errors as undiciErrors, request } from 'undici';
-import type { Logger } from '../../lib/logger';
-import { DestinationRefusedError, findDestinationRefusal, type OutboundPolicy } from '../../lib/outbound';
+import type { Logger } from '../lib/logger';
+import { DestinationRefusedError, findDestinationRefusal, type OutboundPolicy } from '../lib/outbound';
 import {
   BmsAuthError,
   BmsDestinationRefusedError,
-  type BmsError,
   type BmsErrorDetails,
   BmsNetworkError,
   BmsNotFoundError,
@@ -21,6 +22,7 @@ import {
   BmsRateLimitedError,
   BmsServerError,
   BmsValidationError,
+  isBmsError,
 } from './errors';
 import { type RateBudget, RateBudgetBusyError, unlimitedBudget } from './rate-budget';
 import type {
@@ -246,10 +248,6 @@ export class BmsClient {
     return record<BmsAccount>(await this.call('POST', '/v2/crm/accounts', { body, signal }), 'POST /v2/crm/accounts');
   }
 
-  async putAccount(id: number, body: Record<string, unknown>, signal?: AbortSignal): Promise<BmsAccount> {
-    return (await this.call('PUT', '/v2/crm/accounts/{id}', { params: { id }, body, signal })).body as BmsAccount;
-  }
-
   async patchAccount(id: number, operations: BmsPatchOperation[], signal?: AbortSignal): Promise<BmsAccount> {
     const answer = await this.call('PATCH', '/v2/crm/accounts/{id}', {
       params: { id },
@@ -405,10 +403,6 @@ export class BmsClient {
   async v1AccountLocations(accountId: number, signal?: AbortSignal): Promise<BmsV1Location[]> {
     const answer = await this.call('GET', '/api/crm/accounts/{id}/locations', { params: { id: accountId }, auth: 'v1', signal });
     return asArray(answer);
-  }
-
-  async v1GetLocation(id: number, signal?: AbortSignal): Promise<BmsV1Location> {
-    return record<BmsV1Location>(await this.call('GET', '/api/crm/locations/{id}', { params: { id }, auth: 'v1', signal }), 'GET /api/crm/locations/{id}');
   }
 
   async v1CreateLocation(body: Record<string, unknown>, signal?: AbortSignal): Promise<BmsV1Location> {
@@ -778,8 +772,4 @@ function describeNetworkError(err: unknown, timeoutMs: number): string {
   }
   const code = (err as { code?: string }).code;
   return `connection to Kaseya BMS failed${code ? ` (${code})` : ''}: ${err instanceof Error ? err.message : String(err)}`;
-}
-
-export function isBmsError(err: unknown): err is BmsError {
-  return err instanceof Error && 'retryable' in err && 'endpoint' in err;
 }

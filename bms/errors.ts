@@ -1,6 +1,7 @@
 /**
  * Typed Kaseya BMS errors. Each class says whether retrying can help; the activities turn them into
- * Temporal ApplicationFailures of the same `type`, so the workflows' retry policies key off these names.
+ * Temporal ApplicationFailures of the same `type` (non-retryable when the error is), and the workflows'
+ * retry policies key off these names.
  */
 
 export interface BmsErrorDetails {
@@ -115,6 +116,10 @@ export class BmsDestinationRefusedError extends BmsError {
   }
 }
 
+/**
+ * The errors a retry cannot fix, by name: the workflows' retry policies list them as non-retryable. This
+ * module has no imports, so workflow code may import it too.
+ */
 export const NON_RETRYABLE_BMS_ERRORS = [
   'BmsAuthError',
   'BmsPermissionError',
@@ -122,3 +127,8 @@ export const NON_RETRYABLE_BMS_ERRORS = [
   'BmsNotFoundError',
   'BmsDestinationRefusedError',
 ] as const;
+
+/** By shape rather than `instanceof`, so an error from another copy of this module still counts. */
+export function isBmsError(err: unknown): err is BmsError {
+  return err instanceof Error && 'retryable' in err && 'endpoint' in err;
+}
