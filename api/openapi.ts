@@ -345,9 +345,9 @@ export function buildOpenApiDocument(): object {
     method: 'post',
     path: '/users/{id}/password',
     tags: ['Access'],
-    summary: "Set a user's password (weak passwords are refused: 400 weak_password); the user's sessions end",
+    summary: "Set a user's password (an administrator's session only; weak passwords are refused: 400 weak_password); the user's sessions end",
     request: { params: IdParams, body: { content: { 'application/json': { schema: PasswordReset } } } },
-    responses: { 204: { description: 'Set' } },
+    responses: { 204: { description: 'Set' }, 403: json(ErrorEnvelope, 'forbidden for other roles, or session_required for an API key') },
   });
   route({
     method: 'post',

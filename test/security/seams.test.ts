@@ -1,0 +1,43 @@
+/**
+ * Where the controls meet: a rule of one (the role ceiling, the last administrator, authentication before
+ * work) holding on the endpoints and checks that another added.
+ */
+import assert from 'node:assert/strict';
+import { startStack, type Stack } from '../helpers/stack';
+
+const STRONG = 'Velvet-Orbit-Pancake-42';
+const CHOSEN_BY_KEY = 'Quiet-Harbor-Lantern-77';
+
+describe('security seams', function () {
+  this.timeout(180_000);
+  let stack: Stack;
+
+  before(async () => {
+    stack = await startStack({ connect: false, worker: false });
+  });
+  after(async () => stack?.stop());
+
+  it('lets no API key set a person’s password: a key cannot log in as the last administrator nor lock them out', async () => {
+    const admin = (await stack.admin.get('/api/v1/me')).body.data;
+    const adminEmail = (await stack.admin.get('/api/v1/users')).body.data.find((u: { id: string }) => u.id === admin.userId).email;
+    const created = await stack.admin.post('/api/v1/api-keys', { name: 'provisioning', role: 'administrator' });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const key = stack.anonymous.withToken(created.body.data.key);
+
+    const reset = await key.post(`/api/v1/users/${admin.userId}/password`, { password: CHOSEN_BY_KEY });
+    assert.equal(reset.status, 403, JSON.stringify(reset.body));
+    assert.equal(reset.body.error.code, 'session_required');
+    assert.equal((await stack.admin.get('/api/v1/me')).status, 200, 'the administrator’s session goes on');
+    const asAdmin = await stack.anonymous.post('/api/v1/auth/login', { email: adminEmail, password: CHOSEN_BY_KEY });
+    assert.equal(asAdmin.status, 401, 'the key holder cannot log in as the administrator');
+    assert.equal((await stack.anonymous.post('/api/v1/auth/login', { email: adminEmail, password: 'admin-password' })).status, 200);
+
+    const editor = await stack.admin.post('/api/v1/users', { email: 'eddie.seams@test.example', name: 'Eddie Editor', role: 'editor', password: STRONG });
+    const editorReset = await key.post(`/api/v1/users/${editor.body.data.id}/password`, { password: CHOSEN_BY_KEY });
+    assert.equal(editorReset.status, 403, 'nor any other person');
+    assert.equal((await stack.anonymous.post('/api/v1/auth/login', { email: 'eddie.seams@test.example', password: STRONG })).status, 200);
+
+    const bySession = await stack.admin.post(`/api/v1/users/${editor.body.data.id}/password`, { password: CHOSEN_BY_KEY });
+    assert.equal(bySession.status, 204, 'an administrator logged in still resets passwords');
+  });
+});
