@@ -8,6 +8,11 @@ import { startStack, type Stack } from '../helpers/stack';
 const STRONG = 'Velvet-Orbit-Pancake-42';
 const CHOSEN_BY_KEY = 'Quiet-Harbor-Lantern-77';
 
+/** A password shaped to make the strength estimator try as many patterns and substitutions as it can. */
+function craftedPassword(length: number): string {
+  return Array.from({ length }, (_, i) => String.fromCharCode(33 + ((i * 7919) % 90))).join('');
+}
+
 describe('security seams', function () {
   this.timeout(180_000);
   let stack: Stack;
@@ -39,5 +44,19 @@ describe('security seams', function () {
 
     const bySession = await stack.admin.post(`/api/v1/users/${editor.body.data.id}/password`, { password: CHOSEN_BY_KEY });
     assert.equal(bySession.status, 204, 'an administrator logged in still resets passwords');
+  });
+
+  it('judges a chosen password in bounded time however long it is: no logged-in person can hold the API with one', async () => {
+    const readOnly = await stack.userWithRole('read-only');
+    // The estimator loads its dictionaries on first use; that once is not what is measured.
+    assert.equal((await readOnly.post('/api/v1/me/password', { currentPassword: 'not-the-current-one', newPassword: 'short' })).status, 400);
+    for (const length of [256, 1024]) {
+      const started = performance.now();
+      const res = await readOnly.post('/api/v1/me/password', { currentPassword: 'not-the-current-one', newPassword: craftedPassword(length) });
+      const elapsedMs = performance.now() - started;
+      assert.ok(res.status === 400 || res.status === 403, `${length} characters: ${res.status} ${JSON.stringify(res.body)}`);
+      // Unbounded, the estimator spent over three seconds on the event loop for this password.
+      assert.ok(elapsedMs < 1_000, `${length} characters took ${Math.round(elapsedMs)} ms`);
+    }
   });
 });
