@@ -274,6 +274,7 @@ export function buildOpenApiDocument(): object {
     request: { body: { content: { 'application/json': { schema: ConnectionBody } } } },
     responses: {
       200: json(z.object({ data: z.unknown() }), 'Connected'),
+      409: json(ErrorEnvelope, 'connection_changed: sent without the password, and the stored connection moved elsewhere meanwhile'),
       422: json(ErrorEnvelope, 'BMS refused the connection (connection_failed), an address is not allowed (destination_not_allowed), or the password is missing'),
       429: json(ErrorEnvelope, 'Too many connection attempts for this account; wait a minute'),
     },

@@ -3,7 +3,7 @@
  * work) holding on the endpoints and checks that another added.
  */
 import assert from 'node:assert/strict';
-import { startStack, type Stack } from '../helpers/stack';
+import { SIM_CREDENTIALS, startStack, type Stack } from '../helpers/stack';
 
 const STRONG = 'Velvet-Orbit-Pancake-42';
 const CHOSEN_BY_KEY = 'Quiet-Harbor-Lantern-77';
@@ -18,7 +18,7 @@ describe('security seams', function () {
   let stack: Stack;
 
   before(async () => {
-    stack = await startStack({ connect: false, worker: false });
+    stack = await startStack({ worker: false });
   });
   after(async () => stack?.stop());
 
@@ -58,5 +58,24 @@ describe('security seams', function () {
       // Unbounded, the estimator spent over three seconds on the event loop for this password.
       assert.ok(elapsedMs < 1_000, `${length} characters took ${Math.round(elapsedMs)} ms`);
     }
+  });
+
+  it('keeps a connection changed during a test without its password as it was changed: no 500, nothing re-pointed', async () => {
+    const bms = '/api/v1/integrations/kaseya-bms';
+    // The request without the password is held in its V1 login, long enough for a change with the password to land.
+    await stack.simAdmin.put('/_sim/faults', { rules: [{ route: 'POST /api/token', mode: 'slow', count: 1, delayMs: 3_000 }] });
+    const unchanged = stack.admin.put(bms, { apiUrl: stack.sim.url, v1Url: stack.sim.url, tenant: SIM_CREDENTIALS.tenant, username: SIM_CREDENTIALS.username });
+    const deadline = Date.now() + 10_000;
+    while ((await stack.simAdmin.get('/_sim/faults')).body.rules[0].fired === 0) {
+      assert.ok(Date.now() < deadline, 'the unchanged connection never reached its V1 login');
+    }
+    const moved = await stack.admin.put(bms, { apiUrl: stack.sim.url, v1Url: null, ...SIM_CREDENTIALS });
+    assert.equal(moved.status, 200, JSON.stringify(moved.body));
+
+    const late = await unchanged;
+    assert.equal(late.status, 409, JSON.stringify(late.body));
+    assert.equal(late.body.error.code, 'connection_changed');
+    assert.equal(late.body.error.details.field, 'password');
+    assert.equal((await stack.admin.get(bms)).body.data.v1Url, null, 'the change made with the password stands');
   });
 });
