@@ -3,6 +3,12 @@
  * work) holding on the endpoints and checks that another added.
  */
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { SIM_CREDENTIALS, startStack, type Stack } from '../helpers/stack';
 
 const STRONG = 'Velvet-Orbit-Pancake-42';
@@ -16,11 +22,15 @@ function craftedPassword(length: number): string {
 describe('security seams', function () {
   this.timeout(180_000);
   let stack: Stack;
+  const logFile = path.join(tmpdir(), `seams-${process.pid}-${Date.now()}.log`);
 
   before(async () => {
-    stack = await startStack({ worker: false });
+    stack = await startStack({ worker: false, logFile });
   });
-  after(async () => stack?.stop());
+  after(async () => {
+    await stack?.stop();
+    rmSync(logFile, { force: true });
+  });
 
   it('lets no API key set a person’s password: a key cannot log in as the last administrator nor lock them out', async () => {
     const admin = (await stack.admin.get('/api/v1/me')).body.data;
@@ -77,5 +87,32 @@ describe('security seams', function () {
     assert.equal(late.body.error.code, 'connection_changed');
     assert.equal(late.body.error.details.field, 'password');
     assert.equal((await stack.admin.get(bms)).body.data.v1Url, null, 'the change made with the password stands');
+  });
+
+  it('logs the page of a server that is not BMS without the password it echoes back', async () => {
+    // A proxy or error page that quotes the request it could not serve, the login form with the password in it.
+    const echo = createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      req.on('end', () => res.writeHead(502, { 'content-type': 'text/html' }).end(`<html><body>Bad gateway for ${body}</body></html>`));
+    });
+    echo.listen(0, '127.0.0.1');
+    await once(echo, 'listening');
+    try {
+      const url = `http://127.0.0.1:${(echo.address() as AddressInfo).port}`;
+      const password = 'Echoed back & 100% <secret>';
+      const res = await stack.admin.put('/api/v1/integrations/kaseya-bms', { ...SIM_CREDENTIALS, apiUrl: url, v1Url: null, password });
+      assert.equal(res.status, 422, JSON.stringify(res.body));
+      const reference = /reference ([0-9a-f-]{36})/.exec(res.body.error.message)?.[1];
+      assert.ok(reference, res.body.error.message);
+      const logged = readFileSync(logFile, 'utf8').split('\n').find((line) => line.includes(reference));
+      assert.ok(logged, 'the page is in the log under the reference');
+      assert.match(logged, /Bad gateway for/);
+      for (const form of [password, encodeURIComponent(password), new URLSearchParams({ password }).toString().slice('password='.length)]) {
+        assert.ok(!logged.includes(form), `the log holds the password as ${form}`);
+      }
+    } finally {
+      echo.close();
+    }
   });
 });
