@@ -124,8 +124,8 @@ export class ConnectionChangedError extends Error {
 
 /**
  * Stores the connection. Without a password, its address, tenant and user name must be the stored ones:
- * checked and written in one transaction on the locked row, so a change landing meanwhile is never
- * overwritten to send its password to the address it replaced (ConnectionChangedError instead).
+ * checked and written in one transaction, one save per account at a time, so a change landing meanwhile is
+ * never overwritten to send its password to the address it replaced (ConnectionChangedError instead).
  */
 export async function saveConnection(
   db: Conn,
@@ -143,7 +143,10 @@ export async function saveConnection(
   };
   if (input.password !== undefined) row.password_enc = secrets.encrypt(input.password);
   return db.transaction(async (trx) => {
-    const existing = (await trx('integrations').where({ account_id: accountId }).forUpdate().first()) as Row | undefined;
+    // Saves of an account's connection wait on the account's row: a first connection has no row of its
+    // own to lock yet, and two of them at once must not both insert.
+    await trx('accounts').where({ id: accountId }).forNoKeyUpdate().first('id');
+    const existing = (await trx('integrations').where({ account_id: accountId }).first()) as Row | undefined;
     if (existing) {
       const target = { apiUrl: input.apiUrl, v1Url: input.v1Url ?? null, tenant: input.tenant, username: input.username };
       if (input.password === undefined && changedConnectionTarget(fromRow(existing), target).length > 0) {

@@ -89,6 +89,18 @@ describe('security seams', function () {
     assert.equal((await stack.admin.get(bms)).body.data.v1Url, null, 'the change made with the password stands');
   });
 
+  it('answers two first connections of an account arriving together (a double click) without a 500', async () => {
+    const body = { apiUrl: stack.sim.url, v1Url: stack.sim.url, ...SIM_CREDENTIALS };
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const other = await stack.otherAccount();
+      // Both are held in their V1 login and let go together, so both save at about the same moment.
+      await stack.simAdmin.put('/_sim/faults', { rules: [{ route: 'POST /api/token', mode: 'slow', count: 2, delayMs: 1_500 }] });
+      const answers = await Promise.all([other.admin.put('/api/v1/integrations/kaseya-bms', body), other.admin.put('/api/v1/integrations/kaseya-bms', body)]);
+      for (const res of answers) assert.equal(res.status, 200, JSON.stringify(res.body));
+      assert.equal((await other.admin.get('/api/v1/integrations/kaseya-bms')).body.data.connected, true);
+    }
+  });
+
   it('logs the page of a server that is not BMS without the password it echoes back', async () => {
     // A proxy or error page that quotes the request it could not serve, the login form with the password in it.
     const echo = createServer((req, res) => {
