@@ -1,6 +1,7 @@
 /**
- * Where the controls meet: a rule of one (the role ceiling, the last administrator, authentication before
- * work) holding on the endpoints and checks that another added.
+ * Where the controls meet: the rules of one (the last administrator, work bounded before and after
+ * authentication, the BMS password bound to its address, no secret in the log) holding on the endpoints,
+ * checks and concurrent requests that another added.
  */
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
