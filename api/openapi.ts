@@ -274,6 +274,7 @@ export function buildOpenApiDocument(): object {
     request: { body: { content: { 'application/json': { schema: ConnectionBody } } } },
     responses: {
       200: json(z.object({ data: z.unknown() }), 'Connected'),
+      409: json(ErrorEnvelope, 'connection_changed: sent without the password, and the stored connection moved elsewhere meanwhile'),
       422: json(ErrorEnvelope, 'BMS refused the connection (connection_failed), an address is not allowed (destination_not_allowed), or the password is missing'),
       429: json(ErrorEnvelope, 'Too many connection attempts for this account; wait a minute'),
     },
@@ -345,9 +346,9 @@ export function buildOpenApiDocument(): object {
     method: 'post',
     path: '/users/{id}/password',
     tags: ['Access'],
-    summary: "Set a user's password (weak passwords are refused: 400 weak_password); the user's sessions end",
+    summary: "Set a user's password (an administrator's session only; weak passwords are refused: 400 weak_password); the user's sessions end",
     request: { params: IdParams, body: { content: { 'application/json': { schema: PasswordReset } } } },
-    responses: { 204: { description: 'Set' } },
+    responses: { 204: { description: 'Set' }, 403: json(ErrorEnvelope, 'forbidden for other roles, or session_required for an API key') },
   });
   route({
     method: 'post',

@@ -575,8 +575,18 @@ export class BmsClient {
    */
   private foreignAnswer(endpoint: string, status: number, text: string): string {
     const reference = randomUUID();
-    this.logger?.warn({ reference, endpoint, status, body: snippet(text) }, 'an answer that is not from the Kaseya BMS API');
+    this.logger?.warn({ reference, endpoint, status, body: snippet(this.withoutPassword(text)) }, 'an answer that is not from the Kaseya BMS API');
     return `the answer was not from the Kaseya BMS API (reference ${reference})`;
+  }
+
+  /** `text` with the connection's password taken out in each form a request carries it: a page may quote the login it refused. */
+  private withoutPassword(text: string): string {
+    const { password } = this.connection;
+    if (!password) return text;
+    const forms = new Set([password, encodeURIComponent(password), new URLSearchParams({ password }).toString().slice('password='.length)]);
+    let redacted = text;
+    for (const form of forms) redacted = redacted.split(form).join('[redacted]');
+    return redacted;
   }
 
   // ---------------------------------------------------------------- tokens

@@ -112,6 +112,16 @@ export function changedConnectionTarget(stored: ConnectionTarget, target: Connec
   return changed;
 }
 
+/** The stored connection was moved elsewhere while a change without its password was under way. */
+export class ConnectionChangedError extends Error {
+  override readonly name = 'ConnectionChangedError';
+}
+
+/**
+ * Stores the connection. Without a password, its address, tenant and user name must be the stored ones:
+ * checked and written in one transaction, one save per account at a time, so a change landing meanwhile is
+ * never overwritten to send its password to the address it replaced (ConnectionChangedError instead).
+ */
 export async function saveConnection(
   db: Conn,
   accountId: string,
@@ -127,19 +137,23 @@ export async function saveConnection(
     updated_at: db.fn.now(),
   };
   if (input.password !== undefined) row.password_enc = secrets.encrypt(input.password);
-  const existing = await getIntegration(db, accountId);
-  if (existing) {
-    // The stored password is bound to where it was entered: never re-pointed without it.
-    const target = { apiUrl: input.apiUrl, v1Url: input.v1Url ?? null, tenant: input.tenant, username: input.username };
-    if (input.password === undefined && changedConnectionTarget(existing, target).length > 0) {
-      throw new Error('Changing the address, tenant or user name of a connection needs its password');
+  return db.transaction(async (trx) => {
+    // Saves of an account's connection wait on the account's row: a first connection has no row of its
+    // own to lock yet, and two of them at once must not both insert.
+    await trx('accounts').where({ id: accountId }).forNoKeyUpdate().first('id');
+    const existing = (await trx('integrations').where({ account_id: accountId }).first()) as Row | undefined;
+    if (existing) {
+      const target = { apiUrl: input.apiUrl, v1Url: input.v1Url ?? null, tenant: input.tenant, username: input.username };
+      if (input.password === undefined && changedConnectionTarget(fromRow(existing), target).length > 0) {
+        throw new ConnectionChangedError('Changing the address, tenant or user name of a connection needs its password');
+      }
+      await trx('integrations').where({ account_id: accountId }).update(row);
+    } else {
+      if (input.password === undefined) throw new ConnectionChangedError('A new connection needs a password');
+      await trx('integrations').insert({ ...row, account_id: accountId, settings: JSON.stringify(initialSettings) });
     }
-    await db('integrations').where({ account_id: accountId }).update(row);
-  } else {
-    if (input.password === undefined) throw new Error('A new connection needs a password');
-    await db('integrations').insert({ ...row, account_id: accountId, settings: JSON.stringify(initialSettings) });
-  }
-  return (await getIntegration(db, accountId))!;
+    return (await getIntegration(trx, accountId))!;
+  });
 }
 
 export async function updateIntegration(

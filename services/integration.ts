@@ -8,6 +8,7 @@ import type { Config } from '../config';
 import type { Db } from '../db';
 import {
   changedConnectionTarget,
+  ConnectionChangedError,
   type ConnectionInput,
   getBmsConnection,
   getIntegration,
@@ -99,8 +100,10 @@ export async function connect(deps: IntegrationServiceDeps, accountId: string, i
   const existing = await getIntegration(deps.db, accountId);
   let password = input.password;
   if (password === undefined) {
-    if (!existing) throw new RuleError(422, 'validation_error', 'password is required to connect', { field: 'password' });
-    const changed = changedConnectionTarget(existing, target);
+    // The stored target and password are read together: checked against one, the other is its own.
+    const stored = await getBmsConnection(deps.db, accountId, deps.secrets);
+    if (!stored) throw new RuleError(422, 'validation_error', 'password is required to connect', { field: 'password' });
+    const changed = changedConnectionTarget({ ...stored, v1Url: stored.v1Url ?? null }, target);
     if (changed.length > 0) {
       throw new RuleError(
         422,
@@ -109,7 +112,7 @@ export async function connect(deps: IntegrationServiceDeps, accountId: string, i
         { field: 'password', changed },
       );
     }
-    password = (await getBmsConnection(deps.db, accountId, deps.secrets))!.password;
+    password = stored.password;
   }
   await resolvedBase(policy, target.apiUrl, 'apiUrl');
   if (target.v1Url) await resolvedBase(policy, target.v1Url, 'v1Url');
@@ -139,7 +142,17 @@ export async function connect(deps: IntegrationServiceDeps, accountId: string, i
     settings.organizations.types = lookups.accountTypes.filter((t) => t.isActive !== false).map((t) => t.id);
     settings.configurations.types = lookups.assetCategories.filter((t) => t.isActive !== false).map((t) => t.id);
   }
-  await saveConnection(deps.db, accountId, { ...target, password: input.password }, deps.secrets, settings);
+  try {
+    await saveConnection(deps.db, accountId, { ...target, password: input.password }, deps.secrets, settings);
+  } catch (err) {
+    if (!(err instanceof ConnectionChangedError)) throw err;
+    throw new RuleError(
+      409,
+      'connection_changed',
+      'password: the connection was changed while this request was being tested; send the password to change where it goes',
+      { field: 'password' },
+    );
+  }
   await updateIntegration(deps.db, accountId, { lookups, connection: { status: 'ok', error: null } });
   const integration = await requireIntegration(deps.db, accountId);
   await ensurePullSchedule(deps.temporal, deps.config.temporal.taskQueues.pull, accountId, integration.settings);

@@ -67,6 +67,15 @@ export interface PasswordWeakness {
   suggestions: string[];
 }
 
+/**
+ * How much of a password the strength estimator reads, and how many l33t substitutions it tries. Its
+ * matching grows steeply with both and runs on the event loop: unbounded (its defaults, 256 characters and
+ * 100 substitutions) one crafted 256-character password held the whole API for over three seconds. A
+ * password whose first 64 characters are strong is strong.
+ */
+export const STRENGTH_CHECKED_LENGTH = 64;
+const STRENGTH_L33T_SUBSTITUTIONS = 10;
+
 let estimator: Promise<ZxcvbnFactory> | undefined;
 
 /** Loaded on first use: the dictionaries take tens of megabytes and a second to build that most processes never need. */
@@ -77,7 +86,13 @@ function strengthEstimator(): Promise<ZxcvbnFactory> {
       import('@zxcvbn-ts/language-common'),
       import('@zxcvbn-ts/language-en'),
     ]);
-    return new Factory({ dictionary: { ...common.dictionary, ...english.dictionary }, graphs: common.adjacencyGraphs, translations: english.translations });
+    return new Factory({
+      dictionary: { ...common.dictionary, ...english.dictionary },
+      graphs: common.adjacencyGraphs,
+      translations: english.translations,
+      maxLength: STRENGTH_CHECKED_LENGTH,
+      l33tMaxSubstitutions: STRENGTH_L33T_SUBSTITUTIONS,
+    });
   })();
   return estimator;
 }

@@ -45,9 +45,14 @@ export function passwordRoutes(db: Db): Router {
   });
 
   router.post('/users/:id/password', requirePermission('users:manage'), async (req, res) => {
+    const principal = principalOf(res);
+    // A key that sets a person's password can log in as them: automation would become that person, and an
+    // administrator key could take the last administrator's login from them.
+    if (principal.kind !== 'session') {
+      throw new ApiError(403, 'session_required', 'Only an administrator logged in can set a password; an API key cannot');
+    }
     const { id } = parse(IdParams, req.params, 'path');
     const body = parse(PasswordReset, req.body, 'body');
-    const principal = principalOf(res);
     const facts = await personalFacts(db, principal.accountId, id);
     if (!facts) throw new ApiError(404, 'not_found', `No user with id ${id}`);
     await requireStrongPassword(body.password, facts);
