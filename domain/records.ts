@@ -21,7 +21,8 @@ export const RECORD_COLLECTIONS = {
 } as const satisfies Record<RecordType, string>;
 export type RecordCollection = (typeof RECORD_COLLECTIONS)[RecordType];
 
-export type FieldKind = 'text' | 'boolean' | 'date' | 'ref' | 'emails' | 'phones';
+export const FIELD_KINDS = ['text', 'boolean', 'date', 'ref', 'emails', 'phones'] as const;
+export type FieldKind = (typeof FIELD_KINDS)[number];
 
 export interface FieldSpec {
   column: string;

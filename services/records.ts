@@ -13,6 +13,7 @@
 import { createHash } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import type { Knex } from 'knex';
+import type { BulkResult, SyncView } from '../api/contract';
 import type { TemporalConfig } from '../config';
 import type { Db } from '../db';
 import { addHistory, diff, type HistoryEntry, listHistory, type StoredHistoryEntry } from '../db/history';
@@ -47,19 +48,6 @@ export interface RecordServiceDeps {
   temporalConfig: TemporalConfig;
   logger: Logger;
   pushIdleTimeoutMs?: number;
-}
-
-export interface SyncView {
-  state: SyncState;
-  message: string;
-  bmsId: number | null;
-  lastPushedAt: string | null;
-  lastPulledAt: string | null;
-  lastError: { type: string; message: string; at: string; retrying?: boolean } | null;
-  syncDisabled: boolean;
-  workflowId: string;
-  workflowUrl: string;
-  historyUrl: string;
 }
 
 export interface RecordView {
@@ -513,13 +501,6 @@ export async function setRecordSyncEnabled(
 
 export const BULK_ACTIONS = ['disable-sync', 'enable-sync', 'delete'] as const;
 export type BulkAction = (typeof BULK_ACTIONS)[number];
-
-export interface BulkResult {
-  recordType: RecordType;
-  id: string;
-  ok: boolean;
-  error?: { code: string; message: string };
-}
 
 /** Manage Data bulk actions, record by record: one refusal does not stop the others. */
 export async function bulkAction(
