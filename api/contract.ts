@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import { PLANS, ROLES } from '../domain/access';
 import { HISTORY_KINDS } from '../domain/history';
-import { FIELD_KINDS, type FieldSpec, RECORD_FIELDS, RECORD_TYPES, type RecordType } from '../domain/records';
+import { FIELD_KINDS, type FieldSpec, RECORD_FIELDS, RECORD_TYPES, type RecordType, WRITE_ORIGINS } from '../domain/records';
 import { SyncSettingsSchema } from '../domain/settings';
 import { SYNC_STATES } from '../domain/sync-state';
 
@@ -88,7 +88,7 @@ const RecordBase = z.object({
   version: z.number().int(),
   createdAt: timestamp,
   updatedAt: timestamp,
-  updatedOrigin: z.enum(['ui', 'api', 'import', 'pull', 'system']),
+  updatedOrigin: z.enum(WRITE_ORIGINS),
   sync: SyncView,
 });
 
@@ -131,6 +131,7 @@ export const UserView = User.extend({ disabled: z.boolean(), createdAt: timestam
 export type UserView = z.infer<typeof UserView>;
 
 export const Session = z.object({ token: z.string(), expiresAt: timestamp, user: User, account: Account });
+export type Session = z.infer<typeof Session>;
 
 export const Me = z.object({
   kind: z.enum(['session', 'api_key']),
@@ -177,6 +178,7 @@ export const NewApiKeyAnswer = z.object({
   role: Role,
   note: z.string(),
 });
+export type NewApiKeyAnswer = z.infer<typeof NewApiKeyAnswer>;
 
 export const FieldMeta = z.object({
   name: z.string(),

@@ -14,11 +14,11 @@ import {
   type RecordFields,
   type RecordType,
 } from '../domain/records';
+import type { WriteOrigin } from '../domain/records';
 import type { Db } from './index';
 import { iso, jsonInsert } from './rows';
 
-export const WRITE_ORIGINS = ['ui', 'api', 'import', 'pull', 'system'] as const;
-export type WriteOrigin = (typeof WRITE_ORIGINS)[number];
+export { WRITE_ORIGINS, type WriteOrigin } from '../domain/records';
 
 export interface StoredRecord {
   id: string;

@@ -9,6 +9,7 @@ import type { Db } from '../db';
 import {
   applyUserChange,
   deleteSession,
+  findAccount,
   findLiveApiKey,
   findLoginCandidates,
   findSessionUser,
@@ -62,6 +63,13 @@ function newToken(prefix: string): string {
 export type { Account, ApiKeyView, User, UserView };
 /** Reading accounts, users and keys needs no rule beyond the account they belong to. */
 export { insertAccount as createAccount, findAccount as getAccount, listApiKeys, listUsers } from '../db/accounts';
+
+/** The caller's own account: it outlives every credential of it, so a missing one is a broken link. */
+export async function requireAccount(db: Db, id: string): Promise<Account> {
+  const account = await findAccount(db, id);
+  if (!account) throw new RuleError(404, 'not_found', `No account with id ${id}`);
+  return account;
+}
 
 export async function createUser(
   db: Db,

@@ -27,7 +27,7 @@ import { BmsClient, isBmsError } from '../activities/bms/client';
 import { BmsDestinationRefusedError } from '../activities/bms/errors';
 import { fetchLookups } from '../activities/lookups';
 import { getAccount } from './accounts';
-import { RuleError } from './errors';
+import { RuleError, validationIssues } from './errors';
 
 export interface IntegrationServiceDeps {
   db: Db;
@@ -169,11 +169,9 @@ export async function updateSettings(deps: IntegrationServiceDeps, accountId: st
     const merged = deepMerge(integration.settings, change.settings);
     const parsed = SyncSettingsSchema.safeParse(merged);
     if (!parsed.success) {
-      const issue = parsed.error.issues[0]!;
-      throw new RuleError(422, 'validation_error', `settings.${issue.path.join('.')}: ${issue.message}`, {
-        field: `settings.${issue.path.join('.')}`,
-        issues: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
-      });
+      const issues = validationIssues(parsed.error, 'settings');
+      const first = issues[0]!;
+      throw new RuleError(422, 'validation_error', `${first.field}: ${first.message}`, { field: first.field, issues });
     }
     settings = parsed.data;
     checkTypeIds(settings, integration);

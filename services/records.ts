@@ -56,7 +56,7 @@ export interface RecordView {
   version: number;
   createdAt: string;
   updatedAt: string;
-  updatedOrigin: string;
+  updatedOrigin: WriteOrigin;
   fields: RecordFields;
   sync: SyncView;
 }
