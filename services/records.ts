@@ -22,13 +22,15 @@ import { getIntegration, type Integration } from '../db/integrations';
 import { applyLinkEvent, deleteLink, getLink, getLinks, type SyncLink } from '../db/links';
 import {
   clearReferencesTo,
+  countBySyncState,
   deleteRecord,
   getRecord,
+  idsInOrganization,
   insertRecord,
   listRecords,
   type ListOptions,
+  recordExists,
   type StoredRecord,
-  tableOf,
   updateRecord,
   type WriteOrigin,
 } from '../db/records';
@@ -121,8 +123,7 @@ async function checkReferences(
   for (const [name, spec] of Object.entries(fieldSpecs(type))) {
     const value = fields[name];
     if (spec.kind !== 'ref' || typeof value !== 'string' || !spec.ref) continue;
-    const found = (await trx(tableOf(spec.ref)).where({ account_id: accountId, id: value }).first('id')) as { id: string } | undefined;
-    if (!found) {
+    if (!(await recordExists(trx, accountId, spec.ref, value))) {
       throw new RuleError(422, 'invalid_reference', `${name} does not refer to a ${spec.ref} of this account`, { field: name });
     }
   }
@@ -371,9 +372,8 @@ export async function deleteRecordAs(deps: RecordServiceDeps, principal: Princip
 async function dependents(trx: Knex.Transaction, accountId: string, type: RecordType, id: string) {
   const out: Array<{ recordType: RecordType; recordId: string }> = [{ recordType: type, recordId: id }];
   if (type !== 'organization') return out;
-  for (const child of RECORD_TYPES.filter((t) => t !== 'organization')) {
-    const rows = (await trx(tableOf(child)).where({ account_id: accountId, organization_id: id }).select('id')) as Array<{ id: string }>;
-    for (const r of rows) out.push({ recordType: child, recordId: String(r.id) });
+  for (const child of RECORD_TYPES.filter((t): t is Exclude<RecordType, 'organization'> => t !== 'organization')) {
+    for (const recordId of await idsInOrganization(trx, accountId, child, id)) out.push({ recordType: child, recordId });
   }
   return out;
 }
@@ -527,13 +527,7 @@ export async function bulkAction(
 export async function syncSummary(deps: RecordServiceDeps, accountId: string): Promise<Record<RecordType, Record<SyncState, number>>> {
   const out = {} as Record<RecordType, Record<SyncState, number>>;
   for (const type of RECORD_TYPES) {
-    const rows = (await deps.db(`${tableOf(type)} as r`)
-      .leftJoin('sync_links as l', function join() {
-        this.on('l.record_id', '=', 'r.id').andOnVal('l.record_type', '=', type);
-      })
-      .where('r.account_id', accountId)
-      .groupByRaw("coalesce(l.state, 'not_pushed')")
-      .select(deps.db.raw("coalesce(l.state, 'not_pushed') AS state"), deps.db.raw('count(*)::int AS n'))) as Array<{ state: SyncState; n: number }>;
+    const rows = await countBySyncState(deps.db, accountId, type);
     out[type] = Object.fromEntries(SYNC_STATES.map((s) => [s, rows.find((r) => r.state === s)?.n ?? 0])) as Record<SyncState, number>;
   }
   return out;
