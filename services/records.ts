@@ -13,10 +13,10 @@
 import { createHash } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import type { Knex } from 'knex';
-import type { BulkResult, SyncView } from '../api/contract';
+import type { BulkResult, HistoryEntry as HistoryEntryView, SyncSummary, SyncView } from '../api/contract';
 import type { TemporalConfig } from '../config';
 import type { Db } from '../db';
-import { addHistory, diff, type HistoryEntry, listHistory, type StoredHistoryEntry } from '../db/history';
+import { addHistory, diff, type HistoryEntry, listHistory } from '../db/history';
 import { findAnswer, type IdempotentRequest, storeAnswer } from '../db/idempotency';
 import { getIntegration, type Integration } from '../db/integrations';
 import { applyLinkEvent, deleteLink, getLink, getLinks, type SyncLink } from '../db/links';
@@ -410,7 +410,7 @@ export async function listRecordViews(
   return { items: items.map((r) => view(deps, r, links.get(r.id), integration)), total };
 }
 
-export async function recordHistory(deps: RecordServiceDeps, accountId: string, type: RecordType, id: string): Promise<StoredHistoryEntry[]> {
+export async function recordHistory(deps: RecordServiceDeps, accountId: string, type: RecordType, id: string): Promise<HistoryEntryView[]> {
   const record = await getRecord(deps.db, accountId, type, id);
   if (!record) throw new RuleError(404, 'not_found', `No ${type} with id ${id}`);
   return listHistory(deps.db, type, id);
@@ -524,7 +524,7 @@ export async function bulkAction(
 }
 
 /** How many records of each type are in each sync state (records without a link count as not_pushed). */
-export async function syncSummary(deps: RecordServiceDeps, accountId: string): Promise<Record<RecordType, Record<SyncState, number>>> {
+export async function syncSummary(deps: RecordServiceDeps, accountId: string): Promise<SyncSummary> {
   const out = {} as Record<RecordType, Record<SyncState, number>>;
   for (const type of RECORD_TYPES) {
     const rows = await countBySyncState(deps.db, accountId, type);
