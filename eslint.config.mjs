@@ -83,6 +83,11 @@ export default tseslint.config(
         { selector: "CallExpression[callee.property.name='insertAdjacentHTML']", message: 'Render data as text; never as HTML.' },
       ],
       'no-restricted-globals': ['error', { name: 'localStorage', message: 'The session lives in sessionStorage only.' }],
+      // The API's contract reaches the browser as types only: its schemas (and zod) stay on the server.
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['../../*', '../../../*'], allowTypeImports: true, message: 'The web UI imports the API contract and domain as types only.' }] },
+      ],
     },
   },
   { files: ['*.mjs'], ...tseslint.configs.disableTypeChecked },

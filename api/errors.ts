@@ -5,7 +5,7 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { z } from 'zod';
 import type { Logger } from '../lib/logger';
-import { RuleError } from '../services/errors';
+import { RuleError, validationIssues } from '../services/errors';
 
 /** Refusals raised by the API layer itself share the services' error class. */
 export const ApiError = RuleError;
@@ -14,12 +14,8 @@ export function envelope(code: string, message: string, details?: unknown) {
   return { error: details === undefined ? { code, message } : { code, message, details } };
 }
 
-function fieldPath(path: PropertyKey[]): string {
-  return path.map(String).join('.');
-}
-
 export function zodToApiError(err: z.ZodError, where: 'body' | 'query' | 'path'): RuleError {
-  const issues = err.issues.map((i) => ({ field: fieldPath(i.path), message: i.message, code: i.code }));
+  const issues = validationIssues(err);
   const first = issues[0];
   const message = first
     ? `${first.field ? `${where === 'body' ? '' : `${where} `}${first.field}: ` : ''}${first.message}`

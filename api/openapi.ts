@@ -4,11 +4,33 @@
  */
 import { OpenAPIRegistry, OpenApiGeneratorV31, type RouteConfig } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
-import { type FieldSpec, RECORD_COLLECTIONS, RECORD_FIELDS, RECORD_TYPES, type RecordType } from '../domain/records';
+import { RECORD_COLLECTIONS, RECORD_TYPES } from '../domain/records';
 import { SyncSettingsSchema } from '../domain/settings';
-import { SYNC_STATES } from '../domain/sync-state';
-import { HISTORY_KINDS } from '../db/history';
-import { PLANS, ROLES } from '../services/accounts';
+import {
+  Account,
+  ApiKeyView,
+  BulkResult,
+  ErrorEnvelope,
+  HistoryEntry,
+  ImportResult,
+  Integration,
+  IntegrationView,
+  Lookups,
+  Me,
+  NewApiKeyAnswer,
+  PageMeta,
+  Permissions,
+  RecordsMeta,
+  recordJsonSchema,
+  RunDetail,
+  Session,
+  SettingsView,
+  SyncRun,
+  SyncSummary,
+  SyncTriggered,
+  User,
+  UserView,
+} from './contract';
 import { NewApiKey, NewUser, UserChange } from './routes/access';
 import { OwnPasswordChange, PasswordReset } from './routes/passwords';
 import {
@@ -24,70 +46,6 @@ import {
 import { IDEMPOTENCY_KEY_MAX_LENGTH } from './preconditions';
 import { IDEMPOTENCY_KEY_TTL_HOURS } from '../db/idempotency';
 import { MAX_JSON_DEPTH } from './validate';
-
-const ErrorEnvelope = z.object({
-  error: z.object({
-    code: z.string().describe('Stable machine-readable code, e.g. validation_error, read_only_field, plan_required'),
-    message: z.string().describe('What went wrong, naming the field when one is at fault'),
-    details: z.unknown().optional().describe('e.g. {field}, {fields}, {issues: [{field, message}]}'),
-  }),
-});
-
-const SyncView = z.object({
-  state: z.enum(SYNC_STATES),
-  message: z.string().describe('The sentence shown to people; R5 texts verbatim'),
-  bmsId: z.number().int().nullable(),
-  lastPushedAt: z.string().nullable(),
-  lastPulledAt: z.string().nullable(),
-  lastError: z.object({ type: z.string(), message: z.string(), at: z.string(), retrying: z.boolean().optional() }).nullable(),
-  syncDisabled: z.boolean(),
-  workflowId: z.string().describe('The record push workflow in Temporal'),
-  workflowUrl: z.string().describe('The workflow in the Temporal Web UI'),
-  historyUrl: z.string().describe("All of the record's workflows in the Temporal Web UI"),
-});
-
-function fieldOut(spec: FieldSpec): z.ZodType {
-  switch (spec.kind) {
-    case 'boolean':
-      return z.boolean();
-    case 'emails':
-    case 'phones':
-      return z.array(z.object({ value: z.string(), label: z.string().nullable(), primary: z.boolean() }));
-    default:
-      return z.string().nullable();
-  }
-}
-
-function recordOut(type: RecordType) {
-  const fields: Record<string, z.ZodType> = {};
-  for (const [name, spec] of Object.entries(RECORD_FIELDS[type] as Record<string, FieldSpec>)) {
-    fields[name] = fieldOut(spec).describe(spec.synced ? 'Synced with Kaseya BMS' : 'Documentation only');
-  }
-  return z.object({
-    id: z.uuid(),
-    recordType: z.literal(type),
-    ...fields,
-    version: z.number().int(),
-    createdAt: z.string(),
-    updatedAt: z.string(),
-    updatedOrigin: z.enum(['ui', 'api', 'import', 'pull', 'system']),
-    sync: SyncView,
-  });
-}
-
-const PageMeta = z.object({ page: z.number().int(), pageSize: z.number().int(), total: z.number().int() });
-const Run = z.object({
-  id: z.uuid(),
-  workflowId: z.string(),
-  runId: z.string(),
-  trigger: z.string(),
-  status: z.enum(['running', 'completed', 'failed', 'skipped']),
-  counts: z.record(z.string(), z.record(z.string(), z.number())),
-  error: z.string().nullable(),
-  startedAt: z.string(),
-  finishedAt: z.string().nullable(),
-  workflowUrl: z.string(),
-});
 
 function json(schema: z.ZodType, description: string) {
   return { description, content: { 'application/json': { schema } } };
@@ -148,7 +106,7 @@ export function buildOpenApiDocument(): object {
     summary: 'Log in (a session for the web UI)',
     request: { body: { content: { 'application/json': { schema: LoginBody } } } },
     responses: {
-      200: json(z.object({ data: z.object({ token: z.string(), expiresAt: z.string() }) }), 'A session'),
+      200: json(z.object({ data: Session }), 'A session, with the user and account it opens'),
       401: errors[401],
       409: json(ErrorEnvelope, 'account_required: the email and password open several accounts, listed in details.accounts; send one as accountId'),
       429: json(ErrorEnvelope, 'too_many_attempts: too many wrong passwords for this email (from this address, or from all)'),
@@ -156,7 +114,7 @@ export function buildOpenApiDocument(): object {
     },
   });
   route({ method: 'post', path: '/auth/logout', tags: ['Auth'], summary: 'End the session', responses: { 204: { description: 'Logged out' } } });
-  route({ method: 'get', path: '/me', tags: ['Auth'], summary: 'Who is calling', responses: { 200: json(z.object({ data: z.unknown() }), 'The caller') } });
+  route({ method: 'get', path: '/me', tags: ['Auth'], summary: 'Who is calling', responses: { 200: json(z.object({ data: Me }), 'The caller') } });
   route({
     method: 'post',
     path: '/me/password',
@@ -173,14 +131,15 @@ export function buildOpenApiDocument(): object {
   for (const type of RECORD_TYPES) {
     const path = `/${RECORD_COLLECTIONS[type]}`;
     const tag = RECORD_COLLECTIONS[type];
-    const one = z.object({ data: recordOut(type) });
+    const record = recordJsonSchema(type);
+    const one = z.object({ data: record });
     route({
       method: 'get',
       path,
       tags: [tag],
       summary: `List ${tag}`,
       request: { query: ListQuery },
-      responses: { 200: json(z.object({ data: z.array(recordOut(type)), meta: PageMeta }), `A page of ${tag}`) },
+      responses: { 200: json(z.object({ data: z.array(record), meta: PageMeta }), `A page of ${tag}`) },
     });
     route({
       method: 'post',
@@ -238,10 +197,7 @@ export function buildOpenApiDocument(): object {
       summary: 'Sync history: pulled, pushed, conflicts, errors, with field diffs',
       request: { params: IdParams },
       responses: {
-        200: json(
-          z.object({ data: z.array(z.object({ id: z.number(), at: z.string(), kind: z.enum(HISTORY_KINDS), summary: z.string(), changes: z.unknown() })) }),
-          'Newest first',
-        ),
+        200: json(z.object({ data: z.array(HistoryEntry) }), 'Newest first'),
       },
     });
     route({
@@ -257,13 +213,12 @@ export function buildOpenApiDocument(): object {
           },
         },
       },
-      responses: { 201: json(z.object({ data: z.object({ created: z.number(), ids: z.array(z.uuid()) }) }), 'All rows stored'), 413: json(ErrorEnvelope, 'Too large') },
+      responses: { 201: json(z.object({ data: ImportResult }), 'All rows stored'), 413: json(ErrorEnvelope, 'Too large') },
     });
   }
 
   const bms = '/integrations/kaseya-bms';
-  const Settings = z.object({ settings: SyncSettingsSchema, twoWayEnabled: z.boolean(), paused: z.boolean() });
-  route({ method: 'get', path: bms, tags: ['Kaseya BMS'], summary: 'The connection (never the password)', responses: { 200: json(z.object({ data: z.unknown() }), 'The connection') } });
+  route({ method: 'get', path: bms, tags: ['Kaseya BMS'], summary: 'The connection (never the password)', responses: { 200: json(z.object({ data: Integration }), 'The connection, or {connected: false}') } });
   route({
     method: 'put',
     path: bms,
@@ -273,75 +228,57 @@ export function buildOpenApiDocument(): object {
       'The addresses must pass the outbound destination policy (BMS_ALLOWED_HOSTS).',
     request: { body: { content: { 'application/json': { schema: ConnectionBody } } } },
     responses: {
-      200: json(z.object({ data: z.unknown() }), 'Connected'),
+      200: json(z.object({ data: IntegrationView }), 'Connected'),
       409: json(ErrorEnvelope, 'connection_changed: sent without the password, and the stored connection moved elsewhere meanwhile'),
       422: json(ErrorEnvelope, 'BMS refused the connection (connection_failed), an address is not allowed (destination_not_allowed), or the password is missing'),
       429: json(ErrorEnvelope, 'Too many connection attempts for this account; wait a minute'),
     },
   });
-  route({ method: 'get', path: `${bms}/sync-settings`, tags: ['Kaseya BMS'], responses: { 200: json(z.object({ data: Settings }), 'Sync Settings') } });
+  route({ method: 'get', path: `${bms}/sync-settings`, tags: ['Kaseya BMS'], responses: { 200: json(z.object({ data: SettingsView }), 'Sync Settings') } });
   route({
     method: 'patch',
     path: `${bms}/sync-settings`,
     tags: ['Kaseya BMS'],
     summary: 'Change Sync Settings and/or two-way sync (administrators and managers; two-way needs Select or Enterprise)',
     request: { body: { content: { 'application/json': { schema: z.object({ settings: SyncSettingsSchema.partial().optional(), twoWayEnabled: z.boolean().optional() }) } } } },
-    responses: { 200: json(z.object({ data: Settings }), 'Saved') },
+    responses: { 200: json(z.object({ data: SettingsView }), 'Saved') },
   });
-  route({ method: 'post', path: `${bms}/sync`, tags: ['Kaseya BMS'], summary: 'Sync now (after any pull already running)', responses: { 202: json(z.object({ data: z.object({ scheduleId: z.string() }) }), 'Triggered') } });
+  route({ method: 'post', path: `${bms}/sync`, tags: ['Kaseya BMS'], summary: 'Sync now (after any pull already running)', responses: { 202: json(z.object({ data: SyncTriggered }), 'Triggered') } });
   for (const action of ['pause', 'resume'] as const) {
-    route({ method: 'post', path: `${bms}/${action}`, tags: ['Kaseya BMS'], responses: { 200: json(z.object({ data: z.unknown() }), 'Done') } });
+    route({ method: 'post', path: `${bms}/${action}`, tags: ['Kaseya BMS'], responses: { 200: json(z.object({ data: IntegrationView }), 'The connection') } });
   }
-  route({ method: 'get', path: `${bms}/lookups`, tags: ['Kaseya BMS'], summary: 'BMS account types, asset categories, email/phone types…', responses: { 200: json(z.object({ data: z.unknown() }), 'Lookups') } });
-  route({ method: 'get', path: `${bms}/summary`, tags: ['Kaseya BMS'], summary: 'Records per type per sync state', responses: { 200: json(z.object({ data: z.record(z.string(), z.record(z.string(), z.number())) }), 'Counts') } });
+  route({ method: 'get', path: `${bms}/lookups`, tags: ['Kaseya BMS'], summary: 'BMS account types, asset categories, email/phone types…', responses: { 200: json(z.object({ data: Lookups }), 'Lookups') } });
+  route({ method: 'get', path: `${bms}/summary`, tags: ['Kaseya BMS'], summary: 'Records per type per sync state', responses: { 200: json(z.object({ data: SyncSummary }), 'Counts') } });
   route({
     method: 'post',
     path: `${bms}/manage`,
     tags: ['Kaseya BMS'],
     summary: 'Manage Data bulk actions',
     request: { body: { content: { 'application/json': { schema: ManageBody } } } },
-    responses: { 200: json(z.object({ data: z.array(z.object({ recordType: z.enum(RECORD_TYPES), id: z.uuid(), ok: z.boolean(), error: z.unknown().optional() })) }), 'Per-record results') },
+    responses: { 200: json(z.object({ data: z.array(BulkResult) }), 'Per-record results') },
   });
-  route({ method: 'get', path: `${bms}/runs`, tags: ['Kaseya BMS'], summary: 'Pull runs (logs)', request: { query: RunsQuery }, responses: { 200: json(z.object({ data: z.array(Run), meta: PageMeta }), 'Newest first') } });
-  route({ method: 'get', path: `${bms}/runs/{id}`, tags: ['Kaseya BMS'], request: { params: IdParams }, responses: { 200: json(z.object({ data: Run }), 'A run with its log') } });
+  route({ method: 'get', path: `${bms}/runs`, tags: ['Kaseya BMS'], summary: 'Pull runs (logs)', request: { query: RunsQuery }, responses: { 200: json(z.object({ data: z.array(SyncRun), meta: PageMeta }), 'Newest first') } });
+  route({ method: 'get', path: `${bms}/runs/{id}`, tags: ['Kaseya BMS'], request: { params: IdParams }, responses: { 200: json(z.object({ data: RunDetail }), 'A run with its log') } });
 
   route({
     method: 'get',
     path: '/meta/records',
     tags: ['Meta'],
     summary: 'The record field table: which fields sync with Kaseya BMS, their kinds and references',
-    responses: { 200: json(z.object({ data: z.unknown() }), 'Record types and fields') },
+    responses: { 200: json(z.object({ data: RecordsMeta }), 'Record types and fields') },
   });
   route({
     method: 'get',
     path: '/meta/permissions',
     tags: ['Meta'],
     summary: "What the caller's role may do",
-    responses: { 200: json(z.object({ data: z.object({ role: z.enum(ROLES), actions: z.array(z.string()) }) }), 'Allowed actions') },
+    responses: { 200: json(z.object({ data: Permissions }), 'Allowed actions') },
   });
-  route({ method: 'get', path: '/account', tags: ['Access'], responses: { 200: json(z.object({ data: z.object({ id: z.uuid(), name: z.string(), plan: z.enum(PLANS) }) }), 'The account') } });
-  route({ method: 'get', path: '/users', tags: ['Access'], responses: { 200: json(z.object({ data: z.array(z.unknown()) }), 'Users') } });
-  route({ method: 'post', path: '/users', tags: ['Access'], request: { body: { content: { 'application/json': { schema: NewUser } } } }, responses: { 201: json(z.object({ data: z.unknown() }), 'Created') } });
-  route({ method: 'patch', path: '/users/{id}', tags: ['Access'], request: { params: IdParams, body: { content: { 'application/json': { schema: UserChange } } } }, responses: { 200: json(z.object({ data: z.unknown() }), 'Updated'), 409: json(ErrorEnvelope, 'It would leave the account without an enabled administrator, or lock the caller out') } });
-  const ApiKey = z.object({
-    id: z.uuid(),
-    name: z.string(),
-    role: z.enum(ROLES).describe('The role it was granted'),
-    effectiveRole: z.enum(ROLES).nullable().describe('The role it acts with now: its own, lowered to that of whatever made it; null when not live'),
-    live: z.boolean().describe('Whether it authenticates now: unrevoked, and the user or key that made it still enabled and live'),
-    createdBy: z
-      .discriminatedUnion('kind', [
-        z.object({ kind: z.literal('operator') }),
-        z.object({ kind: z.literal('user'), userId: z.uuid().nullable(), name: z.string().nullable(), email: z.string().nullable() }),
-        z.object({ kind: z.literal('api_key'), apiKeyId: z.uuid().nullable(), name: z.string().nullable() }),
-      ])
-      .describe("What made it: a user, another API key, or the operator's scripts; the creator's fields are null once it is deleted"),
-    prefix: z.string(),
-    createdAt: z.string(),
-    lastUsedAt: z.string().nullable(),
-    revokedAt: z.string().nullable(),
-  });
-  route({ method: 'get', path: '/api-keys', tags: ['Access'], responses: { 200: json(z.object({ data: z.array(ApiKey) }), 'API keys (never the keys themselves)') } });
+  route({ method: 'get', path: '/account', tags: ['Access'], responses: { 200: json(z.object({ data: Account }), 'The account') } });
+  route({ method: 'get', path: '/users', tags: ['Access'], responses: { 200: json(z.object({ data: z.array(UserView) }), 'Users') } });
+  route({ method: 'post', path: '/users', tags: ['Access'], request: { body: { content: { 'application/json': { schema: NewUser } } } }, responses: { 201: json(z.object({ data: User }), 'Created') } });
+  route({ method: 'patch', path: '/users/{id}', tags: ['Access'], request: { params: IdParams, body: { content: { 'application/json': { schema: UserChange } } } }, responses: { 200: json(z.object({ data: UserView }), 'Updated'), 409: json(ErrorEnvelope, 'It would leave the account without an enabled administrator, or lock the caller out') } });
+  route({ method: 'get', path: '/api-keys', tags: ['Access'], responses: { 200: json(z.object({ data: z.array(ApiKeyView) }), 'API keys (never the keys themselves)') } });
   route({
     method: 'post',
     path: '/users/{id}/password',
@@ -355,7 +292,7 @@ export function buildOpenApiDocument(): object {
     path: '/api-keys',
     tags: ['Access'],
     request: { body: { content: { 'application/json': { schema: NewApiKey } } } },
-    responses: { 201: json(z.object({ data: z.object({ id: z.uuid(), key: z.string(), role: z.enum(ROLES) }) }), 'The key, shown once') },
+    responses: { 201: json(z.object({ data: NewApiKeyAnswer }), 'The key, shown once') },
   });
   route({ method: 'delete', path: '/api-keys/{id}', tags: ['Access'], request: { params: IdParams }, responses: { 204: { description: 'Revoked' } } });
 

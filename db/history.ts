@@ -1,13 +1,13 @@
 /** Per-record sync history: what was pulled, pushed, refused or in conflict, with field diffs. */
 import type { Knex } from 'knex';
+import type { HistoryKind } from '../domain/history';
 import type { RecordType } from '../domain/records';
 import type { Db } from './index';
 import { jsonInsert } from './rows';
 
 type Conn = Db | Knex.Transaction;
 
-export const HISTORY_KINDS = ['created', 'updated', 'queued', 'pulled', 'linked', 'pushed', 'conflict', 'error', 'orphaned', 'excluded', 'sync_disabled', 'sync_enabled'] as const;
-export type HistoryKind = (typeof HISTORY_KINDS)[number];
+export { HISTORY_KINDS, type HistoryKind } from '../domain/history';
 
 export interface FieldDiff {
   [field: string]: { from: unknown; to: unknown };

@@ -14,11 +14,12 @@ import {
   type RecordFields,
   type RecordType,
 } from '../domain/records';
+import type { WriteOrigin } from '../domain/records';
+import type { SyncState } from '../domain/sync-state';
 import type { Db } from './index';
 import { iso, jsonInsert } from './rows';
 
-export const WRITE_ORIGINS = ['ui', 'api', 'import', 'pull', 'system'] as const;
-export type WriteOrigin = (typeof WRITE_ORIGINS)[number];
+export { WRITE_ORIGINS, type WriteOrigin } from '../domain/records';
 
 export interface StoredRecord {
   id: string;
@@ -332,4 +333,26 @@ export async function updateRecordsBulk(
      WHERE t.id = v.id AND t.account_id = ?`,
     [audit.origin, audit.userId ?? null, ...bindings, accountId],
   );
+}
+
+/** Whether the account has a record of this type with this id. */
+export async function recordExists(db: Conn, accountId: string, type: RecordType, id: string): Promise<boolean> {
+  return (await db(tableOf(type)).where({ account_id: accountId, id }).first('id')) !== undefined;
+}
+
+/** The ids of the account's records of `type` that belong to the organization. */
+export async function idsInOrganization(db: Conn, accountId: string, type: Exclude<RecordType, 'organization'>, organizationId: string): Promise<string[]> {
+  const rows = (await db(tableOf(type)).where({ account_id: accountId, organization_id: organizationId }).select('id')) as Array<{ id: string }>;
+  return rows.map((r) => String(r.id));
+}
+
+/** How many of the account's records of `type` are in each sync state; records without a link are not_pushed. */
+export async function countBySyncState(db: Conn, accountId: string, type: RecordType): Promise<Array<{ state: SyncState; n: number }>> {
+  return (await db(`${tableOf(type)} as r`)
+    .leftJoin('sync_links as l', function join() {
+      this.on('l.record_id', '=', 'r.id').andOnVal('l.record_type', '=', type);
+    })
+    .where('r.account_id', accountId)
+    .groupByRaw("coalesce(l.state, 'not_pushed')")
+    .select(db.raw("coalesce(l.state, 'not_pushed') AS state"), db.raw('count(*)::int AS n'))) as Array<{ state: SyncState; n: number }>;
 }

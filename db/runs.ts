@@ -1,7 +1,7 @@
 /** Pull runs and their logs: counts created/updated/orphaned/failed and errors with the BMS message. */
 import type { Knex } from 'knex';
 import type { Db } from './index';
-import { isoOrNull, jsonInsert } from './rows';
+import { iso, isoOrNull, jsonInsert } from './rows';
 
 type Conn = Db | Knex.Transaction;
 type Row = Record<string, unknown>;
@@ -126,8 +126,21 @@ export async function getRun(db: Conn, accountId: string, id: string): Promise<S
   return row ? fromRow(row) : undefined;
 }
 
-export async function listRunLogs(db: Conn, runId: string, limit = 500): Promise<Array<Record<string, unknown>>> {
-  return (await db('sync_run_logs').where({ sync_run_id: runId }).orderBy('id', 'asc').limit(limit)) as Row[];
+/** A run's log as stored, oldest first; the rows keep their column names. */
+export interface StoredRunLog {
+  id: number;
+  sync_run_id: string;
+  at: string;
+  level: RunLogEntry['level'];
+  message: string;
+  record_type: string | null;
+  record_id: string | null;
+  bms_id: number | null;
+}
+
+export async function listRunLogs(db: Conn, runId: string, limit = 500): Promise<StoredRunLog[]> {
+  const rows = (await db('sync_run_logs').where({ sync_run_id: runId }).orderBy('id', 'asc').limit(limit)) as Row[];
+  return rows.map((r) => ({ ...(r as unknown as StoredRunLog), at: iso(r.at) }));
 }
 
 export async function getWatermark(db: Conn, accountId: string, entity: string): Promise<string | null> {

@@ -21,7 +21,12 @@ export const RECORD_COLLECTIONS = {
 } as const satisfies Record<RecordType, string>;
 export type RecordCollection = (typeof RECORD_COLLECTIONS)[RecordType];
 
-export type FieldKind = 'text' | 'boolean' | 'date' | 'ref' | 'emails' | 'phones';
+/** Who last wrote a record: a person (ui), automation (api), an import, a pull from BMS, or the service itself. */
+export const WRITE_ORIGINS = ['ui', 'api', 'import', 'pull', 'system'] as const;
+export type WriteOrigin = (typeof WRITE_ORIGINS)[number];
+
+export const FIELD_KINDS = ['text', 'boolean', 'date', 'ref', 'emails', 'phones'] as const;
+export type FieldKind = (typeof FIELD_KINDS)[number];
 
 export interface FieldSpec {
   column: string;

@@ -4,6 +4,7 @@
  * The password is write-only: views never carry it.
  */
 import type { Client } from '@temporalio/client';
+import type { IntegrationView, RunDetail, SyncRun as SyncRunView } from '../api/contract';
 import type { Config } from '../config';
 import type { Db } from '../db';
 import {
@@ -16,7 +17,7 @@ import {
   saveConnection,
   updateIntegration,
 } from '../db/integrations';
-import { getRun, listRunLogs, listRuns, resetWatermarks, type SyncRun } from '../db/runs';
+import { getRun, listRunLogs, listRuns, resetWatermarks, type SyncRun as StoredRun } from '../db/runs';
 import { defaultSyncSettings, type SyncSettings, SyncSettingsSchema } from '../domain/settings';
 import type { Logger } from '../lib/logger';
 import type { SecretBox } from '../lib/secrets';
@@ -27,7 +28,7 @@ import { BmsClient } from '../bms/client';
 import { BmsDestinationRefusedError, isBmsError } from '../bms/errors';
 import { fetchLookups } from '../bms/lookups';
 import { getAccount } from './accounts';
-import { RuleError } from './errors';
+import { RuleError, validationIssues } from './errors';
 
 export interface IntegrationServiceDeps {
   db: Db;
@@ -35,25 +36,6 @@ export interface IntegrationServiceDeps {
   config: Config;
   secrets: SecretBox;
   logger: Logger;
-}
-
-export interface IntegrationView {
-  connected: true;
-  apiUrl: string;
-  v1Url: string | null;
-  tenant: string;
-  username: string;
-  /** Never the password itself. */
-  passwordSet: true;
-  connectionStatus: Integration['connectionStatus'];
-  connectionError: string | null;
-  connectionCheckedAt: string | null;
-  twoWayEnabled: boolean;
-  twoWayEnabledAt: string | null;
-  paused: boolean;
-  scheduleId: string;
-  scheduleUrl: string;
-  settings: SyncSettings;
 }
 
 export function integrationView(config: Config, integration: Integration): IntegrationView {
@@ -200,11 +182,9 @@ export async function updateSettings(deps: IntegrationServiceDeps, accountId: st
     const merged = deepMerge(integration.settings, change.settings);
     const parsed = SyncSettingsSchema.safeParse(merged);
     if (!parsed.success) {
-      const issue = parsed.error.issues[0]!;
-      throw new RuleError(422, 'validation_error', `settings.${issue.path.join('.')}: ${issue.message}`, {
-        field: `settings.${issue.path.join('.')}`,
-        issues: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
-      });
+      const issues = validationIssues(parsed.error, 'settings');
+      const first = issues[0]!;
+      throw new RuleError(422, 'validation_error', `${first.field}: ${first.message}`, { field: first.field, issues });
     }
     settings = parsed.data;
     checkTypeIds(settings, integration);
@@ -278,20 +258,16 @@ export async function setPaused(deps: IntegrationServiceDeps, accountId: string,
   return integrationView(deps.config, await requireIntegration(deps.db, accountId));
 }
 
-export interface RunView extends SyncRun {
-  workflowUrl: string;
-}
-
-export function runView(config: Config, run: SyncRun): RunView {
+export function runView(config: Config, run: StoredRun): SyncRunView {
   return { ...run, workflowUrl: workflowUiUrl(config.temporal, run.workflowId, run.runId) };
 }
 
-export async function listRunViews(deps: IntegrationServiceDeps, accountId: string, limit: number, offset: number) {
+export async function listRunViews(deps: IntegrationServiceDeps, accountId: string, limit: number, offset: number): Promise<{ items: SyncRunView[]; total: number }> {
   const { items, total } = await listRuns(deps.db, accountId, limit, offset);
   return { items: items.map((r) => runView(deps.config, r)), total };
 }
 
-export async function getRunView(deps: IntegrationServiceDeps, accountId: string, id: string) {
+export async function getRunView(deps: IntegrationServiceDeps, accountId: string, id: string): Promise<RunDetail> {
   const run = await getRun(deps.db, accountId, id);
   if (!run) throw new RuleError(404, 'not_found', `No sync run with id ${id}`);
   return { ...runView(deps.config, run), logs: await listRunLogs(deps.db, run.id) };

@@ -13,21 +13,24 @@
 import { createHash } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import type { Knex } from 'knex';
+import type { BulkResult, HistoryEntry as HistoryEntryView, SyncSummary, SyncView } from '../api/contract';
 import type { TemporalConfig } from '../config';
 import type { Db } from '../db';
-import { addHistory, diff, type HistoryEntry, listHistory, type StoredHistoryEntry } from '../db/history';
+import { addHistory, diff, type HistoryEntry, listHistory } from '../db/history';
 import { findAnswer, type IdempotentRequest, storeAnswer } from '../db/idempotency';
 import { getIntegration, type Integration } from '../db/integrations';
 import { applyLinkEvent, deleteLink, getLink, getLinks, type SyncLink } from '../db/links';
 import {
   clearReferencesTo,
+  countBySyncState,
   deleteRecord,
   getRecord,
+  idsInOrganization,
   insertRecord,
   listRecords,
   type ListOptions,
+  recordExists,
   type StoredRecord,
-  tableOf,
   updateRecord,
   type WriteOrigin,
 } from '../db/records';
@@ -49,26 +52,13 @@ export interface RecordServiceDeps {
   pushIdleTimeoutMs?: number;
 }
 
-export interface SyncView {
-  state: SyncState;
-  message: string;
-  bmsId: number | null;
-  lastPushedAt: string | null;
-  lastPulledAt: string | null;
-  lastError: { type: string; message: string; at: string; retrying?: boolean } | null;
-  syncDisabled: boolean;
-  workflowId: string;
-  workflowUrl: string;
-  historyUrl: string;
-}
-
 export interface RecordView {
   id: string;
   type: RecordType;
   version: number;
   createdAt: string;
   updatedAt: string;
-  updatedOrigin: string;
+  updatedOrigin: WriteOrigin;
   fields: RecordFields;
   sync: SyncView;
 }
@@ -133,8 +123,7 @@ async function checkReferences(
   for (const [name, spec] of Object.entries(fieldSpecs(type))) {
     const value = fields[name];
     if (spec.kind !== 'ref' || typeof value !== 'string' || !spec.ref) continue;
-    const found = (await trx(tableOf(spec.ref)).where({ account_id: accountId, id: value }).first('id')) as { id: string } | undefined;
-    if (!found) {
+    if (!(await recordExists(trx, accountId, spec.ref, value))) {
       throw new RuleError(422, 'invalid_reference', `${name} does not refer to a ${spec.ref} of this account`, { field: name });
     }
   }
@@ -383,9 +372,8 @@ export async function deleteRecordAs(deps: RecordServiceDeps, principal: Princip
 async function dependents(trx: Knex.Transaction, accountId: string, type: RecordType, id: string) {
   const out: Array<{ recordType: RecordType; recordId: string }> = [{ recordType: type, recordId: id }];
   if (type !== 'organization') return out;
-  for (const child of RECORD_TYPES.filter((t) => t !== 'organization')) {
-    const rows = (await trx(tableOf(child)).where({ account_id: accountId, organization_id: id }).select('id')) as Array<{ id: string }>;
-    for (const r of rows) out.push({ recordType: child, recordId: String(r.id) });
+  for (const child of RECORD_TYPES.filter((t): t is Exclude<RecordType, 'organization'> => t !== 'organization')) {
+    for (const recordId of await idsInOrganization(trx, accountId, child, id)) out.push({ recordType: child, recordId });
   }
   return out;
 }
@@ -422,7 +410,7 @@ export async function listRecordViews(
   return { items: items.map((r) => view(deps, r, links.get(r.id), integration)), total };
 }
 
-export async function recordHistory(deps: RecordServiceDeps, accountId: string, type: RecordType, id: string): Promise<StoredHistoryEntry[]> {
+export async function recordHistory(deps: RecordServiceDeps, accountId: string, type: RecordType, id: string): Promise<HistoryEntryView[]> {
   const record = await getRecord(deps.db, accountId, type, id);
   if (!record) throw new RuleError(404, 'not_found', `No ${type} with id ${id}`);
   return listHistory(deps.db, type, id);
@@ -514,13 +502,6 @@ export async function setRecordSyncEnabled(
 export const BULK_ACTIONS = ['disable-sync', 'enable-sync', 'delete'] as const;
 export type BulkAction = (typeof BULK_ACTIONS)[number];
 
-export interface BulkResult {
-  recordType: RecordType;
-  id: string;
-  ok: boolean;
-  error?: { code: string; message: string };
-}
-
 /** Manage Data bulk actions, record by record: one refusal does not stop the others. */
 export async function bulkAction(
   deps: RecordServiceDeps,
@@ -543,16 +524,10 @@ export async function bulkAction(
 }
 
 /** How many records of each type are in each sync state (records without a link count as not_pushed). */
-export async function syncSummary(deps: RecordServiceDeps, accountId: string): Promise<Record<RecordType, Record<SyncState, number>>> {
+export async function syncSummary(deps: RecordServiceDeps, accountId: string): Promise<SyncSummary> {
   const out = {} as Record<RecordType, Record<SyncState, number>>;
   for (const type of RECORD_TYPES) {
-    const rows = (await deps.db(`${tableOf(type)} as r`)
-      .leftJoin('sync_links as l', function join() {
-        this.on('l.record_id', '=', 'r.id').andOnVal('l.record_type', '=', type);
-      })
-      .where('r.account_id', accountId)
-      .groupByRaw("coalesce(l.state, 'not_pushed')")
-      .select(deps.db.raw("coalesce(l.state, 'not_pushed') AS state"), deps.db.raw('count(*)::int AS n'))) as Array<{ state: SyncState; n: number }>;
+    const rows = await countBySyncState(deps.db, accountId, type);
     out[type] = Object.fromEntries(SYNC_STATES.map((s) => [s, rows.find((r) => r.state === s)?.n ?? 0])) as Record<SyncState, number>;
   }
   return out;

@@ -6,15 +6,16 @@ import {
   assertRoleGrantable,
   createApiKey,
   createUser,
-  getAccount,
   listApiKeys,
   listUsers,
+  requireAccount,
   revokeApiKey,
   ROLES,
   updateUser,
 } from '../../services/accounts';
 import { requireStrongPassword } from '../../services/passwords';
 import { principalOf, requirePermission } from '../auth';
+import type { NewApiKeyAnswer } from '../contract';
 import { ApiError } from '../errors';
 import { IdParams } from '../schemas';
 import { parse } from '../validate';
@@ -36,7 +37,7 @@ export function accessRoutes(db: Db): Router {
   const router = Router();
 
   router.get('/account', async (_req, res) => {
-    res.json({ data: await getAccount(db, principalOf(res).accountId) });
+    res.json({ data: await requireAccount(db, principalOf(res).accountId) });
   });
 
   router.get('/api-keys', requirePermission('api-keys:manage'), async (_req, res) => {
@@ -47,7 +48,7 @@ export function accessRoutes(db: Db): Router {
     const body = parse(NewApiKey, req.body, 'body');
     const principal = principalOf(res);
     const created = await createApiKey(db, { accountId: principal.accountId, name: body.name, role: body.role, createdBy: principal });
-    res.status(201).json({ data: { ...created, name: body.name, role: body.role, note: 'The key is shown once; store it now.' } });
+    res.status(201).json({ data: { ...created, name: body.name, role: body.role, note: 'The key is shown once; store it now.' } satisfies NewApiKeyAnswer });
   });
 
   router.delete('/api-keys/:id', requirePermission('api-keys:manage'), async (req, res) => {

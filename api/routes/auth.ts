@@ -3,10 +3,11 @@ import { type Request, type RequestHandler, type Response, Router } from 'expres
 import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
 import type { Db } from '../../db';
 import { normalizeEmail } from '../../domain/email';
-import { getAccount, login, logout } from '../../services/accounts';
+import { login, logout, requireAccount } from '../../services/accounts';
 import { PasswordHashingBusyError } from '../../services/passwords';
 import { credentialOf, principalOf } from '../auth';
 import { ApiError, envelope } from '../errors';
+import type { Me, Session } from '../contract';
 import { LoginBody } from '../schemas';
 import { parse } from '../validate';
 
@@ -56,8 +57,8 @@ export function loginRoutes(db: Db): Router {
     try {
       const session = await login(db, body.email, body.password, body.accountId);
       if (!session) throw new ApiError(401, 'invalid_credentials', 'Email or password is wrong');
-      const account = await getAccount(db, session.user.accountId);
-      res.json({ data: { token: session.token, expiresAt: session.expiresAt.toISOString(), user: session.user, account } });
+      const account = await requireAccount(db, session.user.accountId);
+      res.json({ data: { token: session.token, expiresAt: session.expiresAt.toISOString(), user: session.user, account } satisfies Session });
     } catch (err) {
       if (err instanceof PasswordHashingBusyError) res.setHeader('Retry-After', '1');
       throw err;
@@ -77,7 +78,6 @@ export function logoutHandler(db: Db): RequestHandler {
 export function meHandler(db: Db): RequestHandler {
   return async (_req, res) => {
     const principal = principalOf(res);
-    const account = await getAccount(db, principal.accountId);
-    res.json({ data: { ...principal, account } });
+    res.json({ data: { ...principal, account: await requireAccount(db, principal.accountId) } satisfies Me });
   };
 }

@@ -14,10 +14,15 @@ import {
   updateSettings,
 } from '../../services/integration';
 import { principalOf, requirePermission } from '../auth';
+import type { Integration, IntegrationView, Lookups, SettingsView } from '../contract';
 import { envelope } from '../errors';
 import { ConnectionBody, IdParams, ManageBody, RunsQuery, SettingsBody } from '../schemas';
 import { bulkAction, type RecordServiceDeps, syncSummary } from '../../services/records';
 import { parse } from '../validate';
+
+function settingsView(view: IntegrationView): SettingsView {
+  return { settings: view.settings, twoWayEnabled: view.twoWayEnabled, paused: view.paused };
+}
 
 function recordDeps(deps: IntegrationServiceDeps): RecordServiceDeps {
   return { db: deps.db, temporal: deps.temporal, temporalConfig: deps.config.temporal, logger: deps.logger };
@@ -49,7 +54,7 @@ export function integrationRoutes(deps: IntegrationServiceDeps): Router {
 
   router.get('/', requirePermission('integration:read'), async (_req, res) => {
     const integration = await getIntegration(deps.db, principalOf(res).accountId);
-    res.json({ data: integration ? integrationView(deps.config, integration) : { connected: false } });
+    res.json({ data: (integration ? integrationView(deps.config, integration) : { connected: false }) satisfies Integration });
   });
 
   router.put('/', requirePermission('integration:write'), connectThrottle(), async (req, res) => {
@@ -59,13 +64,13 @@ export function integrationRoutes(deps: IntegrationServiceDeps): Router {
 
   router.get('/sync-settings', requirePermission('integration:read'), async (_req, res) => {
     const view = integrationView(deps.config, await requireIntegration(deps.db, principalOf(res).accountId));
-    res.json({ data: { settings: view.settings, twoWayEnabled: view.twoWayEnabled, paused: view.paused } });
+    res.json({ data: settingsView(view) });
   });
 
   router.patch('/sync-settings', requirePermission('integration:write'), async (req, res) => {
     const body = parse(SettingsBody, req.body, 'body');
     const view = await updateSettings(deps, principalOf(res).accountId, body);
-    res.json({ data: { settings: view.settings, twoWayEnabled: view.twoWayEnabled, paused: view.paused } });
+    res.json({ data: settingsView(view) });
   });
 
   router.post('/sync', requirePermission('sync:trigger'), async (_req, res) => {
@@ -82,7 +87,7 @@ export function integrationRoutes(deps: IntegrationServiceDeps): Router {
 
   router.get('/lookups', requirePermission('integration:read'), async (_req, res) => {
     const integration = await requireIntegration(deps.db, principalOf(res).accountId);
-    res.json({ data: integration.lookups });
+    res.json({ data: integration.lookups satisfies Lookups });
   });
 
   router.get('/summary', requirePermission('integration:read'), async (_req, res) => {

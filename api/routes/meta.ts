@@ -7,9 +7,10 @@ import { Router } from 'express';
 import { type FieldSpec, RECORD_COLLECTIONS, RECORD_FIELDS, RECORD_TYPES } from '../../domain/records';
 import { SYNC_STATES } from '../../domain/sync-state';
 import { principalOf, requirePermission } from '../auth';
+import type { Permissions, RecordsMeta } from '../contract';
 import { ACTIONS, allowed } from '../permissions';
 
-function recordsMeta() {
+function recordsMeta(): RecordsMeta {
   return {
     recordTypes: RECORD_TYPES.map((type) => ({
       type,
@@ -23,7 +24,7 @@ function recordsMeta() {
         maxLength: spec.maxLength ?? null,
       })),
     })),
-    syncStates: SYNC_STATES,
+    syncStates: [...SYNC_STATES],
   };
 }
 
@@ -37,7 +38,7 @@ export function metaRoutes(): Router {
 
   router.get('/meta/permissions', (_req, res) => {
     const { role } = principalOf(res);
-    res.json({ data: { role, actions: ACTIONS.filter((action) => allowed(role, action)) } });
+    res.json({ data: { role, actions: ACTIONS.filter((action) => allowed(role, action)) } satisfies Permissions });
   });
 
   return router;

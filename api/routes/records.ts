@@ -19,13 +19,15 @@ import {
   updateRecordAs,
 } from '../../services/records';
 import { principalOf, requirePermission } from '../auth';
+import type { RecordJson } from '../contract';
 import { ApiError } from '../errors';
+import { validationIssues } from '../../services/errors';
 import { expectedVersionOf, idempotencyKeyOf, recordEtag } from '../preconditions';
 import { IdParams, ListQuery, recordBodySchema, recordUpdateSchema } from '../schemas';
 import { parse, safeParseStorable } from '../validate';
 
 /** The JSON a record is shown as: its fields flattened beside its id, version and sync object. */
-export function recordJson(view: RecordView) {
+export function recordJson(view: RecordView): RecordJson {
   return {
     id: view.id,
     recordType: view.type,
@@ -120,11 +122,12 @@ function recordRouter(deps: RecordServiceDeps, type: RecordType): Router {
       const rows = raw.map((row, index) => {
         const result = safeParseStorable(createSchema, row);
         if (!result.success) {
-          const issue = result.error.issues[0]!;
-          throw new ApiError(400, 'validation_error', `Row ${index + 1}: ${issue.path.join('.') || 'row'}: ${issue.message}`, {
+          const issues = validationIssues(result.error);
+          const first = issues[0]!;
+          throw new ApiError(400, 'validation_error', `Row ${index + 1}: ${first.field || 'row'}: ${first.message}`, {
             row: index + 1,
-            field: issue.path.join('.'),
-            issues: result.error.issues.map((i) => ({ field: i.path.join('.'), message: i.message })),
+            field: first.field,
+            issues,
           });
         }
         return result.data;

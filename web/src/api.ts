@@ -3,7 +3,7 @@
  * `Authorization: Bearer …` (no cookies, so no CSRF surface). A 401 forgets the session and sends the
  * person to the login page.
  */
-import type { ListMeta } from './types';
+import type { ErrorDetails, ListMeta } from './types';
 
 const TOKEN_KEY = 'bms-docsync.session';
 
@@ -19,12 +19,6 @@ export function clearToken(): void {
   sessionStorage.removeItem(TOKEN_KEY);
 }
 
-export interface ErrorDetails {
-  field?: string;
-  fields?: string[];
-  issues?: Array<{ field?: string; path?: string; message: string }>;
-  [key: string]: unknown;
-}
 
 export class ApiError extends Error {
   override readonly name = 'ApiError';
@@ -42,10 +36,7 @@ export class ApiError extends Error {
     const out = new Set<string>();
     if (this.details?.field) out.add(this.details.field);
     for (const f of this.details?.fields ?? []) out.add(f);
-    for (const issue of this.details?.issues ?? []) {
-      const name = issue.field ?? issue.path;
-      if (name) out.add(name);
-    }
+    for (const issue of this.details?.issues ?? []) if (issue.field) out.add(issue.field);
     return [...out];
   }
 }
