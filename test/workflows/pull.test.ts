@@ -9,7 +9,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { Activities } from '../../activities';
 import type { BeginPullResult, PullChunkInput, PullChunkResult, PullCounts, PullEntity } from '../../workflows/definitions';
 import { pullWorkflow } from '../../workflows/pull';
-import { uniqueId, withWorker, workflowTestEnv } from './workflow-env';
+import { ended, uniqueId, withWorker, workflowTestEnv } from './workflow-env';
 
 const counts = (seen: number): PullCounts => ({ seen, created: seen, updated: 0, linked: 0, unchanged: 0, orphaned: 0, failed: 0, skipped: 0 });
 
@@ -76,7 +76,7 @@ describe('pull workflow', function () {
   it('reads every entity page by page in dependency order, sums the counts and finishes the run', async () => {
     const { activities, calls } = pullStubs();
     await withWorker(activities, async (taskQueue) => {
-      const summary = await (await start(taskQueue)).result();
+      const summary = await ended(await start(taskQueue));
       assert.deepEqual(calls, [
         'beginPull',
         'pullChunk accounts start',
@@ -100,7 +100,7 @@ describe('pull workflow', function () {
     const { activities, calls, finished } = pullStubs({ pages: { accounts: 1 }, syncRequested: (n) => n === 1 });
     await withWorker(activities, async (taskQueue) => {
       const handle = await start(taskQueue);
-      const summary = await handle.result();
+      const summary = await ended(handle);
       const pass = ['beginPull', 'pullChunk accounts start', 'pullChunk contacts start', 'pullChunk assets start', 'resumeQueuedPushes', 'finishPull completed', 'syncRequestedSince'];
       assert.deepEqual(calls, [...pass, ...pass]);
       assert.deepEqual(finished.map((f) => f.syncRunId), ['run-1', 'run-2']);
@@ -113,14 +113,14 @@ describe('pull workflow', function () {
   it('does nothing but report why when the run is skipped', async () => {
     const { activities, calls } = pullStubs({ begin: () => ({ skip: 'sync is paused', entities: [] }) });
     await withWorker(activities, async (taskQueue) => {
-      const summary = await (await start(taskQueue)).result();
+      const summary = await ended(await start(taskQueue));
       assert.deepEqual(calls, ['beginPull']);
       assert.deepEqual(summary, { syncRunId: 'run-1', skipped: 'sync is paused', counts: {} });
     });
   });
 
   it('fails the run on a refusal without retrying it, and records the failure in the run log', async () => {
-    const { activities, calls, finished } = pullStubs({
+    const { activities, calls, chunks, finished } = pullStubs({
       chunk: (input) => {
         if (input.entity === 'contacts') throw ApplicationFailure.create({ type: 'BmsAuthError', message: 'BMS refused the credentials' });
         return undefined;
@@ -128,7 +128,7 @@ describe('pull workflow', function () {
     });
     await withWorker(activities, async (taskQueue) => {
       const handle = await start(taskQueue);
-      const failure = await handle.result().then(
+      const failure = await ended(handle).then(
         () => assert.fail('the pull should fail'),
         (err: unknown) => err,
       );
@@ -136,7 +136,8 @@ describe('pull workflow', function () {
       assert.ok(failure.cause instanceof ApplicationFailure);
       assert.equal(failure.cause.type, 'PullFailed');
       assert.equal(failure.cause.message, 'Pull failed while reading contacts: BMS refused the credentials');
-      assert.deepEqual(calls.slice(-2), ['pullChunk contacts start', 'finishPull failed'], 'one attempt, then the run is closed as failed');
+      assert.deepEqual(chunks.filter((c) => c.entity === 'contacts').map((c) => c.attempt), [1], 'a refusal is not retried');
+      assert.deepEqual(calls.slice(-2), ['pullChunk contacts start', 'finishPull failed']);
       assert.deepEqual(finished, [{ syncRunId: 'run-1', status: 'failed', error: 'BMS refused the credentials' }]);
     });
   });
@@ -151,7 +152,7 @@ describe('pull workflow', function () {
       },
     });
     await withWorker(activities, async (taskQueue) => {
-      await (await start(taskQueue)).result();
+      await ended(await start(taskQueue));
       const accountPages = chunks.filter((c) => c.entity === 'accounts').map((c) => [c.page, c.attempt]);
       assert.deepEqual(accountPages, [
         [null, 1],
@@ -172,7 +173,7 @@ describe('pull workflow', function () {
       },
     });
     await withWorker(activities, async (taskQueue) => {
-      const failure = await (await start(taskQueue)).result().then(
+      const failure = await ended(await start(taskQueue)).then(
         () => assert.fail('the pull should fail'),
         (err: unknown) => err as WorkflowFailedError,
       );

@@ -21,9 +21,23 @@ import { installTestRuntime, testWorkflowBundle } from '../helpers/env';
  */
 export const SUGGEST_CONTINUE_AS_NEW_AT_EVENTS = 40;
 
+/** The activities the workflows call; the tests' worker answers them with each test's stubs. */
+const ACTIVITY_NAMES = [
+  'pushRecord',
+  'markPushFailed',
+  'requestPush',
+  'beginPull',
+  'pullChunk',
+  'finishPull',
+  'resumeQueuedPushes',
+  'syncRequestedSince',
+] as const satisfies ReadonlyArray<keyof Activities>;
+
 export interface WorkflowTestEnv {
   env: TestWorkflowEnvironment;
   workflowBundle: WorkflowBundle;
+  /** One worker for every test (creating one costs seconds); each test gives it its stubs. */
+  worker: { taskQueue: string; running: Promise<void>; stubs: Partial<Activities>; stop(): Promise<void> };
 }
 
 let starting: Promise<WorkflowTestEnv> | undefined;
@@ -38,7 +52,33 @@ export function workflowTestEnv(): Promise<WorkflowTestEnv> {
         extraArgs: ['--dynamic-config-value', `limit.historyCount.suggestContinueAsNew=${SUGGEST_CONTINUE_AS_NEW_AT_EVENTS}`],
       },
     });
-    return { env, workflowBundle };
+    const taskQueue = uniqueId('wf-test');
+    const stubbed: Record<string, (...args: unknown[]) => Promise<unknown>> = {};
+    for (const name of ACTIVITY_NAMES) {
+      stubbed[name] = (...args) => {
+        const stub = shared.worker.stubs[name] as ((...a: unknown[]) => Promise<unknown>) | undefined;
+        if (!stub) throw new Error(`activity ${name} is not stubbed in this test`);
+        return stub(...args);
+      };
+    }
+    const worker = await Worker.create({ connection: env.nativeConnection, workflowBundle, activities: stubbed, taskQueue });
+    const running = worker.run();
+    // A worker that fails is reported by the test running at the time (see withWorker), or at teardown.
+    running.catch(() => undefined);
+    const shared: WorkflowTestEnv = {
+      env,
+      workflowBundle,
+      worker: {
+        taskQueue,
+        running,
+        stubs: {},
+        async stop() {
+          worker.shutdown();
+          await running;
+        },
+      },
+    };
+    return shared;
   })();
   return starting;
 }
@@ -47,6 +87,7 @@ export async function stopWorkflowTestEnv(): Promise<void> {
   if (!starting) return;
   const started = await starting.catch(() => undefined);
   starting = undefined;
+  await started?.worker.stop();
   await started?.env.teardown();
 }
 
@@ -55,14 +96,21 @@ export function uniqueId(prefix: string): string {
 }
 
 /**
- * Runs `body` with a worker of the real workflow bundle and the given stub activities on a task queue of
- * its own; the worker stops when `body` settles.
+ * Runs `body` with the tests' worker answering activities with `stubs`; `body` gets the task queue to
+ * start workflows on.
  */
-export async function withWorker<T>(activities: Partial<Activities>, body: (taskQueue: string) => Promise<T>): Promise<T> {
-  const { env, workflowBundle } = await workflowTestEnv();
-  const taskQueue = uniqueId('wf-test');
-  const worker = await Worker.create({ connection: env.nativeConnection, workflowBundle, activities, taskQueue });
-  return worker.runUntil(body(taskQueue));
+export async function withWorker<T>(stubs: Partial<Activities>, body: (taskQueue: string) => Promise<T>): Promise<T> {
+  const { worker } = await workflowTestEnv();
+  worker.stubs = stubs;
+  const stopped = worker.running.then(() => {
+    throw new Error('the test worker stopped');
+  });
+  stopped.catch(() => undefined);
+  try {
+    return await Promise.race([body(worker.taskQueue), stopped]);
+  } finally {
+    worker.stubs = {};
+  }
 }
 
 export type HistoryEvent = NonNullable<Awaited<ReturnType<WorkflowHandle['fetchHistory']>>['events']>[number];
@@ -86,6 +134,25 @@ export async function runHistories(workflowId: string): Promise<HistoryEvent[][]
   }
 }
 
+/** Milliseconds of a protobuf duration or timestamp. */
+export function toMs(value: { seconds?: number | { toNumber(): number } | null; nanos?: number | null }): number {
+  return Number(value.seconds ?? 0) * 1000 + Math.round((value.nanos ?? 0) / 1e6);
+}
+
+/**
+ * Workflow time (ms) of each local push attempt: the start of the workflow task it ran in, which is
+ * what the workflow's clock read when it decided to push.
+ */
+export function localActivityTimesMs(events: HistoryEvent[]): number[] {
+  let taskStartedAt = 0;
+  const times: number[] = [];
+  for (const event of events) {
+    if (event.workflowTaskStartedEventAttributes && event.eventTime) taskStartedAt = toMs(event.eventTime);
+    if (event.markerRecordedEventAttributes) times.push(taskStartedAt);
+  }
+  return times;
+}
+
 /**
  * Durations (ms) of the timers that fired, in order. Timers started and cancelled (a wait cut short by a
  * save) are left out: whether they reach the history at all depends on the task they fell in.
@@ -96,15 +163,30 @@ export function firedTimerDurationsMs(runs: HistoryEvent[][]): number[] {
     const started = new Map<string, number>();
     for (const event of events) {
       const start = event.timerStartedEventAttributes;
-      if (start?.timerId && start.startToFireTimeout) {
-        const d = start.startToFireTimeout;
-        started.set(start.timerId, Number(d.seconds ?? 0) * 1000 + Math.round((d.nanos ?? 0) / 1e6));
-      }
+      if (start?.timerId && start.startToFireTimeout) started.set(start.timerId, toMs(start.startToFireTimeout));
       const timerId = event.timerFiredEventAttributes?.timerId;
       if (timerId) fired.push(started.get(timerId)!);
     }
   }
   return fired;
+}
+
+/** `promise`, or a failure naming `what` once `ms` have passed without it settling. */
+export async function within<T>(ms: number, what: string, promise: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no ${what} within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([promise, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** The run's result, or a failure if it has not ended within a deadline (e.g. a workflow that never goes idle). */
+export function ended<T>(handle: { workflowId: string; result(): Promise<T> }, ms = 15_000): Promise<T> {
+  return within(ms, `end of ${handle.workflowId}`, handle.result());
 }
 
 /** A promise with its resolver, to hold a stub activity until the test lets it go. */
