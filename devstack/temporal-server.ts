@@ -23,6 +23,8 @@ export interface TemporalDevServerOptions {
   /** Where the server's own output goes (default: discarded). */
   logFile?: string;
   startTimeoutMs?: number;
+  /** Dynamic config values the server starts with (e.g. a lower continue-as-new suggestion threshold). */
+  dynamicConfig?: Record<string, string | number | boolean>;
 }
 
 export class TemporalDevServer {
@@ -57,6 +59,7 @@ export class TemporalDevServer {
     args.push('--log-level', 'warn', '--log-format', 'json');
     args.push('--dynamic-config-value', 'frontend.enableUpdateWorkflowExecution=true');
     args.push('--dynamic-config-value', 'frontend.enableExecuteMultiOperation=true');
+    for (const [key, value] of Object.entries(o.dynamicConfig ?? {})) args.push('--dynamic-config-value', `${key}=${JSON.stringify(value)}`);
 
     const child = spawn(o.cliPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;

@@ -24,11 +24,34 @@ export interface SharedEnv {
   tmpDir: string;
 }
 
+export interface SharedEnvOptions {
+  /** Dynamic config for the Temporal dev server (only the first call's options count). */
+  temporalDynamicConfig?: Record<string, string | number | boolean>;
+}
+
 let starting: Promise<SharedEnv> | undefined;
 const cleanups: Array<() => Promise<void>> = [];
 
-async function start(): Promise<SharedEnv> {
+let runtimeInstalled = false;
+/**
+ * The Temporal runtime of the test process. `Runtime.install` throws once any worker or connection exists,
+ * so every test environment that makes one installs it through here first.
+ */
+export function installTestRuntime(): void {
+  if (runtimeInstalled) return;
   Runtime.install({ logger: new DefaultLogger('ERROR') });
+  runtimeInstalled = true;
+}
+
+let bundle: Promise<WorkflowBundle> | undefined;
+/** The workflow bundle, built once per test process. */
+export function testWorkflowBundle(): Promise<WorkflowBundle> {
+  bundle ??= buildWorkflowBundle();
+  return bundle;
+}
+
+async function start(options: SharedEnvOptions): Promise<SharedEnv> {
+  installTestRuntime();
   const tmpDir = mkdtempSync(path.join(os.tmpdir(), 'docsync-test-'));
   cleanups.push(() => Promise.resolve(rmSync(tmpDir, { recursive: true, force: true })));
 
@@ -39,8 +62,9 @@ async function start(): Promise<SharedEnv> {
     port,
     dbFile: path.join(tmpDir, 'temporal.db'),
     logFile: path.join(tmpDir, 'temporal.log'),
+    dynamicConfig: options.temporalDynamicConfig,
   });
-  const bundlePromise = buildWorkflowBundle();
+  const bundlePromise = testWorkflowBundle();
   await temporal.start();
   cleanups.push(() => temporal.stop());
 
@@ -71,8 +95,8 @@ async function start(): Promise<SharedEnv> {
 }
 
 /** The shared environment (started on first call). */
-export function sharedEnv(): Promise<SharedEnv> {
-  starting ??= start();
+export function sharedEnv(options: SharedEnvOptions = {}): Promise<SharedEnv> {
+  starting ??= start(options);
   return starting;
 }
 
