@@ -112,11 +112,17 @@ export async function login(
 ): Promise<{ user: User; token: string; expiresAt: Date } | undefined> {
   // A login that could not get its hash checked is refused before it costs a query.
   requireHashingCapacity();
-  const candidates = await findLoginCandidates(db, normalizeEmail(email), accountId, LOGIN_ACCOUNTS_CHECKED);
-  // Hash anyway when the user is unknown, so timing does not reveal which emails exist.
-  if (candidates.length === 0) await verifyPassword(password, UNMATCHABLE_PASSWORD_HASH);
+  const checks = accountId ? 1 : LOGIN_ACCOUNTS_CHECKED;
+  const candidates = await findLoginCandidates(db, normalizeEmail(email), accountId, checks);
+  // Every login computes the same number of hashes, padding with one no password matches: its time tells
+  // neither whether the email exists nor in how many accounts (one account could otherwise learn, by adding
+  // an email itself, that another account holds it).
   const matched: typeof candidates = [];
-  for (const candidate of candidates) if (await verifyPassword(password, candidate.passwordHash)) matched.push(candidate);
+  for (let i = 0; i < checks; i++) {
+    const candidate = candidates[i];
+    const ok = await verifyPassword(password, candidate ? candidate.passwordHash : UNMATCHABLE_PASSWORD_HASH);
+    if (candidate && ok) matched.push(candidate);
+  }
   if (matched.length > 1) throw new AccountChoiceRequired(matched.map((m) => ({ id: m.user.accountId, name: m.accountName })));
   const user = matched[0]?.user;
   if (!user) return undefined;

@@ -35,8 +35,16 @@ export function requireHashingCapacity(): void {
   if (hashing.pendingCount >= PASSWORD_HASH_QUEUE) throw new PasswordHashingBusyError();
 }
 
+let scryptRuns = 0;
+
+/** How many password hashes this process has computed: what a login costs, whatever it finds. */
+export function passwordHashesComputed(): number {
+  return scryptRuns;
+}
+
 async function boundedScrypt(password: string, salt: Buffer, keylen: number, params: { N: number; r: number; p: number }): Promise<Buffer> {
   requireHashingCapacity();
+  scryptRuns++;
   return hashing(() => scrypt(password.normalize('NFKC'), salt, keylen, { ...params, maxmem: SCRYPT.maxmem }));
 }
 

@@ -8,7 +8,8 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { LOGIN_FAILURES_ALLOWED, LOGIN_FAILURES_PER_EMAIL_ALLOWED } from '../../api/routes/auth';
-import { createUser, SESSION_MAX_MS } from '../../services/accounts';
+import { createUser, LOGIN_ACCOUNTS_CHECKED, SESSION_MAX_MS } from '../../services/accounts';
+import { passwordHashesComputed } from '../../services/passwords';
 import type { ApiResponse, HttpClient } from '../helpers/api-client';
 import { startStack, type Stack } from '../helpers/stack';
 
@@ -241,5 +242,25 @@ describe('login hardening', function () {
     assert.equal(chosen.body.data.user.accountId, other.accountId);
     const notThere = await stack.anonymous.post('/api/v1/auth/login', { email, password: STRONG, accountId: third.accountId });
     assert.equal(notThere.status, 401, 'naming an account the password does not open');
+  });
+
+  it('does the same work to refuse a login whatever accounts hold the email, so its time tells nothing', async () => {
+    const [unknown, lone, shared] = [uniqueEmail('nobody'), uniqueEmail('lone'), uniqueEmail('twice')];
+    await newUser(lone);
+    await newUser(shared);
+    const other = await stack.otherAccount();
+    await newUser(shared, STRONGER, other.accountId);
+    const hashesToRefuse = async (email: string, accountId?: string) => {
+      const before = passwordHashesComputed();
+      const res = await stack.anonymous.post('/api/v1/auth/login', { email, password: 'Wrong-Guess-Otter-4471', ...(accountId ? { accountId } : {}) });
+      assert.equal(res.status, 401, `${email}: ${JSON.stringify(res.body)}`);
+      return passwordHashesComputed() - before;
+    };
+    assert.deepEqual(
+      [await hashesToRefuse(unknown), await hashesToRefuse(lone), await hashesToRefuse(shared)],
+      [LOGIN_ACCOUNTS_CHECKED, LOGIN_ACCOUNTS_CHECKED, LOGIN_ACCOUNTS_CHECKED],
+      'an unknown email, one in one account and one in two accounts cost the same',
+    );
+    assert.deepEqual([await hashesToRefuse(shared, other.accountId), await hashesToRefuse(unknown, other.accountId)], [1, 1], 'naming the account: one hash');
   });
 });
