@@ -8,6 +8,7 @@ import { Context } from '@temporalio/activity';
 import { getIntegration, type Integration } from '../db/integrations';
 import { tableOf } from '../db/records';
 import { addRunCounts, addRunLog, finishRun, getWatermark, setWatermark, startRun } from '../db/runs';
+import { addCounts, emptyCounts, writtenCount } from '../domain/pull-counts';
 import { fieldSpecs, RECORD_TYPES, type RecordType } from '../domain/records';
 import { signalRecordPush } from '../lib/temporal';
 import type { BeginPullInput, BeginPullResult, PullChunkInput, PullChunkResult, PullCounts, PullCursor, PullEntity } from '../workflows/definitions';
@@ -17,7 +18,7 @@ import { parseBmsTime } from './bms/wire';
 import { type ActivityDeps, BmsClients } from './context';
 import { ensureLookups } from './lookups';
 import { toFailure } from './push';
-import { emptyCounts, type StoreContext } from './pull-store';
+import type { StoreContext } from './pull-store';
 import { pullers } from './pullers';
 
 /** How long one pull activity keeps reading pages before handing a cursor back to the workflow. */
@@ -84,10 +85,6 @@ export function shiftBmsTime(value: string, minutes: number): string {
 /** The pass's tally so far plus a page's (`PullCursor.listed`). */
 function addListed(into: PullCursor['listed'], add: { count: number; digest: bigint }): NonNullable<PullCursor['listed']> {
   return { count: (into?.count ?? 0) + add.count, digest: (BigInt(into?.digest ?? '0') + add.digest).toString() };
-}
-
-function addInto(into: PullCounts, add: PullCounts): void {
-  for (const k of Object.keys(add) as Array<keyof PullCounts>) into[k] += add[k];
 }
 
 /**
@@ -179,10 +176,6 @@ function refreshStatistics(deps: ActivityDeps, puller: PagePull, before: number,
       if (analyzing === run) analyzing = null;
     });
   analyzing = run;
-}
-
-function written(counts: PullCounts): number {
-  return counts.created + counts.updated + counts.linked + counts.orphaned;
 }
 
 /** A page handed to its puller's store, with what the pipeline needs to order it. */
@@ -281,8 +274,8 @@ export function createPullActivities(deps: ActivityDeps) {
         store: { deps, accountId: input.accountId, integration, lookups, syncRunId: input.syncRunId },
         heartbeat: () => context.heartbeat(cursor),
         addRunCounts: (entity, add) => {
-          addInto((others[entity] ??= emptyCounts()), add);
-          othersWritten += written(add);
+          others[entity] = addCounts(others[entity], add);
+          othersWritten += writtenCount(add);
         },
       };
       const saveCounts = () => addRunCounts(deps.db, input.syncRunId, { ...others, [input.entity]: counts });
@@ -314,19 +307,19 @@ export function createPullActivities(deps: ActivityDeps) {
           const head = inFlight.shift();
           if (!head) break;
           const stored = await head.storing;
-          addInto(counts, stored.counts);
+          addCounts(counts, stored.counts);
           const writtenBefore = cursor.written ?? 0;
           cursor = {
             ...cursor,
             page: head.page + 1,
             maxModifiedOn: laterTime(cursor.maxModifiedOn, stored.maxModifiedOn),
-            written: startWritten + written(counts) + othersWritten,
+            written: startWritten + writtenCount(counts) + othersWritten,
             ...(stored.listed ? { listed: addListed(cursor.listed, stored.listed) } : {}),
           };
           context.heartbeat(cursor);
           refreshStatistics(deps, puller, writtenBefore, cursor.written!, head.done);
           if (head.done) {
-            if (puller.finish) addInto(counts, await puller.finish(ctx, cursor));
+            if (puller.finish) addCounts(counts, await puller.finish(ctx, cursor));
             if (cursor.maxModifiedOn) await setWatermark(deps.db, input.accountId, input.entity, cursor.maxModifiedOn);
             for (const type of puller.resolves) await resolveReferences(deps, input.accountId, type);
             await saveCounts();

@@ -10,11 +10,12 @@
 import { tableOf } from '../../db/records';
 import { accountToOrganization } from '../../domain/mapping';
 import type { SyncState } from '../../domain/sync-state';
+import { emptyCounts } from '../../domain/pull-counts';
 import { PAGE_SIZE } from '../bms/client';
 import type { BmsAccount } from '../bms/types';
 import type { PagePull, PullerContext } from '../pull';
 import { laterTime } from '../pull';
-import { emptyCounts, type PulledItem, storePulled } from '../pull-store';
+import { type PulledItem, storePulled } from '../pull-store';
 import { storeAccountLocations } from './locations';
 import { findDeleted, orphanRecords } from './orphans';
 
@@ -40,7 +41,7 @@ export const accountsPull: PagePull = {
       return { bmsId: account.id, modifiedOn: account.modifiedOn ?? null, fields: pulled.fields, refs: { parentId: pulled.parentBmsId } };
     });
     const created = new Set<number>();
-    const states = new Map<number, { state: SyncState; syncDisabled: boolean }>();
+    const states = new Map<number, SyncState>();
     const counts = await storePulled({ ...ctx.store, type: 'organization' }, items, { created, states });
     // The summaries carry each account's locations: store them now that their organizations are.
     await storeAccountLocations(ctx, accounts, { created, states });

@@ -23,13 +23,13 @@ import { getLinksByBmsIds, getLinksByKeys, linkKey } from '../../db/links';
 import { getPullState, setPullState } from '../../db/runs';
 import { assetSummaryToConfiguration, assetToConfiguration } from '../../domain/mapping';
 import { syncExclusion } from '../../domain/rules';
-import type { PullCounts } from '../../workflows/definitions';
+import { addCounts, emptyCounts, type PullCounts } from '../../domain/pull-counts';
 import { PAGE_SIZE } from '../bms/client';
 import { BmsNotFoundError } from '../bms/errors';
 import type { BmsAsset, BmsAssetSummary } from '../bms/types';
 import type { PullCursor } from '../../workflows/definitions';
 import type { PagePull, PullerContext } from '../pull';
-import { emptyCounts, type PulledItem, storePulled } from '../pull-store';
+import { type PulledItem, storePulled } from '../pull-store';
 import { orphanRecords } from './orphans';
 import { nextInRotation } from './rotation';
 
@@ -56,11 +56,6 @@ export function deepRefreshPerPass(intervalMinutes: number): number {
  * left out, so renaming an account does not make every one of its assets read again.
  */
 const SUMMARY_KEYS = ['id', 'accountId', 'assetName', 'categoryId', 'categoryName', 'serialNumber', 'ipAddress', 'contactId', 'locationName', 'isActive'] as const;
-
-/** Adds counts (as pull.ts does; imported from there at runtime it would close an import cycle). */
-function addInto(into: PullCounts, add: PullCounts): void {
-  for (const k of Object.keys(add) as Array<keyof PullCounts>) into[k] += add[k];
-}
 
 /** 48 bits of a hash of an asset id: its share of a listing's digest (the same as `ID_HASH_SQL`). */
 export function idHash(id: number): bigint {
@@ -164,7 +159,7 @@ async function fetchAndStore(ctx: PullerContext, ids: number[]): Promise<PullCou
       return { bmsId: asset.id, modifiedOn: asset.modifiedOn ?? null, fields: { ...pulled.fields }, refs: pulled.refs };
     });
     // The listing counted these assets as seen already.
-    addInto(counts, { ...(await storePulled({ ...ctx.store, type: 'configuration' }, items)), seen: 0 });
+    addCounts(counts, { ...(await storePulled({ ...ctx.store, type: 'configuration' }, items)), seen: 0 });
     if (assets.length > 0) {
       // Only rows whose summary moved since their last GET are written (a refresh of an unchanged asset writes nothing).
       await deps
@@ -341,7 +336,7 @@ export const assetsPull: PagePull = {
       }
       if (read) toGet.push(summary.id);
     }
-    addInto(counts, await fetchAndStore(ctx, toGet));
+    addCounts(counts, await fetchAndStore(ctx, toGet));
     return { counts, maxModifiedOn: null, listed };
   },
 
@@ -349,7 +344,7 @@ export const assetsPull: PagePull = {
     const counts = emptyCounts();
     counts.orphaned += await orphanMissing(ctx, cursor);
     const due = await dueForRefresh(ctx, deepRefreshPerPass(ctx.integration.settings.pull.intervalMinutes));
-    addInto(counts, await fetchAndStore(ctx, due.ids));
+    addCounts(counts, await fetchAndStore(ctx, due.ids));
     if (due.after !== null) await setPullState(ctx.deps.db, ctx.store.accountId, 'assets', { ...due.state, refreshAfter: due.after });
     listings.delete(`${ctx.store.accountId}/${ctx.store.syncRunId}`);
     return counts;

@@ -13,11 +13,12 @@
 import { getLinksByBmsIds } from '../../db/links';
 import { alignOrder, bmsContactToContact } from '../../domain/mapping';
 import type { ContactEmail, ContactPhone } from '../../domain/records';
+import { emptyCounts } from '../../domain/pull-counts';
 import { PAGE_SIZE } from '../bms/client';
 import type { BmsContact } from '../bms/types';
 import type { PagePull, PullerContext } from '../pull';
 import { laterTime } from '../pull';
-import { emptyCounts, type PulledItem, storePulled } from '../pull-store';
+import { type PulledItem, storePulled } from '../pull-store';
 import { findDeleted, orphanRecords } from './orphans';
 
 export const contactsPull: PagePull = {

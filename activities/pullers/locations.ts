@@ -8,12 +8,12 @@
 import { getLinksByBmsIds } from '../../db/links';
 import { tableOf } from '../../db/records';
 import { accountLocationToLocation, locationModifiedOn } from '../../domain/mapping';
-import type { SyncState } from '../../domain/sync-state';
-import type { PullCounts } from '../../workflows/definitions';
+import { isLive, type SyncState } from '../../domain/sync-state';
+import { emptyCounts, type PullCounts } from '../../domain/pull-counts';
 import type { BmsAccount } from '../bms/types';
 import { parseBmsTime } from '../bms/wire';
 import type { PullerContext } from '../pull';
-import { emptyCounts, type PulledItem, storePulled } from '../pull-store';
+import { type PulledItem, storePulled } from '../pull-store';
 import { orphanRecords } from './orphans';
 
 const GONE = 'the location no longer exists in Kaseya BMS';
@@ -27,7 +27,7 @@ export async function storeAccountLocations(
     /** BMS ids of the organizations this page created. */
     created: ReadonlySet<number>;
     /** Link states of the page's organizations as just stored (those left out are read). */
-    states: ReadonlyMap<number, { state: SyncState; syncDisabled: boolean }>;
+    states: ReadonlyMap<number, SyncState>;
   } = { created: new Set(), states: new Map() },
 ): Promise<PullCounts | null> {
   if (!ctx.integration.settings.locations.enabled) return null;
@@ -41,10 +41,10 @@ export async function storeAccountLocations(
   const unknown = withList.map((a) => a.id).filter((id) => !states.has(id));
   if (unknown.length > 0) {
     for (const link of (await getLinksByBmsIds(db, accountId, 'organization', unknown)).values()) {
-      states.set(link.bmsId!, { state: link.state, syncDisabled: link.syncDisabled });
+      states.set(link.bmsId!, link.state);
     }
   }
-  const synced = new Set([...states].filter(([, l]) => l.state !== 'orphaned' && l.state !== 'disabled' && !l.syncDisabled).map(([id]) => id));
+  const synced = new Set([...states].filter(([bmsId, state]) => isLive({ bmsId, state })).map(([id]) => id));
 
   const items: PulledItem[] = [];
   const inactive = new Set<number>();

@@ -1,6 +1,6 @@
 /** Pages stored at once by a pull: which may run beside each other and which must wait. */
 import assert from 'node:assert/strict';
-import { emptyCounts } from '../../activities/pull-store';
+import { emptyCounts } from '../../domain/pull-counts';
 import { type PagePull, type PullerContext, storePage } from '../../activities/pull';
 
 /** A puller whose stores finish only when the test says so, recording when each starts. */
