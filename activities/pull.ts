@@ -6,6 +6,7 @@
  */
 import { Context } from '@temporalio/activity';
 import { getIntegration, type Integration } from '../db/integrations';
+import { liveLinkSql } from '../db/links';
 import { tableOf } from '../db/records';
 import { addRunCounts, addRunLog, finishRun, getWatermark, setWatermark, startRun } from '../db/runs';
 import { addCounts, emptyCounts, writtenCount } from '../domain/pull-counts';
@@ -105,7 +106,7 @@ async function resolveReferences(deps: ActivityDeps, accountId: string, type: Re
          FROM sync_links l
          JOIN sync_links t ON t.account_id = l.account_id AND t.record_type = ? AND t.bms_id = (l.remote_refs->>?)::int
          JOIN "${table}" r ON r.id = l.record_id
-         WHERE l.account_id = ? AND l.record_type = ? AND l.unresolved_refs AND l.state NOT IN ('disabled', 'orphaned')
+         WHERE l.account_id = ? AND l.record_type = ? AND l.unresolved_refs AND ${liveLinkSql('l')}
            AND r."${spec.column}" IS DISTINCT FROM t.record_id
            AND r."${spec.column}" IS NOT DISTINCT FROM (l.base->>?)::uuid
        ), records AS (

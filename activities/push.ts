@@ -14,6 +14,7 @@ import { type CreateDefaults, type Lookups, MappingError } from '../domain/mappi
 import { changedFields } from '../domain/merge';
 import { fieldSpecs, type RecordFields, type RecordType, syncedFieldNames } from '../domain/records';
 import { syncExclusion } from '../domain/rules';
+import { isLive, NOT_LIVE_STATES } from '../domain/sync-state';
 import type { PushFailure, PushRecordInput, PushResult } from '../workflows/definitions';
 import { recordPushWorkflowId } from '../workflows/definitions';
 import { signalRecordPush } from '../lib/temporal';
@@ -111,13 +112,13 @@ export function createPushActivities(deps: ActivityDeps) {
         continue;
       }
       const link = await getLink(deps.db, spec.ref, target);
-      if (link?.bmsId && link.state !== 'orphaned' && link.state !== 'disabled') {
+      if (isLive(link)) {
         refs[name] = link.bmsId;
         continue;
       }
       const targetRecord = await getRecord(deps.db, record.accountId, spec.ref, target);
       const blocked =
-        !targetRecord || link?.state === 'disabled' || link?.state === 'orphaned' || link?.syncDisabled
+        !targetRecord || (link && NOT_LIVE_STATES.includes(link.state))
           ? `its ${spec.ref} does not sync`
           : syncExclusion(spec.ref, syncedFieldsOf(targetRecord), integration.settings, lookups);
       if (!blocked) return { refs, needs: { recordType: spec.ref, recordId: target } };
@@ -193,7 +194,7 @@ export function createPushActivities(deps: ActivityDeps) {
     if (!record) return { outcome: 'skipped', pushedVersion: Number.MAX_SAFE_INTEGER, reason: 'the record was deleted' };
     if (!integration.twoWayEnabled) return { outcome: 'skipped', pushedVersion: record.version, reason: 'two-way sync is off' };
     if (integration.paused) return { outcome: 'skipped', pushedVersion: 0, reason: 'sync is paused' };
-    if (link?.syncDisabled || link?.state === 'disabled') {
+    if (link?.state === 'disabled') {
       return { outcome: 'skipped', pushedVersion: record.version, reason: 'sync is disabled for this record' };
     }
 

@@ -5,7 +5,7 @@
  */
 import type { Knex } from 'knex';
 import type { RecordFields, RecordType } from '../domain/records';
-import { type SyncEvent, type SyncState, transition } from '../domain/sync-state';
+import { NOT_LIVE_STATES, type SyncEvent, type SyncState, transition } from '../domain/sync-state';
 import type { Db } from './index';
 import { isoOrNull } from './rows';
 
@@ -34,7 +34,6 @@ export interface SyncLink {
   lastPushedAt: string | null;
   lastPulledAt: string | null;
   lastError: LinkError | null;
-  syncDisabled: boolean;
   updatedAt: string;
 }
 
@@ -54,9 +53,13 @@ export function linkFromRow(row: Row): SyncLink {
     lastPushedAt: isoOrNull(row.last_pushed_at),
     lastPulledAt: isoOrNull(row.last_pulled_at),
     lastError: (row.last_error as LinkError | null) ?? null,
-    syncDisabled: Boolean(row.sync_disabled),
     updatedAt: isoOrNull(row.updated_at) ?? '',
   };
+}
+
+/** `isLive` (domain/sync-state.ts) as a condition on the links table or alias `links`. */
+export function liveLinkSql(links: string): string {
+  return `${links}.bms_id IS NOT NULL AND ${links}.state NOT IN (${NOT_LIVE_STATES.map((s) => `'${s}'`).join(', ')})`;
 }
 
 export async function getLink(db: Conn, type: RecordType, recordId: string, forUpdate = false): Promise<SyncLink | undefined> {
@@ -127,7 +130,6 @@ export interface LinkChanges {
   lastPushedAt?: Date | string | null;
   lastPulledAt?: Date | string | null;
   lastError?: LinkError | null;
-  syncDisabled?: boolean;
 }
 
 export function linkChangesToRow(changes: LinkChanges): Row {
@@ -142,7 +144,6 @@ export function linkChangesToRow(changes: LinkChanges): Row {
   if (changes.lastPushedAt !== undefined) row.last_pushed_at = changes.lastPushedAt;
   if (changes.lastPulledAt !== undefined) row.last_pulled_at = changes.lastPulledAt;
   if (changes.lastError !== undefined) row.last_error = changes.lastError === null ? null : JSON.stringify(changes.lastError);
-  if (changes.syncDisabled !== undefined) row.sync_disabled = changes.syncDisabled;
   return row;
 }
 

@@ -65,7 +65,7 @@ export function allTransitions(): ReadonlyArray<readonly [SyncEvent, readonly Sy
 export const NOT_LIVE_STATES: readonly SyncState[] = ['orphaned', 'disabled'];
 
 /** Whether a link syncs with a BMS record: it has one, and is neither orphaned nor disabled. */
-export function isLive(link: { bmsId: number | null; state: SyncState } | null | undefined): boolean {
+export function isLive<T extends { bmsId: number | null; state: SyncState }>(link: T | null | undefined): link is T & { bmsId: number } {
   return link !== null && link !== undefined && link.bmsId !== null && !NOT_LIVE_STATES.includes(link.state);
 }
 

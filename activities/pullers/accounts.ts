@@ -7,6 +7,7 @@
  * an id the lookup does not return is read on its own (`GET /v2/crm/accounts/summary/{id}`), and only a
  * 404 there orphans the organization, and with it its linked locations.
  */
+import { liveLinkSql } from '../../db/links';
 import { tableOf } from '../../db/records';
 import { accountToOrganization } from '../../domain/mapping';
 import type { SyncState } from '../../domain/sync-state';
@@ -68,13 +69,12 @@ async function orphanDeleted(ctx: PullerContext): Promise<number> {
   const locations = (await ctx.deps
     .db('sync_links as l')
     .join(`${tableOf('location')} as r`, 'r.id', 'l.record_id')
-    .where({ 'l.account_id': ctx.store.accountId, 'l.record_type': 'location', 'l.sync_disabled': false })
+    .where({ 'l.account_id': ctx.store.accountId, 'l.record_type': 'location' })
     .whereIn(
       'r.organization_id',
       gone.map((g) => g.recordId),
     )
-    .whereNotNull('l.bms_id')
-    .whereNotIn('l.state', ['orphaned', 'disabled'])
+    .whereRaw(liveLinkSql('l'))
     .select('l.record_id', 'l.bms_id')) as Array<{ record_id: string; bms_id: number }>;
   const orphanedLocations = await orphanRecords(
     ctx,

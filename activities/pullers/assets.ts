@@ -19,7 +19,7 @@
  * changed writes nothing to the data tables.
  */
 import { createHash } from 'node:crypto';
-import { getLinksByBmsIds, getLinksByKeys, linkKey } from '../../db/links';
+import { getLinksByBmsIds, getLinksByKeys, linkKey, liveLinkSql } from '../../db/links';
 import { getPullState, setPullState } from '../../db/runs';
 import { assetSummaryToConfiguration, assetToConfiguration } from '../../domain/mapping';
 import { syncExclusion } from '../../domain/rules';
@@ -253,8 +253,8 @@ async function dueForRefresh(
       .join('sync_links as l', function join() {
         this.on('l.account_id', '=', 's.account_id').andOn('l.bms_id', '=', 's.bms_id').andOnVal('l.record_type', '=', 'configuration');
       })
-      .where({ 's.account_id': accountId, 'l.sync_disabled': false })
-      .whereNotIn('l.state', ['orphaned', 'disabled'])
+      .where({ 's.account_id': accountId })
+      .whereRaw(liveLinkSql('l'))
       .whereNotNull('s.fetched_hash')
       // Not read in this pass: by this worker, or stored since the run began.
       .whereRaw('NOT (s.bms_id = ANY(?::int[]))', [readInPass])
@@ -326,7 +326,7 @@ export const assetsPull: PagePull = {
       if (link) {
         // A linked asset is read when it moved, and when its orphan flag disagrees with the settings
         // (they changed: orphan it, or bring it back).
-        read = !link.syncDisabled && link.state !== 'disabled' && (changed || (link.state === 'orphaned') !== excluded);
+        read = link.state !== 'disabled' && (changed || (link.state === 'orphaned') !== excluded);
         if (!read) counts.unchanged++;
       } else {
         // An unlinked asset is read only if it would sync; one left out stays "never fetched", so it is

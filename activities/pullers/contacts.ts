@@ -11,6 +11,7 @@
  * read on its own (`GET /v2/crm/contacts/summary/{id}`), and only a 404 there orphans its record.
  */
 import { getLinksByBmsIds } from '../../db/links';
+import { mayOrphan } from '../../domain/sync-state';
 import { alignOrder, bmsContactToContact } from '../../domain/mapping';
 import type { ContactEmail, ContactPhone } from '../../domain/records';
 import { emptyCounts } from '../../domain/pull-counts';
@@ -65,7 +66,7 @@ export const contactsPull: PagePull = {
     ]);
     if (inactive.length > 0) {
       const targets = [...inactiveLinks.values()]
-        .filter((l) => l.bmsId !== null && l.state !== 'orphaned' && l.state !== 'disabled' && !l.syncDisabled)
+        .filter(mayOrphan)
         .map((l) => ({ recordId: l.recordId, bmsId: l.bmsId!, reason: 'the contact is inactive in Kaseya BMS' }));
       const orphaned = await orphanRecords(ctx, 'contact', targets);
       counts.seen += inactive.length;

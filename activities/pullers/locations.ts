@@ -5,7 +5,7 @@
  * organization is synced are considered. A linked location that is gone from its account's list, or
  * inactive in BMS, is orphaned; an unlinked inactive one is not created.
  */
-import { getLinksByBmsIds } from '../../db/links';
+import { getLinksByBmsIds, liveLinkSql } from '../../db/links';
 import { tableOf } from '../../db/records';
 import { accountLocationToLocation, locationModifiedOn } from '../../domain/mapping';
 import { isLive, type SyncState } from '../../domain/sync-state';
@@ -108,9 +108,7 @@ async function orphanVanished(
     .where('o.account_id', ctx.store.accountId)
     .andWhere('o.record_type', 'organization')
     .whereIn('o.bms_id', [...listed.keys()])
-    .whereNotNull('l.bms_id')
-    .whereNotIn('l.state', ['orphaned', 'disabled'])
-    .where('l.sync_disabled', false)
+    .whereRaw(liveLinkSql('l'))
     .whereRaw('NOT (l.bms_id = ANY(?::int[]))', [listedActive])
     .select('l.record_id', 'l.bms_id', 'l.bms_modified_on', 'o.bms_id as account_bms_id')) as Array<{
     record_id: string;

@@ -101,7 +101,7 @@ export async function linkCreatedMainLocation(ctx: PushContext, record: StoredRe
   const key = { accountId: record.accountId, type: 'location' as const, recordId: record.id };
   await ctx.deps.db.transaction(async (trx) => {
     const link = await getLink(trx, 'location', record.id, true);
-    if (link?.bmsId || link?.syncDisabled || link?.state === 'disabled') return;
+    if (link?.bmsId || link?.state === 'disabled') return;
     // BMS made it the account's main location; say so here too, unless another location is primary.
     const bmsMain = created.isMain === true;
     let fields = record.fields;
