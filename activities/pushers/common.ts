@@ -1,5 +1,5 @@
 /** What several pushers need: the record's BMS account, a location to put things in, link checks. */
-import { MappingError, text } from '../../domain/mapping';
+import { MappingError } from '../../domain/mapping';
 import type { PushContext } from '../push';
 
 /** The BMS account of the record's organization (the push flow waits until it is in BMS). */
@@ -26,9 +26,4 @@ export async function linkedElsewhere(ctx: PushContext, bmsId: number): Promise<
     .whereNot({ record_id: ctx.record.id })
     .first('record_id')) as { record_id: string } | undefined;
   return taken !== undefined;
-}
-
-/** A natural-key part: trimmed text, or null. */
-export function trimmed(value: unknown): string | null {
-  return text(value)?.trim() ?? null;
 }

@@ -7,6 +7,7 @@ import {
   type OrganizationSynced,
   organizationToAccountPost,
 } from '../../domain/mapping';
+import { sameNaturalKey } from '../../domain/matching';
 import type { RecordFields } from '../../domain/records';
 import type { PushContext, Pusher } from '../push';
 import { linkedElsewhere } from './common';
@@ -50,7 +51,7 @@ export const organizationPusher: Pusher = {
     const name = organizationFields(ctx).name;
     if (!name) return null;
     const candidates = (await ctx.client.lookupAccountsByName(name, ctx.signal))
-      .filter((a) => (a.name ?? '').trim() === name.trim())
+      .filter((a) => sameNaturalKey('organization', { name }, { name: a.name }))
       .sort((a, b) => a.id - b.id);
     for (const candidate of candidates) {
       if (await linkedElsewhere(ctx, candidate.id)) continue;
