@@ -28,7 +28,7 @@ import { PAGE_SIZE } from '../bms/client';
 import { BmsNotFoundError } from '../bms/errors';
 import type { BmsAsset, BmsAssetSummary } from '../bms/types';
 import type { PullCursor } from '../../workflows/definitions';
-import type { PagePull, PullerContext } from '../pull';
+import type { PagePull, PullerContext } from './puller';
 import { type PulledItem, storePulled } from '../pull-store';
 import { orphanRecords } from './orphans';
 import { nextInRotation } from './rotation';

@@ -17,8 +17,8 @@ import type { ContactEmail, ContactPhone } from '../../domain/records';
 import { emptyCounts } from '../../domain/pull-counts';
 import { PAGE_SIZE } from '../bms/client';
 import type { BmsContact } from '../bms/types';
-import type { PagePull, PullerContext } from '../pull';
-import { laterTime } from '../pull';
+import type { PagePull, PullerContext } from './puller';
+import { laterTime } from './puller';
 import { type PulledItem, storePulled } from '../pull-store';
 import { findDeleted, orphanRecords } from './orphans';
 

@@ -12,7 +12,7 @@ import { isLive, type SyncState } from '../../domain/sync-state';
 import { emptyCounts, type PullCounts } from '../../domain/pull-counts';
 import type { BmsAccount } from '../bms/types';
 import { parseBmsTime } from '../bms/wire';
-import type { PullerContext } from '../pull';
+import type { PullerContext } from './puller';
 import { type PulledItem, storePulled } from '../pull-store';
 import { orphanRecords } from './orphans';
 

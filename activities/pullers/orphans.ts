@@ -6,7 +6,7 @@ import type { RecordType } from '../../domain/records';
 import { mayOrphan } from '../../domain/sync-state';
 import { PAGE_SIZE } from '../bms/client';
 import { BmsNotFoundError } from '../bms/errors';
-import type { PullerContext } from '../pull';
+import type { PullerContext } from './puller';
 import { nextInRotation } from './rotation';
 
 /** Orphans each record (unless already orphaned, disabled, or its link moved on); returns how many. */

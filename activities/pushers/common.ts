@@ -1,6 +1,6 @@
 /** What several pushers need: the record's BMS account, a location to put things in, link checks. */
 import { MappingError } from '../../domain/mapping';
-import type { PushContext } from '../push';
+import type { PushContext } from './pusher';
 
 /** The BMS account of the record's organization (the push flow waits until it is in BMS). */
 export function accountOf(ctx: PushContext): number {

@@ -21,7 +21,7 @@ import { keyPart, sameNaturalKey } from '../../domain/matching';
 import type { RecordFields, RecordType } from '../../domain/records';
 import { PAGE_SIZE } from '../bms/client';
 import type { BmsAssetSummary } from '../bms/types';
-import type { PushContext, Pusher } from '../push';
+import type { PushContext, Pusher } from './pusher';
 import { accountOf, linkedElsewhere, locationOf } from './common';
 
 function configurationFields(fields: RecordFields): ConfigurationSynced {

@@ -23,7 +23,7 @@ import {
 } from '../../domain/mapping';
 import { keyPart, sameNaturalKey } from '../../domain/matching';
 import type { ContactEmail, ContactPhone, RecordFields } from '../../domain/records';
-import type { PushContext, Pusher } from '../push';
+import type { PushContext, Pusher } from './pusher';
 import { accountOf, linkedElsewhere, locationOf } from './common';
 
 function contactFields(fields: RecordFields): ContactSynced {

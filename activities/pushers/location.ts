@@ -22,7 +22,7 @@ import { type RecordFields, syncedFieldNames } from '../../domain/records';
 import { canTransition } from '../../domain/sync-state';
 import { recordPushWorkflowId } from '../../workflows/definitions';
 import type { BmsAccount } from '../bms/types';
-import type { PushContext, Pusher } from '../push';
+import type { PushContext, Pusher } from './pusher';
 import { linkedElsewhere } from './common';
 
 function locationFields(fields: RecordFields): LocationSynced {

@@ -9,7 +9,7 @@ import {
 } from '../../domain/mapping';
 import { sameNaturalKey } from '../../domain/matching';
 import type { RecordFields } from '../../domain/records';
-import type { PushContext, Pusher } from '../push';
+import type { PushContext, Pusher } from './pusher';
 import { linkedElsewhere } from './common';
 import { linkCreatedMainLocation } from './location';
 
