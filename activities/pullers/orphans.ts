@@ -1,6 +1,6 @@
 /** Orphaning linked records whose BMS record is gone or inactive (kept and flagged, never deleted). */
 import { addHistory } from '../../db/history';
-import { applyLinkEvent, getLink, getLinksByBmsIds, liveLinkSql } from '../../db/links';
+import { applyLinkEvent, getLink, getLinksByBmsIds, liveBmsIds } from '../../db/links';
 import { addRunLog, getPullState, setPullState } from '../../db/runs';
 import type { RecordType } from '../../domain/records';
 import { mayOrphan } from '../../domain/sync-state';
@@ -77,15 +77,7 @@ export async function findDeleted(
   const check = BY_ID[type];
   const state = await getPullState(deps.db, accountId, check.entity);
   const after = typeof state.checkAfter === 'number' ? state.checkAfter : 0;
-  const slice = (op: '>' | '<=', n: number) =>
-    deps
-      .db('sync_links')
-      .where({ account_id: accountId, record_type: type })
-      .whereRaw(liveLinkSql('sync_links'))
-      .where('bms_id', op, after)
-      .orderBy('bms_id', 'asc')
-      .limit(n)
-      .pluck('bms_id') as Promise<number[]>;
+  const slice = (op: '>' | '<=', n: number) => liveBmsIds(deps.db, accountId, type, op, after, n);
   const ids = await nextInRotation(after, checkedPerPass, slice);
   if (ids.length === 0) return [];
 

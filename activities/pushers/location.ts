@@ -7,7 +7,7 @@
  */
 import { addHistory } from '../../db/history';
 import { applyLinkEvent, getLink, updateLink } from '../../db/links';
-import { type StoredRecord, updateRecord } from '../../db/records';
+import { hasOtherPrimaryLocation, type StoredRecord, updateRecord } from '../../db/records';
 import {
   accountLocationToLocation,
   canonicalCountry,
@@ -106,11 +106,7 @@ export async function linkCreatedMainLocation(ctx: PushContext, record: StoredRe
     const bmsMain = created.isMain === true;
     let fields = record.fields;
     if (bmsMain && record.fields.primary !== true) {
-      const otherPrimary = (await trx('locations')
-        .where({ account_id: record.accountId, organization_id: record.fields.organizationId, primary: true })
-        .whereNot({ id: record.id })
-        .first('id')) as { id: string } | undefined;
-      if (!otherPrimary) fields = (await updateRecord(trx, record.accountId, 'location', record.id, { primary: true }, { origin: 'system' }))!.fields;
+      if (!(await hasOtherPrimaryLocation(trx, record.accountId, record.fields.organizationId, record.id))) fields = (await updateRecord(trx, record.accountId, 'location', record.id, { primary: true }, { origin: 'system' }))!.fields;
     }
     const changes = {
       bmsId: created.id,
