@@ -6,88 +6,26 @@
  */
 import { Context } from '@temporalio/activity';
 import { getIntegration, type Integration } from '../db/integrations';
+import { liveLinkSql } from '../db/links';
 import { tableOf } from '../db/records';
 import { addRunCounts, addRunLog, finishRun, getWatermark, setWatermark, startRun } from '../db/runs';
+import { addCounts, emptyCounts, writtenCount } from '../domain/pull-counts';
 import { fieldSpecs, RECORD_TYPES, type RecordType } from '../domain/records';
 import { signalRecordPush } from '../lib/temporal';
 import type { BeginPullInput, BeginPullResult, PullChunkInput, PullChunkResult, PullCounts, PullCursor, PullEntity } from '../workflows/definitions';
-import type { BmsClient } from '../bms/client';
 import { PAGE_SIZE } from '../bms/client';
-import { parseBmsTime } from '../bms/wire';
 import { type ActivityDeps, BmsClients } from './context';
 import { ensureLookups } from './lookups';
-import { toFailure } from './push';
-import { emptyCounts, type StoreContext } from './pull-store';
+import { toFailure } from './failures';
 import { pullers } from './pullers';
+import { laterTime, type PagePull, type PullerContext, shiftBmsTime } from './pullers/puller';
 
 /** How long one pull activity keeps reading pages before handing a cursor back to the workflow. */
 const CHUNK_BUDGET_MS = 20_000;
 
-export interface PullerContext {
-  deps: ActivityDeps;
-  client: BmsClient;
-  integration: Integration;
-  store: Omit<StoreContext, 'type'>;
-  signal: AbortSignal;
-  /**
-   * Reports the chunk alive with its current cursor (the page being stored), for stores that make a
-   * request per item (e.g. one GET per changed asset) and may wait on the rate budget.
-   */
-  heartbeat(): void;
-  /** Adds counts of another entity (e.g. the locations an accounts page carries), written with the chunk's. */
-  addRunCounts(entity: string, counts: PullCounts): void;
-}
-
-export interface PagePull {
-  /** Reads one page (1-based) of items changed since `from` (null: everything). */
-  fetch(ctx: PullerContext, from: string | null, page: number): Promise<{ items: unknown[]; total: number | undefined }>;
-  /**
-   * Stores page `page`; returns counts, the largest BMS modifiedOn in it and, for lists without a
-   * modified filter, the page's share of the pass's tally (`PullCursor.listed`).
-   */
-  store(
-    ctx: PullerContext,
-    items: unknown[],
-    page: number,
-  ): Promise<{ counts: PullCounts; maxModifiedOn: string | null; listed?: { count: number; digest: bigint } }>;
-  /**
-   * Pages stored at once (default 1). Above 1 only for lists whose pages are independent: a reference to
-   * a record on another page may then be stored before that record, and is resolved at the pass's end.
-   */
-  pagesInFlight?: number;
-  /** Record types whose references should be resolved once the pass is stored. */
-  resolves: RecordType[];
-  /** Record types a pass writes (their tables' planner statistics are refreshed after large passes). */
-  writes: RecordType[];
-  /**
-   * Optional: runs once the pass has stored its last page, before it counts as done (so a retried chunk
-   * runs it again; it must be idempotent). For lists without a modified filter, what needs the whole
-   * listing: the set difference that finds deleted records, and refreshes chosen across all of them.
-   */
-  finish?(ctx: PullerContext, cursor: PullCursor): Promise<PullCounts>;
-}
-
-export function laterTime(a: string | null, b: string | null | undefined): string | null {
-  if (!b) return a;
-  if (!a) return b;
-  return parseBmsTime(b) > parseBmsTime(a) ? b : a;
-}
-
-/** `value` moved by `minutes`, written the way BMS wrote it (with or without a zone). */
-export function shiftBmsTime(value: string, minutes: number): string {
-  const ms = parseBmsTime(value);
-  if (!Number.isFinite(ms)) return value;
-  const shifted = new Date(ms + minutes * 60_000).toISOString();
-  return /(Z|[+-]\d{2}:?\d{2})$/i.test(value.trim()) ? shifted.replace(/\.\d{3}Z$/, 'Z') : shifted.replace(/Z$/, '');
-}
-
 /** The pass's tally so far plus a page's (`PullCursor.listed`). */
 function addListed(into: PullCursor['listed'], add: { count: number; digest: bigint }): NonNullable<PullCursor['listed']> {
   return { count: (into?.count ?? 0) + add.count, digest: (BigInt(into?.digest ?? '0') + add.digest).toString() };
-}
-
-function addInto(into: PullCounts, add: PullCounts): void {
-  for (const k of Object.keys(add) as Array<keyof PullCounts>) into[k] += add[k];
 }
 
 /**
@@ -108,7 +46,7 @@ async function resolveReferences(deps: ActivityDeps, accountId: string, type: Re
          FROM sync_links l
          JOIN sync_links t ON t.account_id = l.account_id AND t.record_type = ? AND t.bms_id = (l.remote_refs->>?)::int
          JOIN "${table}" r ON r.id = l.record_id
-         WHERE l.account_id = ? AND l.record_type = ? AND l.unresolved_refs AND l.state NOT IN ('disabled', 'orphaned')
+         WHERE l.account_id = ? AND l.record_type = ? AND l.unresolved_refs AND ${liveLinkSql('l')}
            AND r."${spec.column}" IS DISTINCT FROM t.record_id
            AND r."${spec.column}" IS NOT DISTINCT FROM (l.base->>?)::uuid
        ), records AS (
@@ -179,10 +117,6 @@ function refreshStatistics(deps: ActivityDeps, puller: PagePull, before: number,
       if (analyzing === run) analyzing = null;
     });
   analyzing = run;
-}
-
-function written(counts: PullCounts): number {
-  return counts.created + counts.updated + counts.linked + counts.orphaned;
 }
 
 /** A page handed to its puller's store, with what the pipeline needs to order it. */
@@ -281,8 +215,8 @@ export function createPullActivities(deps: ActivityDeps) {
         store: { deps, accountId: input.accountId, integration, lookups, syncRunId: input.syncRunId },
         heartbeat: () => context.heartbeat(cursor),
         addRunCounts: (entity, add) => {
-          addInto((others[entity] ??= emptyCounts()), add);
-          othersWritten += written(add);
+          others[entity] = addCounts(others[entity], add);
+          othersWritten += writtenCount(add);
         },
       };
       const saveCounts = () => addRunCounts(deps.db, input.syncRunId, { ...others, [input.entity]: counts });
@@ -314,19 +248,19 @@ export function createPullActivities(deps: ActivityDeps) {
           const head = inFlight.shift();
           if (!head) break;
           const stored = await head.storing;
-          addInto(counts, stored.counts);
+          addCounts(counts, stored.counts);
           const writtenBefore = cursor.written ?? 0;
           cursor = {
             ...cursor,
             page: head.page + 1,
             maxModifiedOn: laterTime(cursor.maxModifiedOn, stored.maxModifiedOn),
-            written: startWritten + written(counts) + othersWritten,
+            written: startWritten + writtenCount(counts) + othersWritten,
             ...(stored.listed ? { listed: addListed(cursor.listed, stored.listed) } : {}),
           };
           context.heartbeat(cursor);
           refreshStatistics(deps, puller, writtenBefore, cursor.written!, head.done);
           if (head.done) {
-            if (puller.finish) addInto(counts, await puller.finish(ctx, cursor));
+            if (puller.finish) addCounts(counts, await puller.finish(ctx, cursor));
             if (cursor.maxModifiedOn) await setWatermark(deps.db, input.accountId, input.entity, cursor.maxModifiedOn);
             for (const type of puller.resolves) await resolveReferences(deps, input.accountId, type);
             await saveCounts();

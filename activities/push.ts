@@ -14,69 +14,24 @@ import { type CreateDefaults, type Lookups, MappingError } from '../domain/mappi
 import { changedFields } from '../domain/merge';
 import { fieldSpecs, type RecordFields, type RecordType, syncedFieldNames } from '../domain/records';
 import { syncExclusion } from '../domain/rules';
+import { isLive, NOT_LIVE_STATES } from '../domain/sync-state';
 import type { PushFailure, PushRecordInput, PushResult } from '../workflows/definitions';
 import { recordPushWorkflowId } from '../workflows/definitions';
 import { signalRecordPush } from '../lib/temporal';
-import type { BmsClient } from '../bms/client';
-import { type BmsError, BmsNotFoundError, isBmsError } from '../bms/errors';
+import { BmsNotFoundError } from '../bms/errors';
 import type { RateBudget } from '../bms/rate-budget';
 import { type ActivityDeps, BmsClients } from './context';
 import { whileHeartbeating } from './heartbeat';
 import { ensureLookups } from './lookups';
 import { parseBmsTime } from '../bms/wire';
+import { toFailure } from './failures';
 import { pushers } from './pushers';
-
-/** What a type-specific pusher gets. */
-export interface PushContext {
-  client: BmsClient;
-  integration: Integration;
-  lookups: Lookups;
-  defaults: CreateDefaults;
-  record: StoredRecord;
-  /** The record's synced fields in documentation form. */
-  synced: RecordFields;
-  /** BMS ids of the records this one refers to, by field name (e.g. parentId → 123). */
-  refs: Record<string, number | null>;
-  deps: ActivityDeps;
-  signal: AbortSignal;
-}
-
-export interface RemoteState {
-  bmsId: number;
-  modifiedOn: string | null;
-}
-
-export interface Pusher {
-  /** Finds the BMS record this one already is, by natural key (safe creates, first links). */
-  findExisting(ctx: PushContext): Promise<(RemoteState & { fields: RecordFields }) | null>;
-  create(ctx: PushContext): Promise<RemoteState>;
-  /** Sends the changed synced fields; returns the BMS modifiedOn after the write. */
-  update(ctx: PushContext, bmsId: number, changed: RecordFields): Promise<{ modifiedOn: string | null }>;
-}
+import type { PushContext, RemoteState } from './pushers/pusher';
 
 export function syncedFieldsOf(record: StoredRecord): RecordFields {
   const out: RecordFields = {};
   for (const name of syncedFieldNames(record.type)) out[name] = record.fields[name] ?? null;
   return out;
-}
-
-/** Turns a BMS or mapping error into a Temporal failure whose type drives the retry policy. */
-export function toFailure(err: unknown): unknown {
-  if (err instanceof MappingError) {
-    return ApplicationFailure.create({ type: 'MappingError', message: err.message, nonRetryable: true, details: [{ field: err.field }] });
-  }
-  if (isBmsError(err)) {
-    const e = err as BmsError & { retryAfterMs?: number };
-    return ApplicationFailure.create({
-      type: e.name,
-      message: e.message,
-      nonRetryable: !e.retryable,
-      // retryAfterMs too: the workflow honours it when a local attempt hands over to the activity.
-      details: [{ ...e.toJSON(), retryAfterMs: e.retryAfterMs }],
-      nextRetryDelay: e.retryAfterMs,
-    });
-  }
-  return err;
 }
 
 export function createPushActivities(deps: ActivityDeps) {
@@ -110,13 +65,13 @@ export function createPushActivities(deps: ActivityDeps) {
         continue;
       }
       const link = await getLink(deps.db, spec.ref, target);
-      if (link?.bmsId && link.state !== 'orphaned' && link.state !== 'disabled') {
+      if (isLive(link)) {
         refs[name] = link.bmsId;
         continue;
       }
       const targetRecord = await getRecord(deps.db, record.accountId, spec.ref, target);
       const blocked =
-        !targetRecord || link?.state === 'disabled' || link?.state === 'orphaned' || link?.syncDisabled
+        !targetRecord || (link && NOT_LIVE_STATES.includes(link.state))
           ? `its ${spec.ref} does not sync`
           : syncExclusion(spec.ref, syncedFieldsOf(targetRecord), integration.settings, lookups);
       if (!blocked) return { refs, needs: { recordType: spec.ref, recordId: target } };
@@ -192,7 +147,7 @@ export function createPushActivities(deps: ActivityDeps) {
     if (!record) return { outcome: 'skipped', pushedVersion: Number.MAX_SAFE_INTEGER, reason: 'the record was deleted' };
     if (!integration.twoWayEnabled) return { outcome: 'skipped', pushedVersion: record.version, reason: 'two-way sync is off' };
     if (integration.paused) return { outcome: 'skipped', pushedVersion: 0, reason: 'sync is paused' };
-    if (link?.syncDisabled || link?.state === 'disabled') {
+    if (link?.state === 'disabled') {
       return { outcome: 'skipped', pushedVersion: record.version, reason: 'sync is disabled for this record' };
     }
 

@@ -5,13 +5,11 @@ import type { RecordType } from '../domain/records';
 import type { Db } from './index';
 import { jsonInsert } from './rows';
 
+export { diff, type FieldDiff } from '../domain/merge';
+
 type Conn = Db | Knex.Transaction;
 
 export { HISTORY_KINDS, type HistoryKind } from '../domain/history';
-
-export interface FieldDiff {
-  [field: string]: { from: unknown; to: unknown };
-}
 
 export interface HistoryEntry {
   accountId: string;
@@ -86,14 +84,4 @@ export async function listHistory(
     changes: r.changes ?? undefined,
     workflowId: (r.workflow_id as string | null) ?? null,
   }));
-}
-
-/** `{field: {from, to}}` for the fields that differ. */
-export function diff(before: Record<string, unknown> | null | undefined, after: Record<string, unknown>): FieldDiff {
-  const out: FieldDiff = {};
-  for (const [k, v] of Object.entries(after)) {
-    const prev = before?.[k] ?? null;
-    if (JSON.stringify(prev) !== JSON.stringify(v ?? null)) out[k] = { from: prev, to: v ?? null };
-  }
-  return out;
 }

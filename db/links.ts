@@ -5,8 +5,9 @@
  */
 import type { Knex } from 'knex';
 import type { RecordFields, RecordType } from '../domain/records';
-import { type SyncEvent, type SyncState, transition } from '../domain/sync-state';
+import { NOT_LIVE_STATES, type SyncEvent, type SyncState, transition } from '../domain/sync-state';
 import type { Db } from './index';
+import { tableOf } from './records';
 import { isoOrNull } from './rows';
 
 type Conn = Db | Knex.Transaction;
@@ -34,7 +35,6 @@ export interface SyncLink {
   lastPushedAt: string | null;
   lastPulledAt: string | null;
   lastError: LinkError | null;
-  syncDisabled: boolean;
   updatedAt: string;
 }
 
@@ -54,9 +54,13 @@ export function linkFromRow(row: Row): SyncLink {
     lastPushedAt: isoOrNull(row.last_pushed_at),
     lastPulledAt: isoOrNull(row.last_pulled_at),
     lastError: (row.last_error as LinkError | null) ?? null,
-    syncDisabled: Boolean(row.sync_disabled),
     updatedAt: isoOrNull(row.updated_at) ?? '',
   };
+}
+
+/** `isLive` (domain/sync-state.ts) as a condition on the links table or alias `links`. */
+export function liveLinkSql(links: string): string {
+  return `${links}.bms_id IS NOT NULL AND ${links}.state NOT IN (${NOT_LIVE_STATES.map((s) => `'${s}'`).join(', ')})`;
 }
 
 export async function getLink(db: Conn, type: RecordType, recordId: string, forUpdate = false): Promise<SyncLink | undefined> {
@@ -127,7 +131,6 @@ export interface LinkChanges {
   lastPushedAt?: Date | string | null;
   lastPulledAt?: Date | string | null;
   lastError?: LinkError | null;
-  syncDisabled?: boolean;
 }
 
 export function linkChangesToRow(changes: LinkChanges): Row {
@@ -142,7 +145,6 @@ export function linkChangesToRow(changes: LinkChanges): Row {
   if (changes.lastPushedAt !== undefined) row.last_pushed_at = changes.lastPushedAt;
   if (changes.lastPulledAt !== undefined) row.last_pulled_at = changes.lastPulledAt;
   if (changes.lastError !== undefined) row.last_error = changes.lastError === null ? null : JSON.stringify(changes.lastError);
-  if (changes.syncDisabled !== undefined) row.sync_disabled = changes.syncDisabled;
   return row;
 }
 
@@ -184,4 +186,67 @@ export async function updateLink(trx: Conn, type: RecordType, recordId: string, 
 
 export async function deleteLink(trx: Conn, type: RecordType, recordId: string): Promise<void> {
   await trx('sync_links').where({ record_type: type, record_id: recordId }).delete();
+}
+
+/** Whether another record of the account is linked to this BMS record. */
+export async function linkedToOtherRecord(db: Conn, key: { accountId: string; type: RecordType; recordId: string }, bmsId: number): Promise<boolean> {
+  const taken = (await db('sync_links')
+    .where({ account_id: key.accountId, record_type: key.type, bms_id: bmsId })
+    .whereNot({ record_id: key.recordId })
+    .first('record_id')) as { record_id: string } | undefined;
+  return taken !== undefined;
+}
+
+/** BMS ids of the live links of a type above (`>`) or up to (`<=`) `after`, in order, at most `limit`. */
+export function liveBmsIds(db: Conn, accountId: string, type: RecordType, op: '>' | '<=', after: number, limit: number): Promise<number[]> {
+  return db('sync_links')
+    .where({ account_id: accountId, record_type: type })
+    .whereRaw(liveLinkSql('sync_links'))
+    .where('bms_id', op, after)
+    .orderBy('bms_id', 'asc')
+    .limit(limit)
+    .pluck('bms_id') as Promise<number[]>;
+}
+
+/** The live links of the locations of these organizations (record ids). */
+export async function liveLocationLinksOf(db: Conn, accountId: string, organizationIds: string[]): Promise<Array<{ recordId: string; bmsId: number }>> {
+  const rows = (await db('sync_links as l')
+    .join(`${tableOf('location')} as r`, 'r.id', 'l.record_id')
+    .where({ 'l.account_id': accountId, 'l.record_type': 'location' })
+    .whereIn('r.organization_id', organizationIds)
+    .whereRaw(liveLinkSql('l'))
+    .select('l.record_id', 'l.bms_id')) as Array<{ record_id: string; bms_id: number }>;
+  return rows.map((r) => ({ recordId: String(r.record_id), bmsId: Number(r.bms_id) }));
+}
+
+/**
+ * The live links of the locations of the organizations linked to these BMS accounts, leaving out the
+ * locations in `except` (BMS ids). Starts from the accounts' organization links (the unique
+ * (account_id, record_type, bms_id) index), then their locations.
+ */
+export async function liveLocationLinksOfAccounts(
+  db: Conn,
+  accountId: string,
+  accountBmsIds: number[],
+  except: number[],
+): Promise<Array<{ recordId: string; bmsId: number; bmsModifiedOn: string | null; accountBmsId: number }>> {
+  const rows = (await db('sync_links as o')
+    .join(`${tableOf('location')} as r`, function joinLocations() {
+      this.on('r.organization_id', '=', 'o.record_id').andOn('r.account_id', '=', 'o.account_id');
+    })
+    .join('sync_links as l', function joinLinks() {
+      this.on('l.record_id', '=', 'r.id').andOnVal('l.record_type', '=', 'location');
+    })
+    .where('o.account_id', accountId)
+    .andWhere('o.record_type', 'organization')
+    .whereIn('o.bms_id', accountBmsIds)
+    .whereRaw(liveLinkSql('l'))
+    .whereRaw('NOT (l.bms_id = ANY(?::int[]))', [except])
+    .select('l.record_id', 'l.bms_id', 'l.bms_modified_on', 'o.bms_id as account_bms_id')) as Array<{
+    record_id: string;
+    bms_id: number;
+    bms_modified_on: string | null;
+    account_bms_id: number;
+  }>;
+  return rows.map((r) => ({ recordId: String(r.record_id), bmsId: Number(r.bms_id), bmsModifiedOn: r.bms_modified_on, accountBmsId: Number(r.account_bms_id) }));
 }

@@ -356,3 +356,21 @@ export async function countBySyncState(db: Conn, accountId: string, type: Record
     .groupByRaw("coalesce(l.state, 'not_pushed')")
     .select(db.raw("coalesce(l.state, 'not_pushed') AS state"), db.raw('count(*)::int AS n'))) as Array<{ state: SyncState; n: number }>;
 }
+
+/** An organization's primary location record, else its first. */
+export async function mainLocationOf(db: Conn, accountId: string, organizationId: string): Promise<StoredRecord | undefined> {
+  const row = (await db(tableOf('location'))
+    .where({ account_id: accountId, organization_id: organizationId })
+    .orderBy([{ column: 'primary', order: 'desc' }, { column: 'created_at', order: 'asc' }])
+    .first()) as Row | undefined;
+  return row ? fromRow('location', row) : undefined;
+}
+
+/** Whether another location of the organization is its primary one. */
+export async function hasOtherPrimaryLocation(db: Conn, accountId: string, organizationId: unknown, locationId: string): Promise<boolean> {
+  const other = (await db(tableOf('location'))
+    .where({ account_id: accountId, organization_id: organizationId, primary: true })
+    .whereNot({ id: locationId })
+    .first('id')) as { id: string } | undefined;
+  return other !== undefined;
+}

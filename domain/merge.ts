@@ -118,3 +118,17 @@ export function threeWayMerge<T extends Record<string, Value>>(
   }
   return { merged, takeRemote, keepLocal, conflicts };
 }
+
+export interface FieldDiff {
+  [field: string]: { from: unknown; to: unknown };
+}
+
+/** `{field: {from, to}}` for the fields that differ (as stored: exact, not normalised). */
+export function diff(before: Record<string, unknown> | null | undefined, after: Record<string, unknown>): FieldDiff {
+  const out: FieldDiff = {};
+  for (const [k, v] of Object.entries(after)) {
+    const prev = before?.[k] ?? null;
+    if (JSON.stringify(prev) !== JSON.stringify(v ?? null)) out[k] = { from: prev, to: v ?? null };
+  }
+  return out;
+}

@@ -1,8 +1,9 @@
 /**
  * The per-record sync state machine: the states a record's link to Kaseya BMS can be in, the events that
  * move it, the allowed transitions (declared as a list and checked), and the message users see.
- * The state a link is given comes from `transition()`; the pull's bulk link upsert then keeps the stored
- * state of a link that is queued or disabled by the time it writes. Pure: safe to import from workflows.
+ * Every single write of `sync_links.state` goes through `transition()`; a pull's bulk write goes through
+ * `pullWriteState()`, which its SQL is tested against. Which links sync (`isLive`) and which may be
+ * orphaned (`mayOrphan`) are decided here too. Pure: safe to import from workflows.
  */
 
 export const SYNC_STATES = [
@@ -18,7 +19,7 @@ export const SYNC_STATES = [
   'excluded',
   /** The BMS record is gone, inactive, or no longer matches the Sync Settings; kept, never auto-deleted. */
   'orphaned',
-  /** Sync switched off for this record by a person. */
+  /** Sync switched off for this record by a person: nothing pulled or pushed until it is switched on. */
   'disabled',
 ] as const;
 export type SyncState = (typeof SYNC_STATES)[number];
@@ -54,6 +55,40 @@ const TRANSITIONS: ReadonlyArray<readonly [SyncEvent, readonly SyncState[], Sync
   ['sync_enabled', ['disabled'], 'not_pushed'],
   ['sync_resumed', ['disabled'], 'synced'],
 ];
+
+/** Every allowed transition, as [event, from states, to state]: for checking other writers of the state. */
+export function allTransitions(): ReadonlyArray<readonly [SyncEvent, readonly SyncState[], SyncState]> {
+  return TRANSITIONS;
+}
+
+/** States in which a link does not sync: its BMS record is gone (orphaned) or a person switched it off. */
+export const NOT_LIVE_STATES: readonly SyncState[] = ['orphaned', 'disabled'];
+
+/** Whether a link syncs with a BMS record: it has one, and is neither orphaned nor disabled. */
+export function isLive<T extends { bmsId: number | null; state: SyncState }>(link: T | null | undefined): link is T & { bmsId: number } {
+  return link !== null && link !== undefined && link.bmsId !== null && !NOT_LIVE_STATES.includes(link.state);
+}
+
+/** Whether a linked record may be orphaned now (a person's switch-off and an earlier orphaning stand). */
+export function mayOrphan(link: { bmsId: number | null; state: SyncState } | null | undefined): boolean {
+  return isLive(link) && canTransition(link!.state, 'orphaned');
+}
+
+/**
+ * States a pull's bulk write leaves as it finds them: a save queued while the page was read keeps its
+ * place in the push queue, and a person's switch-off stands.
+ */
+export const KEPT_BY_PULL_WRITE: readonly SyncState[] = ['queued', 'disabled'];
+
+/**
+ * The state a pull's bulk write leaves on a link that is in `current` when the write lands, where the
+ * pull planned `planned` from what it read earlier. A link the pull read as queued keeps the state it has
+ * now: the push may have landed meanwhile (synced, failed), and writing the queued state read earlier
+ * would leave the record queued with nothing left to push.
+ */
+export function pullWriteState(current: SyncState, planned: SyncState): SyncState {
+  return KEPT_BY_PULL_WRITE.includes(current) || planned === 'queued' ? current : planned;
+}
 
 export class InvalidTransitionError extends Error {
   override readonly name = 'InvalidTransitionError';

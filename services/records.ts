@@ -37,7 +37,7 @@ import {
 import { sameValue } from '../domain/merge';
 import { fieldSpecs, RECORD_TYPES, type RecordFields, type RecordType, syncedFieldNames } from '../domain/records';
 import { syncExclusion } from '../domain/rules';
-import { canTransition, SYNC_STATES, type SyncState, syncMessage } from '../domain/sync-state';
+import { canTransition, isLive, SYNC_STATES, type SyncState, syncMessage } from '../domain/sync-state';
 import type { Logger } from '../lib/logger';
 import { recordWorkflowsUiUrl, signalRecordPush, workflowUiUrl } from '../lib/temporal';
 import { recordPushWorkflowId } from '../workflows/definitions';
@@ -84,7 +84,7 @@ export function syncView(
     lastPushedAt: link?.lastPushedAt ?? null,
     lastPulledAt: link?.lastPulledAt ?? null,
     lastError: link?.lastError ?? null,
-    syncDisabled: link?.syncDisabled ?? false,
+    syncDisabled: link?.state === 'disabled',
     workflowId,
     workflowUrl: workflowUiUrl(config, workflowId),
     historyUrl: recordWorkflowsUiUrl(config, record.type, record.id),
@@ -108,10 +108,6 @@ export function originOf(principal: Principal): WriteOrigin {
   return principal.kind === 'session' ? 'ui' : 'api';
 }
 
-/** A link that ties the record to a live BMS record. */
-function isSynced(link: SyncLink | undefined): boolean {
-  return Boolean(link?.bmsId) && link!.state !== 'orphaned' && link!.state !== 'disabled' && !link!.syncDisabled;
-}
 
 async function checkReferences(
   trx: Knex.Transaction,
@@ -153,7 +149,7 @@ async function afterSave(
   const unchanged = { decision: { queue: false } as QueueDecision, link };
   if (!integration?.twoWayEnabled) return unchanged;
   const key = { accountId: record.accountId, type: record.type, recordId: record.id };
-  if (link?.syncDisabled || link?.state === 'disabled') return unchanged;
+  if (link?.state === 'disabled') return unchanged;
 
   if (origin !== 'ui') {
     // R6: API and import writes wait for a person's save; a synced record now differs from BMS.
@@ -302,7 +298,7 @@ export async function updateRecordAs(
     const link = await getLink(trx, type, id, Boolean(integration?.twoWayEnabled));
 
     // R3: in one-way mode BMS data has priority; its fields cannot be edited on a synced record.
-    if (integration && !integration.twoWayEnabled && isSynced(link)) {
+    if (integration && !integration.twoWayEnabled && isLive(link)) {
       const locked = syncedFieldNames(type).filter((f) => f in patch && !sameValue(patch[f], current.fields[f]));
       if (locked.length > 0) {
         throw new RuleError(
@@ -384,7 +380,7 @@ async function syncedDependents(trx: Knex.Transaction, accountId: string, type: 
   for (const t of RECORD_TYPES) {
     const ids = all.filter((d) => d.recordType === t).map((d) => d.recordId);
     const links = await getLinks(trx, t, ids);
-    for (const [recordId, link] of links) if (isSynced(link)) blocking.push({ recordType: t, recordId });
+    for (const [recordId, link] of links) if (isLive(link)) blocking.push({ recordType: t, recordId });
   }
   return blocking;
 }
@@ -473,18 +469,17 @@ export async function setRecordSyncEnabled(
     const record = await getRecord(trx, principal.accountId, type, id);
     if (!record) throw new RuleError(404, 'not_found', `No ${type} with id ${id}`);
     const link = await getLink(trx, type, id, true);
-    const disabled = link?.syncDisabled || link?.state === 'disabled';
+    const disabled = link?.state === 'disabled';
     if (enabled === !disabled) return;
     const key = { accountId: principal.accountId, type, recordId: id };
     if (!enabled) {
-      await applyLinkEvent(trx, key, 'sync_disabled', { syncDisabled: true, stateReason: null });
+      await applyLinkEvent(trx, key, 'sync_disabled', { stateReason: null });
     } else {
       // Back in step if nothing moved while sync was off; otherwise the next pull re-merges it and the
       // next save pushes it.
       const inStep =
         link?.bmsId != null && syncedFieldNames(type).every((f) => sameValue(record.fields[f], link.base?.[f]));
       await applyLinkEvent(trx, key, inStep ? 'sync_resumed' : 'sync_enabled', {
-        syncDisabled: false,
         stateReason: null,
         bmsModifiedOn: inStep ? undefined : null,
       });

@@ -3,6 +3,7 @@
  * inputs and the activity result shapes. Deterministic and free of I/O.
  */
 import { defineQuery, defineSignal } from '@temporalio/workflow';
+import type { PullCounts } from '../domain/pull-counts';
 import type { RecordType } from '../domain/records';
 
 // ------------------------------------------------------------------ ids
@@ -139,16 +140,7 @@ export interface PullChunkInput {
   cursor: PullCursor | null;
 }
 
-export interface PullCounts {
-  seen: number;
-  created: number;
-  updated: number;
-  linked: number;
-  unchanged: number;
-  orphaned: number;
-  failed: number;
-  skipped: number;
-}
+export type { PullCounts };
 
 export interface PullChunkResult {
   /** null when the entity is done. */

@@ -6,7 +6,8 @@
 import { ActivityFailure, ApplicationFailure, continueAsNew, log, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { NON_RETRYABLE_BMS_ERRORS } from '../bms/errors';
-import { type PullChunkResult, type PullCounts, type PullCursor, type PullEntity, pullProgressQuery, type PullInput, type PullSummary } from './definitions';
+import { addCounts } from '../domain/pull-counts';
+import { type PullChunkResult, type PullCursor, type PullEntity, pullProgressQuery, type PullInput, type PullSummary } from './definitions';
 import { ScheduledStartTimeKey } from './search-attributes';
 
 const { pullChunk } = proxyActivities<Activities>({
@@ -26,12 +27,6 @@ const { beginPull, finishPull, resumeQueuedPushes, syncRequestedSince } = proxyA
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 10 },
 });
-
-function addCounts(into: PullCounts | undefined, add: PullCounts): PullCounts {
-  const out: PullCounts = into ?? { seen: 0, created: 0, updated: 0, linked: 0, unchanged: 0, orphaned: 0, failed: 0, skipped: 0 };
-  for (const key of Object.keys(add) as Array<keyof PullCounts>) out[key] += add[key];
-  return out;
-}
 
 export async function pullWorkflow(input: PullInput): Promise<PullSummary> {
   const info = workflowInfo();

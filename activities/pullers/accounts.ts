@@ -7,14 +7,15 @@
  * an id the lookup does not return is read on its own (`GET /v2/crm/accounts/summary/{id}`), and only a
  * 404 there orphans the organization, and with it its linked locations.
  */
-import { tableOf } from '../../db/records';
+import { liveLocationLinksOf } from '../../db/links';
 import { accountToOrganization } from '../../domain/mapping';
 import type { SyncState } from '../../domain/sync-state';
+import { emptyCounts } from '../../domain/pull-counts';
 import { PAGE_SIZE } from '../../bms/client';
 import type { BmsAccount } from '../../bms/types';
-import type { PagePull, PullerContext } from '../pull';
-import { laterTime } from '../pull';
-import { emptyCounts, type PulledItem, storePulled } from '../pull-store';
+import type { PagePull, PullerContext } from './puller';
+import { laterTime } from './puller';
+import { type PulledItem, storePulled } from '../pull-store';
 import { storeAccountLocations } from './locations';
 import { findDeleted, orphanRecords } from './orphans';
 
@@ -40,7 +41,7 @@ export const accountsPull: PagePull = {
       return { bmsId: account.id, modifiedOn: account.modifiedOn ?? null, fields: pulled.fields, refs: { parentId: pulled.parentBmsId } };
     });
     const created = new Set<number>();
-    const states = new Map<number, { state: SyncState; syncDisabled: boolean }>();
+    const states = new Map<number, SyncState>();
     const counts = await storePulled({ ...ctx.store, type: 'organization' }, items, { created, states });
     // The summaries carry each account's locations: store them now that their organizations are.
     await storeAccountLocations(ctx, accounts, { created, states });
@@ -64,21 +65,15 @@ async function orphanDeleted(ctx: PullerContext): Promise<number> {
     gone.map((l) => ({ ...l, reason: 'the account no longer exists in Kaseya BMS' })),
   );
   // A deleted account takes its locations with it; their links are orphaned whatever the settings.
-  const locations = (await ctx.deps
-    .db('sync_links as l')
-    .join(`${tableOf('location')} as r`, 'r.id', 'l.record_id')
-    .where({ 'l.account_id': ctx.store.accountId, 'l.record_type': 'location', 'l.sync_disabled': false })
-    .whereIn(
-      'r.organization_id',
-      gone.map((g) => g.recordId),
-    )
-    .whereNotNull('l.bms_id')
-    .whereNotIn('l.state', ['orphaned', 'disabled'])
-    .select('l.record_id', 'l.bms_id')) as Array<{ record_id: string; bms_id: number }>;
+  const locations = await liveLocationLinksOf(
+    ctx.deps.db,
+    ctx.store.accountId,
+    gone.map((g) => g.recordId),
+  );
   const orphanedLocations = await orphanRecords(
     ctx,
     'location',
-    locations.map((l) => ({ recordId: String(l.record_id), bmsId: Number(l.bms_id), reason: 'its account no longer exists in Kaseya BMS' })),
+    locations.map((l) => ({ ...l, reason: 'its account no longer exists in Kaseya BMS' })),
   );
   if (orphanedLocations > 0) ctx.addRunCounts('locations', { ...emptyCounts(), orphaned: orphanedLocations });
   return orphaned;

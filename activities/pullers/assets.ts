@@ -19,17 +19,17 @@
  * changed writes nothing to the data tables.
  */
 import { createHash } from 'node:crypto';
-import { getLinksByBmsIds, getLinksByKeys, linkKey } from '../../db/links';
+import { getLinksByBmsIds, getLinksByKeys, linkKey, liveLinkSql } from '../../db/links';
 import { getPullState, setPullState } from '../../db/runs';
 import { assetSummaryToConfiguration, assetToConfiguration } from '../../domain/mapping';
 import { syncExclusion } from '../../domain/rules';
-import type { PullCounts } from '../../workflows/definitions';
+import { addCounts, emptyCounts, type PullCounts } from '../../domain/pull-counts';
 import { PAGE_SIZE } from '../../bms/client';
 import { BmsNotFoundError } from '../../bms/errors';
 import type { BmsAsset, BmsAssetSummary } from '../../bms/types';
 import type { PullCursor } from '../../workflows/definitions';
-import type { PagePull, PullerContext } from '../pull';
-import { emptyCounts, type PulledItem, storePulled } from '../pull-store';
+import type { PagePull, PullerContext } from './puller';
+import { type PulledItem, storePulled } from '../pull-store';
 import { orphanRecords } from './orphans';
 import { nextInRotation } from './rotation';
 
@@ -56,11 +56,6 @@ export function deepRefreshPerPass(intervalMinutes: number): number {
  * left out, so renaming an account does not make every one of its assets read again.
  */
 const SUMMARY_KEYS = ['id', 'accountId', 'assetName', 'categoryId', 'categoryName', 'serialNumber', 'ipAddress', 'contactId', 'locationName', 'isActive'] as const;
-
-/** Adds counts (as pull.ts does; imported from there at runtime it would close an import cycle). */
-function addInto(into: PullCounts, add: PullCounts): void {
-  for (const k of Object.keys(add) as Array<keyof PullCounts>) into[k] += add[k];
-}
 
 /** 48 bits of a hash of an asset id: its share of a listing's digest (the same as `ID_HASH_SQL`). */
 export function idHash(id: number): bigint {
@@ -164,7 +159,7 @@ async function fetchAndStore(ctx: PullerContext, ids: number[]): Promise<PullCou
       return { bmsId: asset.id, modifiedOn: asset.modifiedOn ?? null, fields: { ...pulled.fields }, refs: pulled.refs };
     });
     // The listing counted these assets as seen already.
-    addInto(counts, { ...(await storePulled({ ...ctx.store, type: 'configuration' }, items)), seen: 0 });
+    addCounts(counts, { ...(await storePulled({ ...ctx.store, type: 'configuration' }, items)), seen: 0 });
     if (assets.length > 0) {
       // Only rows whose summary moved since their last GET are written (a refresh of an unchanged asset writes nothing).
       await deps
@@ -258,8 +253,8 @@ async function dueForRefresh(
       .join('sync_links as l', function join() {
         this.on('l.account_id', '=', 's.account_id').andOn('l.bms_id', '=', 's.bms_id').andOnVal('l.record_type', '=', 'configuration');
       })
-      .where({ 's.account_id': accountId, 'l.sync_disabled': false })
-      .whereNotIn('l.state', ['orphaned', 'disabled'])
+      .where({ 's.account_id': accountId })
+      .whereRaw(liveLinkSql('l'))
       .whereNotNull('s.fetched_hash')
       // Not read in this pass: by this worker, or stored since the run began.
       .whereRaw('NOT (s.bms_id = ANY(?::int[]))', [readInPass])
@@ -331,7 +326,7 @@ export const assetsPull: PagePull = {
       if (link) {
         // A linked asset is read when it moved, and when its orphan flag disagrees with the settings
         // (they changed: orphan it, or bring it back).
-        read = !link.syncDisabled && link.state !== 'disabled' && (changed || (link.state === 'orphaned') !== excluded);
+        read = link.state !== 'disabled' && (changed || (link.state === 'orphaned') !== excluded);
         if (!read) counts.unchanged++;
       } else {
         // An unlinked asset is read only if it would sync; one left out stays "never fetched", so it is
@@ -341,7 +336,7 @@ export const assetsPull: PagePull = {
       }
       if (read) toGet.push(summary.id);
     }
-    addInto(counts, await fetchAndStore(ctx, toGet));
+    addCounts(counts, await fetchAndStore(ctx, toGet));
     return { counts, maxModifiedOn: null, listed };
   },
 
@@ -349,7 +344,7 @@ export const assetsPull: PagePull = {
     const counts = emptyCounts();
     counts.orphaned += await orphanMissing(ctx, cursor);
     const due = await dueForRefresh(ctx, deepRefreshPerPass(ctx.integration.settings.pull.intervalMinutes));
-    addInto(counts, await fetchAndStore(ctx, due.ids));
+    addCounts(counts, await fetchAndStore(ctx, due.ids));
     if (due.after !== null) await setPullState(ctx.deps.db, ctx.store.accountId, 'assets', { ...due.state, refreshAfter: due.after });
     listings.delete(`${ctx.store.accountId}/${ctx.store.syncRunId}`);
     return counts;

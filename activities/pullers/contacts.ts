@@ -11,13 +11,15 @@
  * read on its own (`GET /v2/crm/contacts/summary/{id}`), and only a 404 there orphans its record.
  */
 import { getLinksByBmsIds } from '../../db/links';
+import { mayOrphan } from '../../domain/sync-state';
 import { alignOrder, bmsContactToContact } from '../../domain/mapping';
 import type { ContactEmail, ContactPhone } from '../../domain/records';
+import { emptyCounts } from '../../domain/pull-counts';
 import { PAGE_SIZE } from '../../bms/client';
 import type { BmsContact } from '../../bms/types';
-import type { PagePull, PullerContext } from '../pull';
-import { laterTime } from '../pull';
-import { emptyCounts, type PulledItem, storePulled } from '../pull-store';
+import type { PagePull, PullerContext } from './puller';
+import { laterTime } from './puller';
+import { type PulledItem, storePulled } from '../pull-store';
 import { findDeleted, orphanRecords } from './orphans';
 
 export const contactsPull: PagePull = {
@@ -64,7 +66,7 @@ export const contactsPull: PagePull = {
     ]);
     if (inactive.length > 0) {
       const targets = [...inactiveLinks.values()]
-        .filter((l) => l.bmsId !== null && l.state !== 'orphaned' && l.state !== 'disabled' && !l.syncDisabled)
+        .filter(mayOrphan)
         .map((l) => ({ recordId: l.recordId, bmsId: l.bmsId!, reason: 'the contact is inactive in Kaseya BMS' }));
       const orphaned = await orphanRecords(ctx, 'contact', targets);
       counts.seen += inactive.length;

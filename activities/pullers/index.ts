@@ -1,5 +1,5 @@
 import type { PullEntity } from '../../workflows/definitions';
-import type { PagePull } from '../pull';
+import type { PagePull } from './puller';
 import { accountsPull } from './accounts';
 import { assetsPull } from './assets';
 import { contactsPull } from './contacts';

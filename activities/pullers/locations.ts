@@ -5,15 +5,14 @@
  * organization is synced are considered. A linked location that is gone from its account's list, or
  * inactive in BMS, is orphaned; an unlinked inactive one is not created.
  */
-import { getLinksByBmsIds } from '../../db/links';
-import { tableOf } from '../../db/records';
+import { getLinksByBmsIds, liveLocationLinksOfAccounts } from '../../db/links';
 import { accountLocationToLocation, locationModifiedOn } from '../../domain/mapping';
-import type { SyncState } from '../../domain/sync-state';
-import type { PullCounts } from '../../workflows/definitions';
+import { isLive, type SyncState } from '../../domain/sync-state';
+import { emptyCounts, type PullCounts } from '../../domain/pull-counts';
 import type { BmsAccount } from '../../bms/types';
 import { parseBmsTime } from '../../bms/wire';
-import type { PullerContext } from '../pull';
-import { emptyCounts, type PulledItem, storePulled } from '../pull-store';
+import type { PullerContext } from './puller';
+import { type PulledItem, storePulled } from '../pull-store';
 import { orphanRecords } from './orphans';
 
 const GONE = 'the location no longer exists in Kaseya BMS';
@@ -27,7 +26,7 @@ export async function storeAccountLocations(
     /** BMS ids of the organizations this page created. */
     created: ReadonlySet<number>;
     /** Link states of the page's organizations as just stored (those left out are read). */
-    states: ReadonlyMap<number, { state: SyncState; syncDisabled: boolean }>;
+    states: ReadonlyMap<number, SyncState>;
   } = { created: new Set(), states: new Map() },
 ): Promise<PullCounts | null> {
   if (!ctx.integration.settings.locations.enabled) return null;
@@ -41,10 +40,10 @@ export async function storeAccountLocations(
   const unknown = withList.map((a) => a.id).filter((id) => !states.has(id));
   if (unknown.length > 0) {
     for (const link of (await getLinksByBmsIds(db, accountId, 'organization', unknown)).values()) {
-      states.set(link.bmsId!, { state: link.state, syncDisabled: link.syncDisabled });
+      states.set(link.bmsId!, link.state);
     }
   }
-  const synced = new Set([...states].filter(([, l]) => l.state !== 'orphaned' && l.state !== 'disabled' && !l.syncDisabled).map(([id]) => id));
+  const synced = new Set([...states].filter(([bmsId, state]) => isLive({ bmsId, state })).map(([id]) => id));
 
   const items: PulledItem[] = [];
   const inactive = new Set<number>();
@@ -93,47 +92,26 @@ async function orphanVanished(
   listed: Map<number, { present: Set<number>; modifiedOn: string | null }>,
   inactive: Set<number>,
 ): Promise<{ total: number; inactive: number }> {
-  // Starts from the listed accounts' organization links (the unique (account_id, record_type, bms_id)
-  // index), then their locations; the locations listed active are left out (they stay as they are).
+  // The locations listed active are left out (they stay as they are).
   const listedActive: number[] = [];
   for (const { present } of listed.values()) for (const id of present) if (!inactive.has(id)) listedActive.push(id);
-  const rows = (await ctx.deps
-    .db('sync_links as o')
-    .join(`${tableOf('location')} as r`, function joinLocations() {
-      this.on('r.organization_id', '=', 'o.record_id').andOn('r.account_id', '=', 'o.account_id');
-    })
-    .join('sync_links as l', function joinLinks() {
-      this.on('l.record_id', '=', 'r.id').andOnVal('l.record_type', '=', 'location');
-    })
-    .where('o.account_id', ctx.store.accountId)
-    .andWhere('o.record_type', 'organization')
-    .whereIn('o.bms_id', [...listed.keys()])
-    .whereNotNull('l.bms_id')
-    .whereNotIn('l.state', ['orphaned', 'disabled'])
-    .where('l.sync_disabled', false)
-    .whereRaw('NOT (l.bms_id = ANY(?::int[]))', [listedActive])
-    .select('l.record_id', 'l.bms_id', 'l.bms_modified_on', 'o.bms_id as account_bms_id')) as Array<{
-    record_id: string;
-    bms_id: number;
-    bms_modified_on: string | null;
-    account_bms_id: number;
-  }>;
+  const rows = await liveLocationLinksOfAccounts(ctx.deps.db, ctx.store.accountId, [...listed.keys()], listedActive);
   const gone: Array<{ recordId: string; bmsId: number; reason: string }> = [];
   const deactivated: typeof gone = [];
   for (const row of rows) {
-    const bmsId = Number(row.bms_id);
-    const account = listed.get(Number(row.account_bms_id));
+    const bmsId = row.bmsId;
+    const account = listed.get(row.accountBmsId);
     if (!account) continue;
     if (inactive.has(bmsId)) {
-      deactivated.push({ recordId: String(row.record_id), bmsId, reason: INACTIVE });
+      deactivated.push({ recordId: row.recordId, bmsId, reason: INACTIVE });
       continue;
     }
     if (account.present.has(bmsId)) continue;
     const listedAt = parseBmsTime(account.modifiedOn);
-    const seenAt = parseBmsTime(row.bms_modified_on);
+    const seenAt = parseBmsTime(row.bmsModifiedOn);
     if (!Number.isFinite(listedAt)) continue;
     if (Number.isFinite(seenAt) && seenAt > listedAt) continue;
-    gone.push({ recordId: String(row.record_id), bmsId, reason: GONE });
+    gone.push({ recordId: row.recordId, bmsId, reason: GONE });
   }
   const fromInactive = await orphanRecords(ctx, 'location', deactivated);
   const fromGone = await orphanRecords(ctx, 'location', gone);

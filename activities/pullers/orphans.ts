@@ -1,12 +1,12 @@
 /** Orphaning linked records whose BMS record is gone or inactive (kept and flagged, never deleted). */
 import { addHistory } from '../../db/history';
-import { applyLinkEvent, getLink, getLinksByBmsIds } from '../../db/links';
+import { applyLinkEvent, getLink, getLinksByBmsIds, liveBmsIds } from '../../db/links';
 import { addRunLog, getPullState, setPullState } from '../../db/runs';
 import type { RecordType } from '../../domain/records';
-import { canTransition } from '../../domain/sync-state';
+import { mayOrphan } from '../../domain/sync-state';
 import { PAGE_SIZE } from '../../bms/client';
 import { BmsNotFoundError } from '../../bms/errors';
-import type { PullerContext } from '../pull';
+import type { PullerContext } from './puller';
 import { nextInRotation } from './rotation';
 
 /** Orphans each record (unless already orphaned, disabled, or its link moved on); returns how many. */
@@ -20,8 +20,7 @@ export async function orphanRecords(
     const done = await ctx.deps.db.transaction(async (trx) => {
       const link = await getLink(trx, type, target.recordId, true);
       // The link may have changed since it was read (e.g. relinked by a push): re-check under the lock.
-      if (!link || link.bmsId !== target.bmsId || link.syncDisabled || link.state === 'orphaned' || link.state === 'disabled') return false;
-      if (!canTransition(link.state, 'orphaned')) return false;
+      if (!link || link.bmsId !== target.bmsId || !mayOrphan(link)) return false;
       await applyLinkEvent(trx, { accountId: ctx.store.accountId, type, recordId: target.recordId }, 'orphaned', {
         stateReason: target.reason,
         lastPulledAt: new Date(),
@@ -78,16 +77,7 @@ export async function findDeleted(
   const check = BY_ID[type];
   const state = await getPullState(deps.db, accountId, check.entity);
   const after = typeof state.checkAfter === 'number' ? state.checkAfter : 0;
-  const slice = (op: '>' | '<=', n: number) =>
-    deps
-      .db('sync_links')
-      .where({ account_id: accountId, record_type: type, sync_disabled: false })
-      .whereNotNull('bms_id')
-      .whereNotIn('state', ['orphaned', 'disabled'])
-      .where('bms_id', op, after)
-      .orderBy('bms_id', 'asc')
-      .limit(n)
-      .pluck('bms_id') as Promise<number[]>;
+  const slice = (op: '>' | '<=', n: number) => liveBmsIds(deps.db, accountId, type, op, after, n);
   const ids = await nextInRotation(after, checkedPerPass, slice);
   if (ids.length === 0) return [];
 

@@ -1,6 +1,7 @@
 /** What several pushers need: the record's BMS account, a location to put things in, link checks. */
-import { MappingError, text } from '../../domain/mapping';
-import type { PushContext } from '../push';
+import { linkedToOtherRecord } from '../../db/links';
+import { MappingError } from '../../domain/mapping';
+import type { PushContext } from './pusher';
 
 /** The BMS account of the record's organization (the push flow waits until it is in BMS). */
 export function accountOf(ctx: PushContext): number {
@@ -19,16 +20,6 @@ export async function locationOf(ctx: PushContext, accountBmsId: number): Promis
 }
 
 /** Whether another record of the account is already linked to this BMS record (so it is not this one's twin). */
-export async function linkedElsewhere(ctx: PushContext, bmsId: number): Promise<boolean> {
-  const taken = (await ctx.deps
-    .db('sync_links')
-    .where({ account_id: ctx.record.accountId, record_type: ctx.record.type, bms_id: bmsId })
-    .whereNot({ record_id: ctx.record.id })
-    .first('record_id')) as { record_id: string } | undefined;
-  return taken !== undefined;
-}
-
-/** A natural-key part: trimmed text, or null. */
-export function trimmed(value: unknown): string | null {
-  return text(value)?.trim() ?? null;
+export function linkedElsewhere(ctx: PushContext, bmsId: number): Promise<boolean> {
+  return linkedToOtherRecord(ctx.deps.db, { accountId: ctx.record.accountId, type: ctx.record.type, recordId: ctx.record.id }, bmsId);
 }

@@ -17,11 +17,12 @@ import {
   configurationToAssetPut,
   lookupId,
 } from '../../domain/mapping';
+import { keyPart, sameNaturalKey } from '../../domain/matching';
 import type { RecordFields, RecordType } from '../../domain/records';
 import { PAGE_SIZE } from '../../bms/client';
 import type { BmsAssetSummary } from '../../bms/types';
-import type { PushContext, Pusher } from '../push';
-import { accountOf, linkedElsewhere, locationOf, trimmed } from './common';
+import type { PushContext, Pusher } from './pusher';
+import { accountOf, linkedElsewhere, locationOf } from './common';
 
 function configurationFields(fields: RecordFields): ConfigurationSynced {
   const s = (name: string) => (typeof fields[name] === 'string' ? (fields[name] as string) : null);
@@ -75,11 +76,12 @@ export const configurationPusher: Pusher = {
   async findExisting(ctx) {
     const accountBmsId = accountOf(ctx);
     const local = configurationFields(ctx.synced);
-    const name = trimmed(local.name);
+    const name = keyPart(local.name);
     const categoryId = lookupId(ctx.lookups.assetCategories, local.type);
     if (!name || categoryId === null) return null;
-    const serial = trimmed(local.serialNumber);
-    const mac = trimmed(local.macAddress);
+    const serial = keyPart(local.serialNumber);
+    // Compared in BMS terms: the organization as its account, the type as its category.
+    const wanted = { organizationId: accountBmsId, type: categoryId, name, serialNumber: serial, macAddress: local.macAddress };
 
     // BMS text filters may match loosely (substring, any case): compare exactly here.
     const candidates: BmsAssetSummary[] = [];
@@ -91,10 +93,8 @@ export const configurationPusher: Pusher = {
       candidates.push(
         ...items.filter(
           (a) =>
-            a.accountId === accountBmsId &&
-            a.categoryId === categoryId &&
-            trimmed(a.assetName) === name &&
-            trimmed(a.serialNumber) === serial,
+            // The summary does not show the MAC address: it is compared once the asset is read.
+            sameNaturalKey('configuration', wanted, { ...wanted, organizationId: a.accountId, type: a.categoryId, name: a.assetName, serialNumber: a.serialNumber }),
         ),
       );
       if (items.length < PAGE_SIZE) break;
@@ -103,9 +103,8 @@ export const configurationPusher: Pusher = {
 
     for (const candidate of candidates) {
       if (await linkedElsewhere(ctx, candidate.id)) continue;
-      // The summary does not show the MAC address: read the asset to compare it.
       const asset = await ctx.client.getAsset(candidate.id, ctx.signal);
-      if (trimmed(asset.macAddress) !== mac) continue;
+      if (!sameNaturalKey('configuration', wanted, { ...wanted, macAddress: asset.macAddress })) continue;
       const pulled = assetToConfiguration(asset, ctx.lookups);
       const fields: RecordFields = {
         ...pulled.fields,

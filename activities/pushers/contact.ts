@@ -21,9 +21,10 @@ import {
   MappingError,
   phoneOperations,
 } from '../../domain/mapping';
+import { keyPart, sameNaturalKey } from '../../domain/matching';
 import type { ContactEmail, ContactPhone, RecordFields } from '../../domain/records';
-import type { PushContext, Pusher } from '../push';
-import { accountOf, linkedElsewhere, locationOf, trimmed } from './common';
+import type { PushContext, Pusher } from './pusher';
+import { accountOf, linkedElsewhere, locationOf } from './common';
 
 function contactFields(fields: RecordFields): ContactSynced {
   const s = (name: string) => (typeof fields[name] === 'string' ? (fields[name] as string) : null);
@@ -65,18 +66,18 @@ export const contactPusher: Pusher = {
   async findExisting(ctx) {
     const accountBmsId = accountOf(ctx);
     const local = contactFields(ctx.synced);
-    const firstName = trimmed(local.firstName);
-    const lastName = trimmed(local.lastName);
+    const firstName = keyPart(local.firstName);
+    const lastName = keyPart(local.lastName);
     if (!firstName) return null;
+    // Compared in BMS terms: the organization as its account.
+    const wanted = { organizationId: accountBmsId, firstName, lastName };
     const candidates = (
       await ctx.client.searchContacts({ accountId: accountBmsId, firstName, lastName: lastName ?? undefined }, ctx.signal)
     )
       .filter(
         (c) =>
-          (c.accountId === undefined || c.accountId === accountBmsId) &&
           c.isActive !== false &&
-          trimmed(c.firstName) === firstName &&
-          trimmed(c.lastName) === lastName,
+          sameNaturalKey('contact', wanted, { organizationId: c.accountId ?? accountBmsId, firstName: c.firstName, lastName: c.lastName }),
       )
       .sort((a, b) => a.id - b.id);
     for (const candidate of candidates) {

@@ -1,5 +1,5 @@
 import type { RecordType } from '../../domain/records';
-import type { Pusher } from '../push';
+import type { Pusher } from './pusher';
 import { configurationPusher } from './configuration';
 import { contactPusher } from './contact';
 import { locationPusher } from './location';

@@ -7,7 +7,7 @@
  */
 import { addHistory } from '../../db/history';
 import { applyLinkEvent, getLink, updateLink } from '../../db/links';
-import { type StoredRecord, updateRecord } from '../../db/records';
+import { hasOtherPrimaryLocation, type StoredRecord, updateRecord } from '../../db/records';
 import {
   accountLocationToLocation,
   canonicalCountry,
@@ -22,7 +22,7 @@ import { type RecordFields, syncedFieldNames } from '../../domain/records';
 import { canTransition } from '../../domain/sync-state';
 import { recordPushWorkflowId } from '../../workflows/definitions';
 import type { BmsAccount } from '../../bms/types';
-import type { PushContext, Pusher } from '../push';
+import type { PushContext, Pusher } from './pusher';
 import { linkedElsewhere } from './common';
 
 function locationFields(fields: RecordFields): LocationSynced {
@@ -101,16 +101,12 @@ export async function linkCreatedMainLocation(ctx: PushContext, record: StoredRe
   const key = { accountId: record.accountId, type: 'location' as const, recordId: record.id };
   await ctx.deps.db.transaction(async (trx) => {
     const link = await getLink(trx, 'location', record.id, true);
-    if (link?.bmsId || link?.syncDisabled || link?.state === 'disabled') return;
+    if (link?.bmsId || link?.state === 'disabled') return;
     // BMS made it the account's main location; say so here too, unless another location is primary.
     const bmsMain = created.isMain === true;
     let fields = record.fields;
     if (bmsMain && record.fields.primary !== true) {
-      const otherPrimary = (await trx('locations')
-        .where({ account_id: record.accountId, organization_id: record.fields.organizationId, primary: true })
-        .whereNot({ id: record.id })
-        .first('id')) as { id: string } | undefined;
-      if (!otherPrimary) fields = (await updateRecord(trx, record.accountId, 'location', record.id, { primary: true }, { origin: 'system' }))!.fields;
+      if (!(await hasOtherPrimaryLocation(trx, record.accountId, record.fields.organizationId, record.id))) fields = (await updateRecord(trx, record.accountId, 'location', record.id, { primary: true }, { origin: 'system' }))!.fields;
     }
     const changes = {
       bmsId: created.id,

@@ -1,5 +1,5 @@
 /** Organization ↔ BMS account pushes. */
-import { fromRow, type StoredRecord, tableOf } from '../../db/records';
+import { mainLocationOf, type StoredRecord } from '../../db/records';
 import {
   accountToOrganization,
   type MainLocationInput,
@@ -7,8 +7,9 @@ import {
   type OrganizationSynced,
   organizationToAccountPost,
 } from '../../domain/mapping';
+import { sameNaturalKey } from '../../domain/matching';
 import type { RecordFields } from '../../domain/records';
-import type { PushContext, Pusher } from '../push';
+import type { PushContext, Pusher } from './pusher';
 import { linkedElsewhere } from './common';
 import { linkCreatedMainLocation } from './location';
 
@@ -25,23 +26,20 @@ function organizationFields(ctx: PushContext): OrganizationSynced {
 
 /** The organization's primary location record (else its first), as the account create's main location. */
 async function mainLocation(ctx: PushContext): Promise<MainLocationInput & { record?: StoredRecord }> {
-  const row = (await ctx.deps
-    .db(tableOf('location'))
-    .where({ account_id: ctx.record.accountId, organization_id: ctx.record.id })
-    .orderBy([{ column: 'primary', order: 'desc' }, { column: 'created_at', order: 'asc' }])
-    .first()) as Record<string, string | null> | undefined;
-  if (!row) return { name: 'Main' };
+  const record = await mainLocationOf(ctx.deps.db, ctx.record.accountId, ctx.record.id);
+  if (!record) return { name: 'Main' };
+  const text = (name: string) => (record.fields[name] ?? null) as string | null;
   return {
-    name: row.name ?? 'Main',
-    address1: row.address_1,
-    address2: row.address_2,
-    city: row.city,
-    region: row.region,
-    postalCode: row.postal_code,
-    country: row.country,
-    phone: row.phone,
-    fax: row.fax,
-    record: fromRow('location', row),
+    name: text('name') ?? 'Main',
+    address1: text('address1'),
+    address2: text('address2'),
+    city: text('city'),
+    region: text('region'),
+    postalCode: text('postalCode'),
+    country: text('country'),
+    phone: text('phone'),
+    fax: text('fax'),
+    record,
   };
 }
 
@@ -50,7 +48,7 @@ export const organizationPusher: Pusher = {
     const name = organizationFields(ctx).name;
     if (!name) return null;
     const candidates = (await ctx.client.lookupAccountsByName(name, ctx.signal))
-      .filter((a) => (a.name ?? '').trim() === name.trim())
+      .filter((a) => sameNaturalKey('organization', { name }, { name: a.name }))
       .sort((a, b) => a.id - b.id);
     for (const candidate of candidates) {
       if (await linkedElsewhere(ctx, candidate.id)) continue;

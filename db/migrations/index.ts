@@ -12,6 +12,7 @@ import * as accountFkOffHotTables from './20261204120000_account_fk_off_hot_tabl
 import * as apiKeyCreators from './20261206100000_api_key_creators';
 import * as emailPerAccount from './20261206110000_email_per_account';
 import * as idempotencyKeys from './20261206140000_idempotency_keys';
+import * as oneDisabledState from './20261206160000_one_disabled_state';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -28,6 +29,7 @@ const migrations: Array<[name: string, migration: Migration]> = [
   ['20261206100000_api_key_creators', apiKeyCreators],
   ['20261206110000_email_per_account', emailPerAccount],
   ['20261206140000_idempotency_keys', idempotencyKeys],
+  ['20261206160000_one_disabled_state', oneDisabledState],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {

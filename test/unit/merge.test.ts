@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { naturalKey } from '../../domain/matching';
+import { naturalKey, sameNaturalKey } from '../../domain/matching';
 import { changedFields, sameValue, threeWayMerge } from '../../domain/merge';
 
 const fields = ['name', 'shortName', 'status'] as const;
@@ -65,5 +65,13 @@ describe('merge and matching', () => {
     assert.equal(naturalKey('organization', { name: ' Acme ' }), naturalKey('organization', { name: 'Acme' }));
     assert.notEqual(naturalKey('organization', { name: 'Acme' }), naturalKey('organization', { name: 'acme' }));
     assert.equal(naturalKey('organization', { name: '' }), null);
+  });
+
+  it('matches a BMS candidate on the whole key, in BMS terms, and never a record without a key', () => {
+    const wanted = { organizationId: 1001, firstName: 'Ada', lastName: null };
+    assert.ok(sameNaturalKey('contact', wanted, { organizationId: 1001, firstName: ' Ada ', lastName: '' }));
+    assert.ok(!sameNaturalKey('contact', wanted, { organizationId: 1002, firstName: 'Ada', lastName: null }));
+    assert.ok(!sameNaturalKey('contact', wanted, { organizationId: 1001, firstName: 'Ada', lastName: 'Lovelace' }));
+    assert.ok(!sameNaturalKey('organization', { name: ' ' }, { name: null }));
   });
 });

@@ -1,7 +1,8 @@
 /** Pages stored at once by a pull: which may run beside each other and which must wait. */
 import assert from 'node:assert/strict';
-import { emptyCounts } from '../../activities/pull-store';
-import { type PagePull, type PullerContext, storePage } from '../../activities/pull';
+import { emptyCounts } from '../../domain/pull-counts';
+import { storePage } from '../../activities/pull';
+import type { PagePull, PullerContext } from '../../activities/pullers/puller';
 
 /** A puller whose stores finish only when the test says so, recording when each starts. */
 function gatedPuller() {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { parseRetryAfter } from '../../bms/client';
 import { dotnetCamelCase, normalizeKeys, parseBmsTime, readEnvelope, readProblemDetails } from '../../bms/wire';
-import { shiftBmsTime } from '../../activities/pull';
+import { shiftBmsTime } from '../../activities/pullers/puller';
 
 describe('BMS wire format', () => {
   it('normalises keys the way .NET camelCases them', () => {
