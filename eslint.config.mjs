@@ -3,6 +3,7 @@ import eslint from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import globals from 'globals';
 import { builtinModules } from 'node:module';
+import { createNodeResolver, importX } from 'eslint-plugin-import-x';
 
 const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)];
 
@@ -24,6 +25,61 @@ export default tseslint.config(
       // knex answers are `any`; the assertions name the row shapes we read, which the rule would strip.
       '@typescript-eslint/no-unnecessary-type-assertion': 'off',
       'no-console': 'error',
+    },
+  },
+  {
+    // The layers, in one picture (docs/architecture.md): no module imports one that imports it back, and only
+    // db/ builds queries. Type-only imports do not count as cycles: they vanish at run time.
+    files: ['**/*.ts', '**/*.tsx'],
+    plugins: { 'import-x': importX },
+    settings: {
+      'import-x/parsers': { '@typescript-eslint/parser': ['.ts', '.tsx'] },
+      'import-x/extensions': ['.ts', '.tsx', '.js'],
+      'import-x/resolver-next': [createNodeResolver({ extensions: ['.ts', '.tsx', '.js', '.json'] })],
+    },
+    rules: { 'import-x/no-cycle': ['error', { ignoreExternal: true }] },
+  },
+  {
+    // Queries are built in db/: the API, the services, the domain, the workflows, the worker and the libraries
+    // call its repositories (a unit of work may still open a transaction and hand it to them).
+    files: ['api/**/*.ts', 'bms/**/*.ts', 'domain/**/*.ts', 'lib/**/*.ts', 'services/**/*.ts', 'worker/**/*.ts', 'workflows/**/*.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        { selector: "CallExpression[callee.type='Identifier'][callee.name=/^(db|trx|knex)$/]", message: 'Queries are built in db/ only: call a repository there.' },
+        { selector: "CallExpression[callee.property.name=/^(db|trx|knex)$/]", message: 'Queries are built in db/ only: call a repository there.' },
+        { selector: "CallExpression[callee.property.name='raw']", message: 'Queries are built in db/ only: call a repository there.' },
+      ],
+    },
+  },
+  {
+    // The BMS client, lib/ and db/ are libraries to the layers above them: they never import those layers
+    // (lib/temporal.ts starts workflows, so it may name their shared definitions: ids, signals, attributes).
+    files: ['bms/**/*.ts', 'lib/**/*.ts', 'db/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: [
+                '**/activities',
+                '**/activities/**',
+                '**/services',
+                '**/services/**',
+                '**/api/**',
+                '**/worker',
+                '**/worker/**',
+                '**/workflows/**',
+                '!**/workflows/definitions',
+                '!**/workflows/search-attributes',
+              ],
+              allowTypeImports: true,
+              message: 'A library layer (bms/, lib/, db/) does not depend on the layers that use it.',
+            },
+          ],
+        },
+      ],
     },
   },
   {
