@@ -40,9 +40,9 @@ export default tseslint.config(
     rules: { 'import-x/no-cycle': ['error', { ignoreExternal: true }] },
   },
   {
-    // Queries are built in db/: the API, the services, the domain, the workflows, the worker and the libraries
-    // call its repositories (a unit of work may still open a transaction and hand it to them).
-    files: ['api/**/*.ts', 'bms/**/*.ts', 'domain/**/*.ts', 'lib/**/*.ts', 'services/**/*.ts', 'worker/**/*.ts', 'workflows/**/*.ts'],
+    // Queries are built in db/: the API, the services, the activities, the domain, the workflows, the worker
+    // and the libraries call its repositories (a unit of work may still open a transaction and hand it to them).
+    files: ['activities/**/*.ts', 'api/**/*.ts', 'bms/**/*.ts', 'domain/**/*.ts', 'lib/**/*.ts', 'services/**/*.ts', 'worker/**/*.ts', 'workflows/**/*.ts'],
     rules: {
       'no-restricted-syntax': [
         'error',

@@ -6,11 +6,12 @@
  */
 import { Context } from '@temporalio/activity';
 import { getIntegration, type Integration } from '../db/integrations';
-import { liveLinkSql } from '../db/links';
+import { staleQueuedLinks } from '../db/links';
+import { resolveDeferredReferences } from '../db/pulled-pages';
 import { tableOf } from '../db/records';
-import { addRunCounts, addRunLog, finishRun, getWatermark, setWatermark, startRun } from '../db/runs';
+import { addRunCounts, addRunLog, completedRunStartedAfter, finishRun, getWatermark, latestRunStart, setWatermark, startRun } from '../db/runs';
+import { analyzeTables } from '../db/statistics';
 import { addCounts, emptyCounts, writtenCount } from '../domain/pull-counts';
-import { fieldSpecs, RECORD_TYPES, type RecordType } from '../domain/records';
 import { signalRecordPush } from '../lib/temporal';
 import type { BeginPullInput, BeginPullResult, PullChunkInput, PullChunkResult, PullCounts, PullCursor, PullEntity } from '../workflows/definitions';
 import { PAGE_SIZE } from '../bms/client';
@@ -26,49 +27,6 @@ const CHUNK_BUDGET_MS = 20_000;
 /** The pass's tally so far plus a page's (`PullCursor.listed`). */
 function addListed(into: PullCursor['listed'], add: { count: number; digest: bigint }): NonNullable<PullCursor['listed']> {
   return { count: (into?.count ?? 0) + add.count, digest: (BigInt(into?.digest ?? '0') + add.digest).toString() };
-}
-
-/**
- * Sets reference columns (e.g. an organization's parent) that a pass could not resolve while paging,
- * because the referenced record arrived later (or arrives in a later pull). Reads only the links the
- * store flagged (`unresolved_refs`, a partial index), not every link of the account. Only where the
- * local value still equals the base, so an unpushed local change is never overwritten. A link whose
- * every reference now has a link is unflagged; the others stay flagged and are tried again next pass.
- */
-async function resolveReferences(deps: ActivityDeps, accountId: string, type: RecordType): Promise<void> {
-  const refs = Object.entries(fieldSpecs(type)).filter(([, spec]) => spec.kind === 'ref' && spec.synced && spec.ref);
-  if (refs.length === 0) return;
-  const table = tableOf(type);
-  for (const [field, spec] of refs) {
-    await deps.db.raw(
-      `WITH target AS (
-         SELECT l.record_id, t.record_id AS ref_id
-         FROM sync_links l
-         JOIN sync_links t ON t.account_id = l.account_id AND t.record_type = ? AND t.bms_id = (l.remote_refs->>?)::int
-         JOIN "${table}" r ON r.id = l.record_id
-         WHERE l.account_id = ? AND l.record_type = ? AND l.unresolved_refs AND ${liveLinkSql('l')}
-           AND r."${spec.column}" IS DISTINCT FROM t.record_id
-           AND r."${spec.column}" IS NOT DISTINCT FROM (l.base->>?)::uuid
-       ), records AS (
-         UPDATE "${table}" r SET "${spec.column}" = target.ref_id, version = r.version + 1, updated_origin = 'pull', updated_at = now()
-         FROM target WHERE r.id = target.record_id RETURNING r.id
-       )
-       UPDATE sync_links l SET base = jsonb_set(coalesce(l.base, '{}'::jsonb), ARRAY[?], to_jsonb(target.ref_id::text))
-       FROM target WHERE l.record_type = ? AND l.record_id = target.record_id`,
-      [spec.ref!, field, accountId, type, field, field, type],
-    );
-  }
-  await deps.db.raw(
-    `UPDATE sync_links l SET unresolved_refs = false
-     WHERE l.account_id = ? AND l.record_type = ? AND l.unresolved_refs
-       AND NOT EXISTS (
-         SELECT 1 FROM unnest(?::text[], ?::text[]) AS f(field, target)
-         WHERE jsonb_typeof(l.remote_refs -> f.field) = 'number'
-           AND NOT EXISTS (
-             SELECT 1 FROM sync_links t
-             WHERE t.account_id = l.account_id AND t.record_type = f.target AND t.bms_id = (l.remote_refs ->> f.field)::int))`,
-    [accountId, type, refs.map(([field]) => field), refs.map(([, spec]) => spec.ref!)],
-  );
 }
 
 /** A pass that wrote this many rows refreshes its tables' planner statistics at its end. */
@@ -100,16 +58,8 @@ function refreshStatistics(deps: ActivityDeps, puller: PagePull, before: number,
   let crossed = atEnd;
   for (let at = ANALYZE_DURING_PASS; at <= after; at *= 4) if (before < at) crossed = true;
   if (!crossed || (analyzing && !atEnd)) return;
-  const tables = [...new Set(puller.writes.map(tableOf)), 'sync_links'].map((t) => `"${t}"`).join(', ');
-  const analyze = async () => {
-    if (atEnd) await deps.db.raw(`ANALYZE ${tables}`);
-    else {
-      await deps.db.transaction(async (trx) => {
-        await trx.raw(`SET LOCAL default_statistics_target = ${DURING_PASS_STATISTICS_TARGET}`);
-        await trx.raw(`ANALYZE ${tables}`);
-      });
-    }
-  };
+  const tables = [...new Set(puller.writes.map(tableOf)), 'sync_links'];
+  const analyze = () => analyzeTables(deps.db, tables, atEnd ? {} : { sampleTarget: DURING_PASS_STATISTICS_TARGET });
   const run: Promise<void> = (analyzing ?? Promise.resolve())
     .then(analyze)
     .catch((err: unknown) => deps.logger.warn({ err }, 'Refreshing planner statistics failed'))
@@ -155,13 +105,7 @@ export function createPullActivities(deps: ActivityDeps) {
    */
   async function coveringRun(accountId: string, runId: string, dueMs: number, requestedAt: string): Promise<string | undefined> {
     if (!(dueMs <= Date.parse(requestedAt) + 2_000)) return undefined;
-    const row = (await deps.db('sync_runs')
-      .where({ account_id: accountId, status: 'completed' })
-      .where('started_at', '>', new Date(requestedAt))
-      .whereNot({ run_id: runId })
-      .orderBy('started_at')
-      .first('started_at')) as { started_at: Date } | undefined;
-    return row?.started_at.toISOString();
+    return (await completedRunStartedAfter(deps.db, accountId, new Date(requestedAt), runId))?.toISOString();
   }
 
   async function beginPull(input: BeginPullInput): Promise<BeginPullResult> {
@@ -171,13 +115,9 @@ export function createPullActivities(deps: ActivityDeps) {
     if (covered) {
       return { syncRunId: null, startedAt: covered, skip: `the pull that started at ${covered} read everything this one would`, entities: [] };
     }
-    const previous = (await deps.db('sync_runs')
-      .where({ account_id: input.accountId })
-      .whereNot({ run_id: input.runId })
-      .max('started_at as at')
-      .first()) as { at: Date | null } | undefined;
+    const previous = await latestRunStart(deps.db, input.accountId, input.runId);
     const requested = integration?.syncRequestedAt ? Date.parse(integration.syncRequestedAt) : 0;
-    const manual = requested > (previous?.at ? previous.at.getTime() : 0);
+    const manual = requested > (previous ? previous.getTime() : 0);
     const run = await startRun(deps.db, { ...ids, trigger: manual ? 'manual' : 'schedule' });
     const skip = !integration ? 'Kaseya BMS is not connected' : integration.paused ? 'sync is paused' : undefined;
     if (skip || !integration) {
@@ -262,7 +202,7 @@ export function createPullActivities(deps: ActivityDeps) {
           if (head.done) {
             if (puller.finish) addCounts(counts, await puller.finish(ctx, cursor));
             if (cursor.maxModifiedOn) await setWatermark(deps.db, input.accountId, input.entity, cursor.maxModifiedOn);
-            for (const type of puller.resolves) await resolveReferences(deps, input.accountId, type);
+            for (const type of puller.resolves) await resolveDeferredReferences(deps.db, input.accountId, type);
             await saveCounts();
             return { next: null, counts };
           }
@@ -299,23 +239,12 @@ export function createPullActivities(deps: ActivityDeps) {
    * unreachable at save time) are queued again.
    */
   async function resumeQueuedPushes(input: { accountId: string; olderThanSeconds?: number }): Promise<number> {
-    const rows = (await deps.db('sync_links as l')
-      .where('l.account_id', input.accountId)
-      .andWhere('l.state', 'queued')
-      .andWhereRaw('coalesce(l.requested_version, 0) > coalesce(l.pushed_version, 0)')
-      .andWhereRaw(`l.updated_at < now() - make_interval(secs => ?)`, [input.olderThanSeconds ?? 60])
-      .whereIn('l.record_type', [...RECORD_TYPES])
-      .limit(1000)
-      .select('l.record_type', 'l.record_id', 'l.requested_version')) as Array<{
-      record_type: RecordType;
-      record_id: string;
-      requested_version: number;
-    }>;
+    const rows = await staleQueuedLinks(deps.db, input.accountId, input.olderThanSeconds ?? 60);
     for (const row of rows) {
       await signalRecordPush(
         deps.temporal,
         deps.taskQueues.push,
-        { accountId: input.accountId, recordType: row.record_type, recordId: row.record_id, version: row.requested_version },
+        { accountId: input.accountId, recordType: row.recordType, recordId: row.recordId, version: row.requestedVersion },
         { idleTimeoutMs: deps.pushIdleTimeoutMs },
       );
     }

@@ -4,7 +4,7 @@
  * State changes go through the state machine in domain/sync-state.ts.
  */
 import type { Knex } from 'knex';
-import type { RecordFields, RecordType } from '../domain/records';
+import { RECORD_TYPES, type RecordFields, type RecordType } from '../domain/records';
 import { NOT_LIVE_STATES, type SyncEvent, type SyncState, transition } from '../domain/sync-state';
 import type { Db } from './index';
 import { tableOf } from './records';
@@ -249,4 +249,28 @@ export async function liveLocationLinksOfAccounts(
     account_bms_id: number;
   }>;
   return rows.map((r) => ({ recordId: String(r.record_id), bmsId: Number(r.bms_id), bmsModifiedOn: r.bms_modified_on, accountBmsId: Number(r.account_bms_id) }));
+}
+
+/**
+ * Links left queued for longer than `olderThanSeconds` with a requested version not yet pushed (their push
+ * never started), at most 1,000.
+ */
+export async function staleQueuedLinks(
+  db: Conn,
+  accountId: string,
+  olderThanSeconds: number,
+): Promise<Array<{ recordType: RecordType; recordId: string; requestedVersion: number }>> {
+  const rows = (await db('sync_links as l')
+    .where('l.account_id', accountId)
+    .andWhere('l.state', 'queued')
+    .andWhereRaw('coalesce(l.requested_version, 0) > coalesce(l.pushed_version, 0)')
+    .andWhereRaw(`l.updated_at < now() - make_interval(secs => ?)`, [olderThanSeconds])
+    .whereIn('l.record_type', [...RECORD_TYPES])
+    .limit(1000)
+    .select('l.record_type', 'l.record_id', 'l.requested_version')) as Array<{
+    record_type: RecordType;
+    record_id: string;
+    requested_version: number;
+  }>;
+  return rows.map((r) => ({ recordType: r.record_type, recordId: r.record_id, requestedVersion: r.requested_version }));
 }

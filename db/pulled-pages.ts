@@ -14,7 +14,7 @@ import { KEPT_BY_PULL_WRITE } from '../domain/sync-state';
 import type { PullCounts } from '../domain/pull-counts';
 import { historyInsert } from './history';
 import type { Db } from './index';
-import { getLinksByKeys, linkKey, type SyncLink } from './links';
+import { getLinksByKeys, linkKey, liveLinkSql, type SyncLink } from './links';
 import { fromRow, getRecordsByIds, insertRecordsStatement, newRecordIds, type StoredRecord, tableOf, updateRecordsBulk } from './records';
 import { jsonInsert } from './rows';
 import { runLogInsert } from './runs';
@@ -268,4 +268,47 @@ async function updateRecordsBulkChecked(
     { origin: 'pull' },
   );
   return new Set(fresh.map((u) => u.record.id));
+}
+
+/**
+ * Sets reference columns (e.g. an organization's parent) that a pass could not resolve while paging,
+ * because the referenced record arrived later (or arrives in a later pull). Reads only the links the
+ * store flagged (`unresolved_refs`, a partial index), not every link of the account. Only where the
+ * local value still equals the base, so an unpushed local change is never overwritten. A link whose
+ * every reference now has a link is unflagged; the others stay flagged and are tried again next pass.
+ */
+export async function resolveDeferredReferences(db: Db, accountId: string, type: RecordType): Promise<void> {
+  const refs = Object.entries(fieldSpecs(type)).filter(([, spec]) => spec.kind === 'ref' && spec.synced && spec.ref);
+  if (refs.length === 0) return;
+  const table = tableOf(type);
+  for (const [field, spec] of refs) {
+    await db.raw(
+      `WITH target AS (
+         SELECT l.record_id, t.record_id AS ref_id
+         FROM sync_links l
+         JOIN sync_links t ON t.account_id = l.account_id AND t.record_type = ? AND t.bms_id = (l.remote_refs->>?)::int
+         JOIN "${table}" r ON r.id = l.record_id
+         WHERE l.account_id = ? AND l.record_type = ? AND l.unresolved_refs AND ${liveLinkSql('l')}
+           AND r."${spec.column}" IS DISTINCT FROM t.record_id
+           AND r."${spec.column}" IS NOT DISTINCT FROM (l.base->>?)::uuid
+       ), records AS (
+         UPDATE "${table}" r SET "${spec.column}" = target.ref_id, version = r.version + 1, updated_origin = 'pull', updated_at = now()
+         FROM target WHERE r.id = target.record_id RETURNING r.id
+       )
+       UPDATE sync_links l SET base = jsonb_set(coalesce(l.base, '{}'::jsonb), ARRAY[?], to_jsonb(target.ref_id::text))
+       FROM target WHERE l.record_type = ? AND l.record_id = target.record_id`,
+      [spec.ref!, field, accountId, type, field, field, type],
+    );
+  }
+  await db.raw(
+    `UPDATE sync_links l SET unresolved_refs = false
+     WHERE l.account_id = ? AND l.record_type = ? AND l.unresolved_refs
+       AND NOT EXISTS (
+         SELECT 1 FROM unnest(?::text[], ?::text[]) AS f(field, target)
+         WHERE jsonb_typeof(l.remote_refs -> f.field) = 'number'
+           AND NOT EXISTS (
+             SELECT 1 FROM sync_links t
+             WHERE t.account_id = l.account_id AND t.record_type = f.target AND t.bms_id = (l.remote_refs ->> f.field)::int))`,
+    [accountId, type, refs.map(([field]) => field), refs.map(([, spec]) => spec.ref!)],
+  );
 }

@@ -72,6 +72,30 @@ export async function finishRun(db: Conn, runId: string, status: SyncRun['status
   await db('sync_runs').where({ id: runId }).update({ status, error, finished_at: db.fn.now() });
 }
 
+/**
+ * The start of the account's first pull that completed after `after`, other than the workflow run
+ * `exceptRunId`, if any.
+ */
+export async function completedRunStartedAfter(db: Conn, accountId: string, after: Date, exceptRunId: string): Promise<Date | undefined> {
+  const row = (await db('sync_runs')
+    .where({ account_id: accountId, status: 'completed' })
+    .where('started_at', '>', after)
+    .whereNot({ run_id: exceptRunId })
+    .orderBy('started_at')
+    .first('started_at')) as { started_at: Date } | undefined;
+  return row?.started_at;
+}
+
+/** When the account's latest pull other than the workflow run `exceptRunId` started, if it ever pulled. */
+export async function latestRunStart(db: Conn, accountId: string, exceptRunId: string): Promise<Date | null> {
+  const previous = (await db('sync_runs')
+    .where({ account_id: accountId })
+    .whereNot({ run_id: exceptRunId })
+    .max('started_at as at')
+    .first()) as { at: Date | null } | undefined;
+  return previous?.at ?? null;
+}
+
 export interface RunLogEntry {
   runId: string;
   level: 'info' | 'warn' | 'error';

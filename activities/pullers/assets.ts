@@ -19,7 +19,8 @@
  * changed writes nothing to the data tables.
  */
 import { createHash } from 'node:crypto';
-import { getLinksByBmsIds, getLinksByKeys, linkKey, liveLinkSql } from '../../db/links';
+import { assetSnapshotsNotIn, assetSnapshotTally, assetsDueForRefresh, deleteAssetSnapshots, getAssetSnapshots, markAssetsFetched, upsertAssetSummaries } from '../../db/asset-snapshots';
+import { getLinksByBmsIds, getLinksByKeys, linkKey } from '../../db/links';
 import { getPullState, setPullState } from '../../db/runs';
 import { assetSummaryToConfiguration, assetToConfiguration } from '../../domain/mapping';
 import { syncExclusion } from '../../domain/rules';
@@ -33,7 +34,6 @@ import { type PulledItem, storePulled } from '../pull-store';
 import { orphanRecords } from './orphans';
 import { nextInRotation } from './rotation';
 
-const SNAPSHOTS = 'bms_asset_snapshots';
 /** Assets stored per batch: the unit of progress that survives a retry. */
 const GET_BATCH = 25;
 /** GETs in flight at once (the shared rate budget still paces them). */
@@ -57,13 +57,10 @@ export function deepRefreshPerPass(intervalMinutes: number): number {
  */
 const SUMMARY_KEYS = ['id', 'accountId', 'assetName', 'categoryId', 'categoryName', 'serialNumber', 'ipAddress', 'contactId', 'locationName', 'isActive'] as const;
 
-/** 48 bits of a hash of an asset id: its share of a listing's digest (the same as `ID_HASH_SQL`). */
+/** 48 bits of a hash of an asset id: its share of a listing's digest (the same as `ID_HASH_SQL` in db/asset-snapshots.ts). */
 export function idHash(id: number): bigint {
   return BigInt(`0x${createHash('md5').update(String(id)).digest('hex').slice(0, 12)}`);
 }
-
-/** `idHash` of `bms_id` in SQL. */
-const ID_HASH_SQL = `('x' || substr(md5(bms_id::text), 1, 12))::bit(48)::bigint`;
 
 /**
  * What this worker saw of a pass's listing: the ids of each page it stored and the assets it read. Only
@@ -161,13 +158,7 @@ async function fetchAndStore(ctx: PullerContext, ids: number[]): Promise<PullCou
     // The listing counted these assets as seen already.
     addCounts(counts, { ...(await storePulled({ ...ctx.store, type: 'configuration' }, items)), seen: 0 });
     if (assets.length > 0) {
-      // Only rows whose summary moved since their last GET are written (a refresh of an unchanged asset writes nothing).
-      await deps
-        .db(SNAPSHOTS)
-        .where({ account_id: accountId })
-        .whereIn('bms_id', assets.map((a) => a.id))
-        .whereRaw('fetched_hash IS DISTINCT FROM summary_hash')
-        .update({ fetched_hash: deps.db.ref('summary_hash') });
+      await markAssetsFetched(deps.db, accountId, assets.map((a) => a.id));
     }
     for (const asset of assets) fetched.add(asset.id);
   }
@@ -203,20 +194,13 @@ async function listAll(ctx: PullerContext): Promise<Set<number>> {
 async function orphanMissing(ctx: PullerContext, cursor: PullCursor): Promise<number> {
   const { deps, accountId } = ctx.store;
   // Every listed asset has a snapshot row once its page is stored: equal tallies mean none is missing.
-  const tally = (await deps
-    .db(SNAPSHOTS)
-    .where({ account_id: accountId })
-    .first(deps.db.raw('count(*)::int AS count'), deps.db.raw(`coalesce(sum(${ID_HASH_SQL}), 0)::text AS digest`))) as { count: number; digest: string };
+  const tally = await assetSnapshotTally(deps.db, accountId);
   const listed = cursor.listed ?? { count: 0, digest: '0' };
   if (tally.count === listed.count && tally.digest === listed.digest) return 0;
 
   // Something known was not listed (or a page repeated an id): the set difference.
   const seen = seenInPass(ctx, cursor.page - 1) ?? (await listAll(ctx));
-  const missing = (await deps
-    .db(SNAPSHOTS)
-    .where({ account_id: accountId })
-    .whereRaw('NOT (bms_id = ANY(?::int[]))', [[...seen]])
-    .select('bms_id', 'bms_account_id')) as Array<{ bms_id: number; bms_account_id: number }>;
+  const missing = await assetSnapshotsNotIn(deps.db, accountId, [...seen]);
   if (missing.length === 0) return 0;
 
   const accounts = [...new Set(missing.map((m) => m.bms_account_id))].slice(0, VERIFY_ACCOUNTS_PER_PASS);
@@ -231,7 +215,7 @@ async function orphanMissing(ctx: PullerContext, cursor: PullCursor): Promise<nu
     'configuration',
     [...links.values()].map((l) => ({ recordId: l.recordId, bmsId: l.bmsId!, reason: 'the Kaseya BMS asset no longer exists' })),
   );
-  await deps.db(SNAPSHOTS).where({ account_id: accountId }).whereIn('bms_id', gone).delete();
+  await deleteAssetSnapshots(deps.db, accountId, gone);
   return orphaned;
 }
 
@@ -247,22 +231,7 @@ async function dueForRefresh(
   const state = await getPullState(deps.db, accountId, 'assets');
   const after = typeof state.refreshAfter === 'number' ? state.refreshAfter : 0;
   const readInPass = [...listingOf(ctx).fetched];
-  const slice = (op: '>' | '<=', n: number) =>
-    deps
-      .db(`${SNAPSHOTS} as s`)
-      .join('sync_links as l', function join() {
-        this.on('l.account_id', '=', 's.account_id').andOn('l.bms_id', '=', 's.bms_id').andOnVal('l.record_type', '=', 'configuration');
-      })
-      .where({ 's.account_id': accountId })
-      .whereRaw(liveLinkSql('l'))
-      .whereNotNull('s.fetched_hash')
-      // Not read in this pass: by this worker, or stored since the run began.
-      .whereRaw('NOT (s.bms_id = ANY(?::int[]))', [readInPass])
-      .where((w) => void w.whereNull('l.last_pulled_at').orWhere('l.last_pulled_at', '<', deps.db('sync_runs').where({ id: syncRunId }).select('started_at')))
-      .where('s.bms_id', op, after)
-      .orderBy('s.bms_id', 'asc')
-      .limit(n)
-      .pluck('s.bms_id') as Promise<number[]>;
+  const slice = (op: '>' | '<=', n: number) => assetsDueForRefresh(deps.db, { accountId, syncRunId, readInPass }, op, after, n);
   const ids = await nextInRotation(after, limit, slice);
   return { ids, after: ids.length > 0 ? ids[ids.length - 1]! : null, state };
 }
@@ -288,16 +257,7 @@ export const assetsPull: PagePull = {
 
     const hashes = new Map(summaries.map((s) => [s.id, summaryHash(s)]));
     const snapshots = new Map(
-      ((await deps
-        .db(SNAPSHOTS)
-        .where({ account_id: accountId })
-        .whereIn('bms_id', ids)
-        .select('bms_id', 'bms_account_id', 'summary_hash', 'fetched_hash')) as Array<{
-        bms_id: number;
-        bms_account_id: number;
-        summary_hash: string;
-        fetched_hash: string | null;
-      }>).map((r) => [Number(r.bms_id), r]),
+      (await getAssetSnapshots(deps.db, accountId, ids)).map((r) => [Number(r.bms_id), r]),
     );
     const found = await getLinksByKeys(deps.db, accountId, [
       ...ids.map((bmsId) => ({ type: 'configuration' as const, bmsId })),
@@ -310,11 +270,7 @@ export const assetsPull: PagePull = {
       return !known || known.summary_hash !== hashes.get(s.id) || Number(known.bms_account_id) !== (s.accountId ?? 0);
     });
     if (moved.length > 0) {
-      await deps
-        .db(SNAPSHOTS)
-        .insert(moved.map((s) => ({ account_id: accountId, bms_id: s.id, bms_account_id: s.accountId ?? 0, summary_hash: hashes.get(s.id) })))
-        .onConflict(['account_id', 'bms_id'])
-        .merge(['bms_account_id', 'summary_hash']);
+      await upsertAssetSummaries(deps.db, accountId, moved.map((s) => ({ bmsId: s.id, bmsAccountId: s.accountId ?? 0, summaryHash: hashes.get(s.id)! })));
     }
 
     const toGet: number[] = [];
