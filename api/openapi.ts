@@ -5,7 +5,6 @@
 import { OpenAPIRegistry, OpenApiGeneratorV31, type RouteConfig } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
 import { RECORD_COLLECTIONS, RECORD_TYPES } from '../domain/records';
-import { SyncSettingsSchema } from '../domain/settings';
 import {
   Account,
   ApiKeyView,
@@ -31,17 +30,21 @@ import {
   User,
   UserView,
 } from './contract';
-import { NewApiKey, NewUser, UserChange } from './routes/access';
-import { OwnPasswordChange, PasswordReset } from './routes/passwords';
 import {
   ConnectionBody,
   IdParams,
   ListQuery,
   LoginBody,
   ManageBody,
+  NewApiKey,
+  NewUser,
+  OwnPasswordChange,
+  PasswordReset,
   recordBodySchema,
   recordUpdateSchema,
   RunsQuery,
+  SettingsBody,
+  UserChange,
 } from './schemas';
 import { IDEMPOTENCY_KEY_MAX_LENGTH } from './preconditions';
 import { IDEMPOTENCY_KEY_TTL_HOURS } from '../db/idempotency';
@@ -240,7 +243,7 @@ export function buildOpenApiDocument(): object {
     path: `${bms}/sync-settings`,
     tags: ['Kaseya BMS'],
     summary: 'Change Sync Settings and/or two-way sync (administrators and managers; two-way needs Select or Enterprise)',
-    request: { body: { content: { 'application/json': { schema: z.object({ settings: SyncSettingsSchema.partial().optional(), twoWayEnabled: z.boolean().optional() }) } } } },
+    request: { body: { content: { 'application/json': { schema: SettingsBody } } } },
     responses: { 200: json(z.object({ data: SettingsView }), 'Saved') },
   });
   route({ method: 'post', path: `${bms}/sync`, tags: ['Kaseya BMS'], summary: 'Sync now (after any pull already running)', responses: { 202: json(z.object({ data: SyncTriggered }), 'Triggered') } });

@@ -25,12 +25,11 @@ import {
   passwordHashOf,
   setPasswordEndingSessions as storePasswordEndingSessions,
 } from '../db/accounts';
-import { type Plan, PLANS, type Role, ROLES, roleWithin } from '../domain/access';
+import { type Role, roleWithin } from '../domain/access';
 import { normalizeEmail } from '../domain/email';
 import { RuleError } from './errors';
 import { hashPassword, requireHashingCapacity, UNMATCHABLE_PASSWORD_HASH, verifyPassword } from './passwords';
 
-export { type Plan, PLANS, type Role, ROLES, roleWithin };
 
 /** Nobody hands out more than they have: refuses a `role` above the grantor's own. */
 export function assertRoleGrantable(grantorRole: Role, role: Role): void {

@@ -140,7 +140,6 @@ export interface PullChunkInput {
   cursor: PullCursor | null;
 }
 
-export type { PullCounts };
 
 export interface PullChunkResult {
   /** null when the entity is done. */

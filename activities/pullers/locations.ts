@@ -12,7 +12,8 @@ import { emptyCounts, type PullCounts } from '../../domain/pull-counts';
 import type { BmsAccount } from '../../bms/types';
 import { parseBmsTime } from '../../bms/wire';
 import type { PullerContext } from './puller';
-import { type PulledItem, storePulled } from '../pull-store';
+import type { PulledItem } from '../../domain/pull-plan';
+import { storePulled } from '../pull-store';
 import { orphanRecords } from './orphans';
 
 const GONE = 'the location no longer exists in Kaseya BMS';

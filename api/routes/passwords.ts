@@ -1,18 +1,13 @@
 /** /api/v1/me/password (a person changes their own) and /api/v1/users/{id}/password (an administrator resets one). */
 import { Router } from 'express';
-import { z } from 'zod';
 import type { Db } from '../../db';
 import { changeOwnPassword, personalFacts, resetPassword } from '../../services/accounts';
-import { MIN_PASSWORD_LENGTH, requireStrongPassword } from '../../services/passwords';
+import { requireStrongPassword } from '../../services/passwords';
 import { credentialOf, principalOf, requirePermission } from '../auth';
 import { ApiError } from '../errors';
-import { IdParams } from '../schemas';
+import { IdParams, OwnPasswordChange, PasswordReset } from '../schemas';
 import { parse } from '../validate';
 import { LOGIN_FAILURES_ALLOWED, passwordGuessThrottle } from './auth';
-
-const newPassword = z.string().min(MIN_PASSWORD_LENGTH, `must be at least ${MIN_PASSWORD_LENGTH} characters`).max(1024);
-export const OwnPasswordChange = z.strictObject({ currentPassword: z.string().min(1).max(1024), newPassword });
-export const PasswordReset = z.strictObject({ password: newPassword });
 
 export function passwordRoutes(db: Db): Router {
   const router = Router();

@@ -36,3 +36,11 @@ export type {
   UserView,
 } from '../../api/contract';
 export type { FieldKind, RecordType } from '../../domain/records';
+/** The request bodies the UI sends, typed by the API's own request schemas (api/schemas.ts). */
+export type {
+  ConnectionRequest,
+  LoginRequest,
+  ManageRequest,
+  OwnPasswordChangeRequest,
+  SettingsRequest,
+} from '../../api/schemas';
