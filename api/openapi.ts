@@ -286,9 +286,10 @@ export function buildOpenApiDocument(): object {
     method: 'post',
     path: '/users/{id}/password',
     tags: ['Access'],
-    summary: "Set a user's password (an administrator's session only; weak passwords are refused: 400 weak_password); the user's sessions end",
+    summary:
+      "Set another user's password (an administrator's session only; one's own is changed at /me/password with the current one; weak passwords are refused: 400 weak_password); the user's sessions end",
     request: { params: IdParams, body: { content: { 'application/json': { schema: PasswordReset } } } },
-    responses: { 204: { description: 'Set' }, 403: json(ErrorEnvelope, 'forbidden for other roles, or session_required for an API key') },
+    responses: { 204: { description: 'Set' }, 403: json(ErrorEnvelope, 'forbidden for other roles, session_required for an API key, current_password_required for one\'s own') },
   });
   route({
     method: 'post',

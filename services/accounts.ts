@@ -150,15 +150,12 @@ export async function changeOwnPassword(
 }
 
 /**
- * An administrator sets the password of a user of their account; the user's sessions end (except
- * `keepToken`'s, when administrators reset their own). False when the account has no such user.
+ * An administrator sets the password of another user of their account; the user's sessions end. False
+ * when the account has no such user.
  */
-export async function resetPassword(
-  db: Db,
-  input: { accountId: string; userId: string; password: string; keepToken?: string },
-): Promise<boolean> {
+export async function resetPassword(db: Db, input: { accountId: string; userId: string; password: string }): Promise<boolean> {
   if (!(await findUser(db, input.accountId, input.userId))) return false;
-  await setPasswordEndingSessions(db, input.userId, await hashPassword(input.password), input.keepToken);
+  await setPasswordEndingSessions(db, input.userId, await hashPassword(input.password), undefined);
   return true;
 }
 

@@ -47,13 +47,18 @@ export function passwordRoutes(db: Db): Router {
       throw new ApiError(403, 'session_required', 'Only an administrator logged in can set a password; an API key cannot');
     }
     const { id } = parse(IdParams, req.params, 'path');
+    // One's own password is changed with the current one (POST /me/password): a session left open, or
+    // stolen, must not be enough to take the login over.
+    if (id === principal.userId) {
+      throw new ApiError(403, 'current_password_required', 'Change your own password with your current password (POST /api/v1/me/password)', {
+        field: 'currentPassword',
+      });
+    }
     const body = parse(PasswordReset, req.body, 'body');
     const facts = await personalFacts(db, principal.accountId, id);
     if (!facts) throw new ApiError(404, 'not_found', `No user with id ${id}`);
     await requireStrongPassword(body.password, facts);
-    // Administrators resetting their own password keep the session they do it from.
-    const keepToken = id === principal.userId ? credentialOf(req) : undefined;
-    if (!(await resetPassword(db, { accountId: principal.accountId, userId: id, password: body.password, keepToken }))) {
+    if (!(await resetPassword(db, { accountId: principal.accountId, userId: id, password: body.password }))) {
       throw new ApiError(404, 'not_found', `No user with id ${id}`);
     }
     res.status(204).end();
