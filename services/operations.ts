@@ -82,11 +82,12 @@ export function healthChecker(deps: OperationsDeps) {
 }
 
 /** Makes this process's metrics endpoint export the database gauges (the API process does; see lib/metrics.ts). */
-export function exportOperationsGauges(deps: Pick<OperationsDeps, 'db' | 'config'>): void {
+export function exportOperationsGauges(deps: Pick<OperationsDeps, 'db' | 'config'>, options: { snapshotTtlMs?: number } = {}): void {
   const { bms, metrics } = deps.config;
   exportDatabaseGauges({
     read: () => operationsSnapshot(deps.db, bms.rateWindowSeconds),
     budgetLimit: bms.rateLimitPerWindow,
     maxAccountSeries: metrics.maxAccountSeries,
+    snapshotTtlMs: options.snapshotTtlMs,
   });
 }
