@@ -97,9 +97,10 @@ let cached: { at: number; value: Promise<OperationsSnapshot> } | undefined;
  * Makes this process export the database-derived gauges (records by state, freshness, rate budget,
  * reachability, paused accounts). The API process does; the worker does not, so they are not doubled.
  */
-export function exportDatabaseGauges(from: SnapshotSource | undefined): void {
+export function exportDatabaseGauges(from: SnapshotSource): void {
   source = from;
   cached = undefined;
+  registerDatabaseGauges();
 }
 
 async function snapshot(): Promise<OperationsSnapshot | undefined> {
@@ -126,82 +127,88 @@ export function freshnessSeconds(row: OperationsSnapshot['freshness'][number], n
   return Math.max(0, (now - since.getTime()) / 1000);
 }
 
-new Gauge({
-  name: `${METRIC_PREFIX}records`,
-  help: 'Linked records of every account, by record type and sync state (collected on scrape, cached a few seconds)',
-  labelNames: ['record_type', 'sync_state'] as const,
-  registers: [registry],
-  async collect() {
-    const snap = await snapshot();
-    this.reset();
-    for (const r of snap?.records ?? []) this.set({ record_type: r.recordType, sync_state: r.state }, r.n);
-  },
-});
+/** The database gauges, registered the first time a process exports them. */
+let databaseGaugesRegistered = false;
+function registerDatabaseGauges(): void {
+  if (databaseGaugesRegistered) return;
+  databaseGaugesRegistered = true;
+  new Gauge({
+    name: `${METRIC_PREFIX}records`,
+    help: 'Linked records of every account, by record type and sync state (collected on scrape, cached a few seconds)',
+    labelNames: ['record_type', 'sync_state'] as const,
+    registers: [registry],
+    async collect() {
+      const snap = await snapshot();
+      this.reset();
+      for (const r of snap?.records ?? []) this.set({ record_type: r.recordType, sync_state: r.state }, r.n);
+    },
+  });
 
-new Gauge({
-  name: `${METRIC_PREFIX}pull_freshness_seconds`,
-  help: 'Per account: seconds since the start of its latest completed pull; every Kaseya BMS change older than that is stored, a newer one may not be (the stalest accounts, capped)',
-  labelNames: ['account'] as const,
-  registers: [registry],
-  async collect() {
-    const snap = await snapshot();
-    this.reset();
-    if (!snap || !source) return;
-    const now = Date.now();
-    for (const row of worstFirst(snap.freshness, (r) => freshnessSeconds(r, now), source.maxAccountSeries)) {
-      this.set({ account: row.accountId }, freshnessSeconds(row, now));
-    }
-  },
-});
+  new Gauge({
+    name: `${METRIC_PREFIX}pull_freshness_seconds`,
+    help: 'Per account: seconds since the start of its latest completed pull; every Kaseya BMS change older than that is stored, a newer one may not be (the stalest accounts, capped)',
+    labelNames: ['account'] as const,
+    registers: [registry],
+    async collect() {
+      const snap = await snapshot();
+      this.reset();
+      if (!snap || !source) return;
+      const now = Date.now();
+      for (const row of worstFirst(snap.freshness, (r) => freshnessSeconds(r, now), source.maxAccountSeries)) {
+        this.set({ account: row.accountId }, freshnessSeconds(row, now));
+      }
+    },
+  });
 
-new Gauge({
-  name: `${METRIC_PREFIX}pull_freshness_max_seconds`,
-  help: 'The largest pull freshness of any connected account (not capped)',
-  registers: [registry],
-  async collect() {
-    const snap = await snapshot();
-    const now = Date.now();
-    this.set(Math.max(0, ...(snap?.freshness ?? []).map((r) => freshnessSeconds(r, now))));
-  },
-});
+  new Gauge({
+    name: `${METRIC_PREFIX}pull_freshness_max_seconds`,
+    help: 'The largest pull freshness of any connected account (not capped)',
+    registers: [registry],
+    async collect() {
+      const snap = await snapshot();
+      const now = Date.now();
+      this.set(Math.max(0, ...(snap?.freshness ?? []).map((r) => freshnessSeconds(r, now))));
+    },
+  });
 
-new Gauge({
-  name: `${METRIC_PREFIX}bms_rate_budget_remaining`,
-  help: 'Requests left in the current window per (BMS tenant, endpoint) that sent any in it (absent: the whole budget is left); the lowest first, capped',
-  labelNames: ['tenant', 'endpoint'] as const,
-  registers: [registry],
-  async collect() {
-    const snap = await snapshot();
-    this.reset();
-    if (!snap || !source || source.budgetLimit <= 0) return;
-    const limit = source.budgetLimit;
-    for (const b of worstFirst(snap.budget, (r) => r.used, source.maxAccountSeries)) {
-      this.set({ tenant: b.tenant, endpoint: b.endpoint }, Math.max(0, limit - b.used));
-    }
-  },
-});
+  new Gauge({
+    name: `${METRIC_PREFIX}bms_rate_budget_remaining`,
+    help: 'Requests left in the current window per (BMS tenant, endpoint) that sent any in it (absent: the whole budget is left); the lowest first, capped',
+    labelNames: ['tenant', 'endpoint'] as const,
+    registers: [registry],
+    async collect() {
+      const snap = await snapshot();
+      this.reset();
+      if (!snap || !source || source.budgetLimit <= 0) return;
+      const limit = source.budgetLimit;
+      for (const b of worstFirst(snap.budget, (r) => r.used, source.maxAccountSeries)) {
+        this.set({ tenant: b.tenant, endpoint: b.endpoint }, Math.max(0, limit - b.used));
+      }
+    },
+  });
 
-new Gauge({
-  name: `${METRIC_PREFIX}bms_accounts`,
-  help: 'Connected accounts by the last known reachability of Kaseya BMS (ok, failed, unchecked), from the last connection test, pull or push',
-  labelNames: ['reachability'] as const,
-  registers: [registry],
-  async collect() {
-    const snap = await snapshot();
-    this.reset();
-    for (const status of ['ok', 'failed', 'unchecked']) this.set({ reachability: status }, 0);
-    for (const r of snap?.reachability ?? []) this.set({ reachability: r.status }, r.n);
-  },
-});
+  new Gauge({
+    name: `${METRIC_PREFIX}bms_accounts`,
+    help: 'Connected accounts by the last known reachability of Kaseya BMS (ok, failed, unchecked), from the last connection test, pull or push',
+    labelNames: ['reachability'] as const,
+    registers: [registry],
+    async collect() {
+      const snap = await snapshot();
+      this.reset();
+      for (const status of ['ok', 'failed', 'unchecked']) this.set({ reachability: status }, 0);
+      for (const r of snap?.reachability ?? []) this.set({ reachability: r.status }, r.n);
+    },
+  });
 
-new Gauge({
-  name: `${METRIC_PREFIX}sync_paused_accounts`,
-  help: 'Connected accounts whose sync is paused',
-  registers: [registry],
-  async collect() {
-    this.set((await snapshot())?.paused ?? 0);
-  },
-});
+  new Gauge({
+    name: `${METRIC_PREFIX}sync_paused_accounts`,
+    help: 'Connected accounts whose sync is paused',
+    registers: [registry],
+    async collect() {
+      this.set((await snapshot())?.paused ?? 0);
+    },
+  });
+}
 
 /** The BMS endpoint label: the route template, never a filled-in path (bounded). */
 export function countBmsRequest(endpoint: string, status: number | 'network_error' | 'refused'): void {

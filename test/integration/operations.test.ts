@@ -41,7 +41,7 @@ function sample(parsed: Parsed, name: string, labels: Record<string, string> = {
 async function histogramCount(metric: typeof pushLatencySeconds | typeof pullDurationSeconds, labels: Record<string, string>): Promise<number> {
   const { values } = await metric.get();
   return values
-    .filter((v) => v.metricName?.endsWith('_count') && Object.entries(labels).every(([k, l]) => v.labels[k] === l))
+    .filter((v) => v.metricName?.endsWith('_count') && Object.entries(labels).every(([k, l]) => (v.labels as Record<string, unknown>)[k] === l))
     .reduce((sum, v) => sum + v.value, 0);
 }
 
