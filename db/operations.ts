@@ -17,20 +17,22 @@ export type ReachabilitySource = 'connection_test' | 'pull' | 'push';
 const CONFIRM_EVERY_SECONDS = 60;
 
 /**
- * Records what the last contact with the account's Kaseya BMS showed. A write that would change nothing
- * but the time is skipped while the stored one is recent, so busy pushes do not rewrite the row.
+ * Records what the last contact with the account's Kaseya BMS showed. A push that would change nothing but
+ * the time is skipped while the stored one is recent, so busy pushes do not rewrite the row; connection
+ * tests and pulls (a few an hour) always write.
  */
 export async function recordReachability(db: Conn, accountId: string, status: Reachability, error: string | null, source: ReachabilitySource): Promise<void> {
-  await db('integrations')
-    .where({ account_id: accountId })
-    .andWhere((q) => {
-      void q
+  const q = db('integrations').where({ account_id: accountId });
+  if (source === 'push') {
+    void q.andWhere((w) => {
+      void w
         .whereNot({ connection_status: status })
         .orWhereRaw('connection_error IS DISTINCT FROM ?', [error])
         .orWhereNull('connection_checked_at')
         .orWhereRaw('connection_checked_at < now() - make_interval(secs => ?)', [CONFIRM_EVERY_SECONDS]);
-    })
-    .update({ connection_status: status, connection_error: error, connection_checked_at: db.fn.now(), connection_checked_by: source });
+    });
+  }
+  await q.update({ connection_status: status, connection_error: error, connection_checked_at: db.fn.now(), connection_checked_by: source });
 }
 
 export interface AccountReachability {
