@@ -22,3 +22,12 @@ export function toFailure(err: unknown): unknown {
   }
   return err;
 }
+
+/** BMS errors that mean the account cannot reach or use its Kaseya BMS (for the health endpoint). */
+const UNREACHABLE = new Set(['BmsAuthError', 'BmsPermissionError', 'BmsNetworkError', 'BmsServerError', 'BmsDestinationRefusedError', 'BmsProtocolError']);
+
+/** The error's message when it says Kaseya BMS is unreachable or refuses the connection, else undefined. */
+export function unreachableBecause(err: unknown): string | undefined {
+  const name = err instanceof ApplicationFailure ? err.type : isBmsError(err) ? err.name : undefined;
+  return name && UNREACHABLE.has(name) ? (err as Error).message : undefined;
+}

@@ -9,6 +9,8 @@ import { getIntegration, type Integration } from '../db/integrations';
 import { staleQueuedLinks } from '../db/links';
 import { resolveDeferredReferences } from '../db/pulled-pages';
 import { tableOf } from '../db/records';
+import { recordReachability } from '../db/operations';
+import { countPullRun } from '../lib/metrics';
 import { addRunCounts, addRunLog, completedRunStartedAfter, finishRun, getWatermark, latestRunStart, setWatermark, startRun } from '../db/runs';
 import { analyzeTables } from '../db/statistics';
 import { addCounts, emptyCounts, writtenCount } from '../domain/pull-counts';
@@ -18,7 +20,7 @@ import type { BeginPullInput, BeginPullResult, PullChunkInput, PullChunkResult, 
 import { PAGE_SIZE } from '../bms/client';
 import { type ActivityDeps, BmsClients } from './context';
 import { ensureLookups } from './lookups';
-import { toFailure } from './failures';
+import { toFailure, unreachableBecause } from './failures';
 import { pullers } from './pullers';
 import { laterTime, type PagePull, type PullerContext, shiftBmsTime } from './pullers/puller';
 
@@ -122,7 +124,8 @@ export function createPullActivities(deps: ActivityDeps) {
     const run = await startRun(deps.db, { ...ids, trigger: manual ? 'manual' : 'schedule' });
     const skip = !integration ? 'Kaseya BMS is not connected' : integration.paused ? 'sync is paused' : undefined;
     if (skip || !integration) {
-      await finishRun(deps.db, run.id, 'skipped', skip ?? null);
+      const finished = await finishRun(deps.db, run.id, 'skipped', skip ?? null);
+      if (finished) countPullRun(finished);
       return { syncRunId: run.id, startedAt: run.startedAt, skip, entities: [] };
     }
     const entities: PullEntity[] = ['accounts'];
@@ -218,6 +221,8 @@ export function createPullActivities(deps: ActivityDeps) {
     } catch (err) {
       // Each failed attempt is in the run's log with BMS's message, not only the last one.
       const message = err instanceof Error ? err.message : String(err);
+      const unreachable = unreachableBecause(err);
+      if (unreachable) await recordReachability(deps.db, input.accountId, 'failed', unreachable, 'pull').catch(() => undefined);
       await addRunLog(deps.db, [
         { runId: input.syncRunId, level: 'error', message: `Reading ${input.entity} failed (attempt ${context.info.attempt}): ${message}` },
       ]).catch(() => undefined);
@@ -232,7 +237,9 @@ export function createPullActivities(deps: ActivityDeps) {
   }
 
   async function finishPull(input: { accountId: string; syncRunId: string; status: 'completed' | 'failed'; error?: string }): Promise<void> {
-    await finishRun(deps.db, input.syncRunId, input.status, input.error ?? null);
+    const finished = await finishRun(deps.db, input.syncRunId, input.status, input.error ?? null);
+    if (finished) countPullRun(finished);
+    if (input.status === 'completed') await recordReachability(deps.db, input.accountId, 'ok', null, 'pull');
   }
 
   /**

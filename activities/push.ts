@@ -25,7 +25,9 @@ import { type ActivityDeps, BmsClients } from './context';
 import { whileHeartbeating } from './heartbeat';
 import { ensureLookups } from './lookups';
 import { parseBmsTime } from '../bms/wire';
-import { toFailure } from './failures';
+import { toFailure, unreachableBecause } from './failures';
+import { recordReachability } from '../db/operations';
+import { countPush, observePushLatency } from '../lib/metrics';
 import { pushers } from './pushers';
 import type { PushContext, RemoteState } from './pushers/pusher';
 
@@ -123,6 +125,8 @@ export function createPushActivities(deps: ActivityDeps) {
         workflowId: recordPushWorkflowId(record.accountId, record.type, record.id),
       });
     });
+    // Save → push latency, for versions a person saved (an API write pushed by hand has no such wait).
+    if (record.updatedOrigin === 'ui') observePushLatency(record.type, record.updatedAt);
   }
 
   /**
@@ -136,7 +140,25 @@ export function createPushActivities(deps: ActivityDeps) {
     return activityInfo().isLocal ? run() : whileHeartbeating(run);
   }
 
+  /** Outcomes for which BMS answered with the connection's credentials. */
+  const REACHED_BMS = new Set<PushResult['outcome']>(['created', 'updated', 'linked', 'orphaned']);
+
+  /** One push, counted by outcome; what it showed of the account's BMS is kept for the health endpoint. */
   async function push(input: { accountId: string; recordType: RecordType; recordId: string }): Promise<PushResult> {
+    try {
+      const result = await pushOnce(input);
+      countPush(input.recordType, result.outcome);
+      if (REACHED_BMS.has(result.outcome)) await recordReachability(deps.db, input.accountId, 'ok', null, 'push').catch(() => undefined);
+      return result;
+    } catch (err) {
+      countPush(input.recordType, err instanceof ApplicationFailure && err.nonRetryable ? 'failed' : 'retrying');
+      const unreachable = unreachableBecause(err);
+      if (unreachable) await recordReachability(deps.db, input.accountId, 'failed', unreachable, 'push').catch(() => undefined);
+      throw err;
+    }
+  }
+
+  async function pushOnce(input: { accountId: string; recordType: RecordType; recordId: string }): Promise<PushResult> {
     const { accountId, recordType, recordId } = input;
     // Three independent reads, side by side (one round trip of latency instead of three).
     const [integration, record, link] = await Promise.all([

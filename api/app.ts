@@ -10,7 +10,10 @@ import type { Config } from '../config';
 import type { Db } from '../db';
 import { type Logger, requestLogSerializers } from '../lib/logger';
 import type { SecretBox } from '../lib/secrets';
-import { principalOf, requireAuth } from './auth';
+import { credentialOf, principalOf, requireAuth } from './auth';
+import type { Health } from './contract';
+import { authenticate } from '../services/accounts';
+import { healthChecker } from '../services/operations';
 import { allowed } from './permissions';
 import { refuseDeepNesting } from './validate';
 import { errorHandler, notFoundHandler } from './errors';
@@ -54,8 +57,13 @@ export function createApp(deps: ApiDeps): Express {
   app.use(pinoHttp({ logger: deps.logger, autoLogging: { ignore: (req) => req.url === '/api/v1/health' }, serializers: requestLogSerializers }));
 
   const api = express.Router();
-  api.get('/health', (_req, res) => {
-    res.json({ data: { status: 'ok' } });
+  const health = healthChecker(deps);
+  api.get('/health', async (req, res) => {
+    // Anyone may probe; a credential, when sent, only adds the administrator's own account's detail.
+    const credential = credentialOf(req);
+    const principal = credential ? await authenticate(deps.db, credential).catch(() => undefined) : undefined;
+    const view = await health(principal?.role === 'administrator' ? principal.accountId : undefined);
+    res.status(view.status === 'down' ? 503 : 200).json({ data: view satisfies Health });
   });
   let openApi: object | undefined;
   api.get('/openapi.json', (_req, res) => {

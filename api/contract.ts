@@ -283,3 +283,34 @@ export const BulkResult = z.object({
 export type BulkResult = z.infer<typeof BulkResult>;
 
 export const SyncTriggered = z.object({ scheduleId: z.string() });
+
+export const DependencyStatus = z.enum(['up', 'down']);
+export const HealthCheck = z.object({
+  status: DependencyStatus,
+  latencyMs: z.number().int().describe('How long the check took'),
+  error: z.string().optional().describe('Why it is down (the service\'s own words, never another party\'s answer)'),
+});
+
+export const BmsReachability = z.object({
+  status: z.enum(['ok', 'failed', 'unchecked']).describe('What the last connection test, pull or push of this account showed'),
+  error: z.string().nullable(),
+  checkedAt: timestamp.nullable(),
+  checkedBy: z.enum(['connection_test', 'pull', 'push']).nullable(),
+});
+
+export const Health = z.object({
+  status: z.enum(['ok', 'degraded', 'down']).describe('down (HTTP 503): the database or Temporal is down; degraded: some account cannot reach its Kaseya BMS'),
+  checkedAt: timestamp,
+  checks: z.object({
+    database: HealthCheck,
+    temporal: HealthCheck,
+    bms: z.object({
+      accounts: z
+        .object({ ok: z.number().int(), failed: z.number().int(), unchecked: z.number().int() })
+        .describe('Connected accounts by the last known reachability of their Kaseya BMS (no live call per probe)'),
+      account: BmsReachability.optional().describe('The caller\'s own account, for an authenticated administrator only'),
+    }),
+  }),
+});
+export type Health = z.infer<typeof Health>;
+export type BmsReachability = z.infer<typeof BmsReachability>;

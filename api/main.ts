@@ -5,6 +5,8 @@ import { createDb, resolveDatabaseUrl } from '../db';
 import { createLogger } from '../lib/logger';
 import { loadSecretBox } from '../lib/secrets';
 import { connectClient } from '../lib/temporal';
+import { startMetricsServer } from '../lib/metrics';
+import { exportOperationsGauges } from '../services/operations';
 import { createApp } from './app';
 
 async function main(): Promise<void> {
@@ -16,6 +18,10 @@ async function main(): Promise<void> {
   const server = app.listen(config.api.port, config.api.host);
   await once(server, 'listening');
   logger.info({ url: config.api.publicUrl }, 'api listening');
+  // The database gauges are exported by the API process only, so several workers never double them.
+  exportOperationsGauges({ db, config });
+  const metricsServer = config.metrics.apiPort !== undefined ? await startMetricsServer({ host: config.metrics.host, port: config.metrics.apiPort }) : undefined;
+  if (metricsServer) logger.info({ url: metricsServer.url }, 'api metrics listening');
 
   let stopping = false;
   const stop = (signal: string) => {
@@ -23,7 +29,7 @@ async function main(): Promise<void> {
     stopping = true;
     logger.info({ signal }, 'api stopping');
     server.close(() => {
-      void Promise.allSettled([temporal.connection.close(), db.destroy()]).then(() => process.exit(0));
+      void Promise.allSettled([temporal.connection.close(), db.destroy(), metricsServer?.close()]).then(() => process.exit(0));
     });
     server.closeIdleConnections();
     setTimeout(() => process.exit(0), 10_000).unref();

@@ -10,6 +10,7 @@ import {
   ApiKeyView,
   BulkResult,
   ErrorEnvelope,
+  Health,
   HistoryEntry,
   ImportResult,
   Integration,
@@ -42,10 +43,13 @@ import {
   PasswordReset,
   recordBodySchema,
   recordUpdateSchema,
+  HistoryQuery,
+  RecordHistoryQuery,
   RunsQuery,
   SettingsBody,
   UserChange,
 } from './schemas';
+import { EXPORT_MAX_ROWS } from './export';
 import { IDEMPOTENCY_KEY_MAX_LENGTH } from './preconditions';
 import { IDEMPOTENCY_KEY_TTL_HOURS } from '../db/idempotency';
 import { MAX_JSON_DEPTH } from './validate';
@@ -92,6 +96,19 @@ const errors = {
   422: json(ErrorEnvelope, 'Refused by a rule (e.g. a read-only synced field)'),
 };
 
+/** A list answer that is a JSON page, or with `format` a CSV or JSON export file. */
+function listOrExport(item: z.ZodType, description: string) {
+  return {
+    description,
+    content: {
+      'application/json': { schema: z.object({ data: z.array(item), meta: PageMeta.or(ExportMeta) }) },
+      'text/csv': { schema: z.string().describe('A header row, then one row per item; text cells starting with = + - @ tab or CR are prefixed with \'') },
+    },
+  };
+}
+
+const ExportMeta = z.object({ total: z.number().int(), exported: z.number().int(), truncated: z.boolean(), maxRows: z.number().int() });
+
 export function buildOpenApiDocument(): object {
   const registry = new OpenAPIRegistry();
   registry.registerComponent('securitySchemes', 'bearer', {
@@ -114,6 +131,18 @@ export function buildOpenApiDocument(): object {
       409: json(ErrorEnvelope, 'account_required: the email and password open several accounts, listed in details.accounts; send one as accountId'),
       429: json(ErrorEnvelope, 'too_many_attempts: too many wrong passwords for this email (from this address, or from all)'),
       503: json(ErrorEnvelope, 'login_busy: too many passwords are being checked at once; retry after Retry-After seconds'),
+    },
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/health',
+    tags: ['Meta'],
+    summary:
+      'Each dependency: the database, Temporal, and how many accounts reach their Kaseya BMS (last known, no live call). No credential needed; ' +
+      'an administrator who sends one also sees their own account\'s reachability and its error.',
+    responses: {
+      200: json(z.object({ data: Health }), 'ok or degraded'),
+      503: json(z.object({ data: Health }), 'down: the database or Temporal does not answer'),
     },
   });
   route({ method: 'post', path: '/auth/logout', tags: ['Auth'], summary: 'End the session', responses: { 204: { description: 'Logged out' } } });
@@ -197,10 +226,13 @@ export function buildOpenApiDocument(): object {
       method: 'get',
       path: `${path}/{id}/history`,
       tags: [tag],
-      summary: 'Sync history: pulled, pushed, conflicts, errors, with field diffs',
-      request: { params: IdParams },
+      summary: 'Sync history: pulled, pushed, conflicts, errors, with field diffs; optionally one kind, or exported (format)',
+      request: { params: IdParams, query: RecordHistoryQuery },
       responses: {
-        200: json(z.object({ data: z.array(HistoryEntry) }), 'Newest first'),
+        200: {
+          description: 'Newest first (the latest 100; an export holds up to ' + String(EXPORT_MAX_ROWS) + ')',
+          content: { 'application/json': { schema: z.object({ data: z.array(HistoryEntry) }) }, 'text/csv': { schema: z.string() } },
+        },
       },
     });
     route({
@@ -260,7 +292,22 @@ export function buildOpenApiDocument(): object {
     request: { body: { content: { 'application/json': { schema: ManageBody } } } },
     responses: { 200: json(z.object({ data: z.array(BulkResult) }), 'Per-record results') },
   });
-  route({ method: 'get', path: `${bms}/runs`, tags: ['Kaseya BMS'], summary: 'Pull runs (logs)', request: { query: RunsQuery }, responses: { 200: json(z.object({ data: z.array(SyncRun), meta: PageMeta }), 'Newest first') } });
+  route({
+    method: 'get',
+    path: `${bms}/runs`,
+    tags: ['Kaseya BMS'],
+    summary: `Pull runs (logs), filtered by status, trigger and start time; with format (or Accept: text/csv) an export of at most ${EXPORT_MAX_ROWS} runs`,
+    request: { query: RunsQuery },
+    responses: { 200: listOrExport(SyncRun, 'Newest first: a page, or with format an export (X-Export-Total, X-Export-Truncated)') },
+  });
+  route({
+    method: 'get',
+    path: `${bms}/history`,
+    tags: ['Kaseya BMS'],
+    summary: `The account's record history log (push: queued, pushed; pull: pulled, linked, orphaned; conflict; failure: error), by kind, record type and time; exportable (at most ${EXPORT_MAX_ROWS} entries)`,
+    request: { query: HistoryQuery },
+    responses: { 200: listOrExport(HistoryEntry, 'Newest first: a page, or with format an export (X-Export-Total, X-Export-Truncated)') },
+  });
   route({ method: 'get', path: `${bms}/runs/{id}`, tags: ['Kaseya BMS'], request: { params: IdParams }, responses: { 200: json(z.object({ data: RunDetail }), 'A run with its log') } });
 
   route({

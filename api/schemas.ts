@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { type FieldSpec, RECORD_FIELDS, RECORD_TYPES, type RecordFields, type RecordType } from '../domain/records';
 import { SyncSettingsChangeSchema } from '../domain/settings';
+import { HISTORY_FILTER_NAMES, type HistoryFilter } from '../domain/history';
 import { SYNC_STATES } from '../domain/sync-state';
 import { ROLES } from '../domain/access';
 import { BULK_ACTIONS } from '../services/records';
@@ -136,9 +137,57 @@ export const SettingsBody = z.strictObject({
   twoWayEnabled: z.boolean().optional(),
 });
 
-export const RunsQuery = z.strictObject({
-  page: z.coerce.number().int().min(1).max(100_000).default(1),
-  pageSize: z.coerce.number().int().min(1).max(200).default(50),
+/**
+ * A time bound of a log filter: a date (YYYY-MM-DD, UTC) or a date-time with its offset. A date as `from`
+ * starts at its midnight; as `to` it includes that whole day (the bound is the next midnight, exclusive).
+ */
+function timeBound(end: 'from' | 'to') {
+  return z
+    .union([z.iso.date(), z.iso.datetime({ offset: true })], { error: 'must be a date (YYYY-MM-DD) or a date-time with offset (ISO 8601)' })
+    .refine((v) => v >= '0001-01-01', 'must be in year 1 or later')
+    .transform((v) => {
+      if (v.length > 10) return new Date(v);
+      const day = new Date(`${v}T00:00:00Z`);
+      if (end === 'to') day.setUTCDate(day.getUTCDate() + 1);
+      return day;
+    })
+    .optional();
+}
+
+/** `format` asks for an export (every matching row, capped) instead of a page. */
+const ExportFormatParam = z.enum(['csv', 'json']).optional();
+
+export const RUN_STATUSES = ['running', 'completed', 'failed', 'skipped'] as const;
+export const RUN_TRIGGERS = ['schedule', 'manual'] as const;
+
+export const RunsQuery = z
+  .strictObject({
+    page: z.coerce.number().int().min(1).max(100_000).default(1),
+    pageSize: z.coerce.number().int().min(1).max(200).default(50),
+    status: z.enum(RUN_STATUSES).optional(),
+    trigger: z.enum(RUN_TRIGGERS).optional(),
+    from: timeBound('from'),
+    to: timeBound('to'),
+    format: ExportFormatParam,
+  })
+  .refine((q) => !(q.from && q.to) || q.from < q.to, { path: ['to'], message: 'must be after from' });
+
+export const HistoryQuery = z
+  .strictObject({
+    page: z.coerce.number().int().min(1).max(100_000).default(1),
+    pageSize: z.coerce.number().int().min(1).max(200).default(50),
+    kind: z.enum(HISTORY_FILTER_NAMES as [HistoryFilter, ...HistoryFilter[]]).optional(),
+    recordType: z.enum(RECORD_TYPES).optional(),
+    from: timeBound('from'),
+    to: timeBound('to'),
+    format: ExportFormatParam,
+  })
+  .refine((q) => !(q.from && q.to) || q.from < q.to, { path: ['to'], message: 'must be after from' });
+
+/** A record's own history: optionally one kind of entry. */
+export const RecordHistoryQuery = z.strictObject({
+  kind: z.enum(HISTORY_FILTER_NAMES as [HistoryFilter, ...HistoryFilter[]]).optional(),
+  format: ExportFormatParam,
 });
 
 export const ManageBody = z.strictObject({

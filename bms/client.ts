@@ -11,6 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { type Dispatcher, errors as undiciErrors, request } from 'undici';
 import type { Logger } from '../lib/logger';
 import { DestinationRefusedError, findDestinationRefusal, type OutboundPolicy } from '../lib/outbound';
+import { countBmsAuth, countBmsRequest } from '../lib/metrics';
 import {
   BmsAuthError,
   BmsDestinationRefusedError,
@@ -170,6 +171,10 @@ export class BmsClient {
 
   /** Logs in (V2) and returns the token; also proves the connection settings work. */
   async authenticate(signal?: AbortSignal): Promise<BmsToken> {
+    return countedLogin('v2_login', () => this.login(signal));
+  }
+
+  private async login(signal?: AbortSignal): Promise<BmsToken> {
     const answer = await this.call('POST', '/v2/security/authenticate', {
       auth: 'none',
       signal,
@@ -489,9 +494,11 @@ export class BmsClient {
       status = res.statusCode;
       responseHeaders = res.headers;
       text = await res.body.text();
+      countBmsRequest(endpoint, status);
     } catch (err) {
       if (options.signal?.aborted) throw err;
       const refusal = findDestinationRefusal(err);
+      countBmsRequest(endpoint, refusal ? 'refused' : 'network_error');
       if (refusal) {
         throw new BmsDestinationRefusedError(refusal.message, { endpoint, field: route.startsWith('/api/') ? 'v1Url' : 'apiUrl' });
       }
@@ -624,16 +631,21 @@ export class BmsClient {
   }
 
   private async loginV2(previous: CachedToken | undefined, signal?: AbortSignal): Promise<CachedToken> {
-    if (previous?.refreshToken) {
+    const refreshToken = previous?.refreshToken;
+    if (previous && refreshToken) {
       try {
         const requestedAt = Date.now();
-        const answer = await this.call('POST', '/v2/security/refreshtoken', {
-          auth: 'none',
-          signal,
-          form: { AccessToken: previous.accessToken, RefreshToken: previous.refreshToken },
+        const refreshed = await countedLogin('v2_refresh', async () => {
+          const answer = await this.call('POST', '/v2/security/refreshtoken', {
+            auth: 'none',
+            signal,
+            form: { AccessToken: previous.accessToken, RefreshToken: refreshToken },
+          });
+          const token = answer.body as BmsToken | undefined;
+          if (!token?.accessToken) throw new BmsProtocolError('Token refresh answer carried no access token', { endpoint: 'POST /v2/security/refreshtoken', status: answer.status });
+          return token;
         });
-        const refreshed = answer.body as BmsToken | undefined;
-        if (refreshed?.accessToken) return this.cachedV2Token(refreshed, requestedAt);
+        return this.cachedV2Token(refreshed, requestedAt);
       } catch (err) {
         if (signal?.aborted) throw err;
         // A refused refresh falls back to a full login below.
@@ -644,6 +656,10 @@ export class BmsClient {
   }
 
   private async loginV1(signal?: AbortSignal): Promise<CachedToken> {
+    return countedLogin('v1_login', () => this.requestV1Token(signal));
+  }
+
+  private async requestV1Token(signal?: AbortSignal): Promise<CachedToken> {
     const requestedAt = Date.now();
     const answer = await this.call('POST', '/api/token', {
       auth: 'none',
@@ -673,6 +689,19 @@ export class BmsClient {
   /** Lifetimes count from when the token was asked for, so the time its answer took is on the safe side. */
   private cachedToken(accessToken: string, refreshToken: string | undefined, requestedAt: number, expiresAt: number): CachedToken {
     return { accessToken, refreshToken, refreshAt: expiresAt - refreshMarginMs(expiresAt - requestedAt, this.tokenMarginMs) };
+  }
+}
+
+/** Counts a login or token refresh by outcome (refused: BMS turned the credentials or the token down). */
+async function countedLogin<T>(kind: 'v2_login' | 'v2_refresh' | 'v1_login', login: () => Promise<T>): Promise<T> {
+  try {
+    const token = await login();
+    countBmsAuth(kind, 'success');
+    return token;
+  } catch (err) {
+    const refused = err instanceof BmsAuthError || err instanceof BmsPermissionError || err instanceof BmsValidationError;
+    countBmsAuth(kind, refused ? 'refused' : 'error');
+    throw err;
   }
 }
 

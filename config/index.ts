@@ -10,6 +10,8 @@ const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 const port = z.coerce.number().int().min(0).max(65535);
+/** A port that may be left unset (or empty): the listener is then off. */
+const optionalPort = z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? undefined : v), port.optional());
 const optionalString = z
   .string()
   .optional()
@@ -55,6 +57,12 @@ const EnvSchema = z.object({
   BMS_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).default(15_000),
   BMS_RATE_LIMIT_PER_WINDOW: z.coerce.number().int().min(0).default(1500),
   BMS_RATE_WINDOW_SECONDS: z.coerce.number().min(0.1).default(3600),
+
+  METRICS_HOST: z.string().default('127.0.0.1'),
+  METRICS_PORT: optionalPort,
+  WORKER_METRICS_PORT: optionalPort,
+  TEMPORAL_METRICS_PORT: optionalPort,
+  METRICS_MAX_ACCOUNT_SERIES: z.coerce.number().int().min(1).max(10_000).default(100),
 
   WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().min(1).default(100),
   WORKER_SHUTDOWN_GRACE_SECONDS: z.coerce.number().min(0).default(20),
@@ -108,6 +116,21 @@ export interface Config {
     rateWindowSeconds: number;
   };
   worker: { maxConcurrentActivities: number; shutdownGraceSeconds: number };
+  /**
+   * Prometheus metrics (lib/metrics.ts), each on its own listener with no login. Every port unset (the
+   * default) means that listener is off; all bind to `host` (default 127.0.0.1).
+   */
+  metrics: {
+    host: string;
+    /** The API process's `GET /metrics` (HTTP, application and database gauges). */
+    apiPort: number | undefined;
+    /** The worker process's `GET /metrics` (pushes, pulls, BMS requests). */
+    workerPort: number | undefined;
+    /** The Temporal SDK's own worker metrics (the worker's Rust core serves them). */
+    temporalPort: number | undefined;
+    /** At most this many series for a label of accounts or BMS tenants (the worst first). */
+    maxAccountSeries: number;
+  };
 }
 
 /**
@@ -177,6 +200,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     worker: {
       maxConcurrentActivities: e.WORKER_MAX_CONCURRENT_ACTIVITIES,
       shutdownGraceSeconds: e.WORKER_SHUTDOWN_GRACE_SECONDS,
+    },
+    metrics: {
+      host: e.METRICS_HOST,
+      apiPort: e.METRICS_PORT,
+      workerPort: e.WORKER_METRICS_PORT,
+      temporalPort: e.TEMPORAL_METRICS_PORT,
+      maxAccountSeries: e.METRICS_MAX_ACCOUNT_SERIES,
     },
   };
 }

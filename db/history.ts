@@ -65,12 +65,46 @@ export async function listHistory(
   recordType: RecordType,
   recordId: string,
   limit = 100,
+  kinds?: readonly HistoryKind[],
 ): Promise<StoredHistoryEntry[]> {
-  const rows = (await db('record_history')
-    .where({ record_type: recordType, record_id: recordId })
-    .orderBy('id', 'desc')
-    .limit(limit)) as Array<Record<string, unknown>>;
-  return rows.map((r) => ({
+  const q = db('record_history').where({ record_type: recordType, record_id: recordId });
+  if (kinds) void q.whereIn('kind', kinds);
+  const rows = (await q.orderBy('id', 'desc').limit(limit)) as Array<Record<string, unknown>>;
+  return rows.map(fromRow);
+}
+
+/** Which entries an account's history log shows: kinds, record type, and time (`from` inclusive, `to` exclusive). */
+export interface HistoryFilter {
+  kinds?: readonly HistoryKind[];
+  recordType?: RecordType;
+  from?: Date;
+  to?: Date;
+}
+
+function filteredHistory(db: Conn, accountId: string, filter: HistoryFilter) {
+  const q = db('record_history').where({ account_id: accountId });
+  if (filter.kinds) void q.whereIn('kind', filter.kinds);
+  if (filter.recordType) void q.where({ record_type: filter.recordType });
+  if (filter.from) void q.where('at', '>=', filter.from);
+  if (filter.to) void q.where('at', '<', filter.to);
+  return q;
+}
+
+/** The account's history across its records, newest first, with how many entries match in all. */
+export async function listAccountHistory(
+  db: Conn,
+  accountId: string,
+  filter: HistoryFilter,
+  limit: number,
+  offset = 0,
+): Promise<{ items: StoredHistoryEntry[]; total: number }> {
+  const [{ count }] = (await filteredHistory(db, accountId, filter).count({ count: '*' })) as [{ count: string }];
+  const rows = (await filteredHistory(db, accountId, filter).orderBy('id', 'desc').limit(limit).offset(offset)) as Array<Record<string, unknown>>;
+  return { items: rows.map(fromRow), total: Number(count) };
+}
+
+function fromRow(r: Record<string, unknown>): StoredHistoryEntry {
+  return {
     id: Number(r.id),
     at: r.at instanceof Date ? r.at.toISOString() : String(r.at),
     accountId: String(r.account_id),
@@ -81,5 +115,5 @@ export async function listHistory(
     summary: String(r.summary),
     changes: r.changes ?? undefined,
     workflowId: (r.workflow_id as string | null) ?? null,
-  }));
+  };
 }

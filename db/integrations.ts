@@ -181,6 +181,7 @@ export async function updateIntegration(
     row.connection_status = changes.connection.status;
     row.connection_error = changes.connection.error;
     row.connection_checked_at = db.fn.now();
+    row.connection_checked_by = 'connection_test';
   }
   await db('integrations').where({ account_id: accountId }).update(row);
 }

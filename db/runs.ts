@@ -68,8 +68,10 @@ export async function addRunCounts(db: Conn, runId: string, delta: RunCounts): P
   });
 }
 
-export async function finishRun(db: Conn, runId: string, status: SyncRun['status'], error: string | null = null): Promise<void> {
-  await db('sync_runs').where({ id: runId }).update({ status, error, finished_at: db.fn.now() });
+/** Ends a running run; returns it as finished, or undefined when it had already ended (a retried call). */
+export async function finishRun(db: Conn, runId: string, status: SyncRun['status'], error: string | null = null): Promise<SyncRun | undefined> {
+  const rows = (await db('sync_runs').where({ id: runId, status: 'running' }).update({ status, error, finished_at: db.fn.now() }, '*')) as Row[];
+  return rows[0] ? fromRow(rows[0]) : undefined;
 }
 
 /**
@@ -135,10 +137,27 @@ export async function addRunLog(db: Conn, entries: RunLogEntry[]): Promise<void>
   if (entries.length > 0) await runLogInsert(db, entries);
 }
 
-export async function listRuns(db: Conn, accountId: string, limit = 50, offset = 0): Promise<{ items: SyncRun[]; total: number }> {
-  const [{ count }] = (await db('sync_runs').where({ account_id: accountId }).count({ count: '*' })) as [{ count: string }];
-  const rows = (await db('sync_runs')
-    .where({ account_id: accountId })
+/** Which runs a list shows: by status, trigger, and start time (`from` inclusive, `to` exclusive). */
+export interface RunFilter {
+  status?: SyncRun['status'];
+  trigger?: string;
+  from?: Date;
+  to?: Date;
+}
+
+function filteredRuns(db: Conn, accountId: string, filter: RunFilter) {
+  const q = db('sync_runs').where({ account_id: accountId });
+  if (filter.status) void q.where({ status: filter.status });
+  if (filter.trigger) void q.where({ trigger: filter.trigger });
+  if (filter.from) void q.where('started_at', '>=', filter.from);
+  if (filter.to) void q.where('started_at', '<', filter.to);
+  return q;
+}
+
+/** The account's runs, newest first, with how many match the filter in all. */
+export async function listRuns(db: Conn, accountId: string, limit = 50, offset = 0, filter: RunFilter = {}): Promise<{ items: SyncRun[]; total: number }> {
+  const [{ count }] = (await filteredRuns(db, accountId, filter).count({ count: '*' })) as [{ count: string }];
+  const rows = (await filteredRuns(db, accountId, filter)
     .orderBy('started_at', 'desc')
     .limit(limit)
     .offset(offset)) as Row[];

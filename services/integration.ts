@@ -18,7 +18,8 @@ import {
   saveConnection,
   updateIntegration,
 } from '../db/integrations';
-import { getRun, listRunLogs, listRuns, resetWatermarks, type SyncRun as StoredRun } from '../db/runs';
+import { getRun, listRunLogs, listRuns, resetWatermarks, type RunFilter, type SyncRun as StoredRun } from '../db/runs';
+import { recordReachability } from '../db/operations';
 import { defaultSyncSettings, type SyncSettings, SyncSettingsChangeSchema, SyncSettingsSchema } from '../domain/settings';
 import type { Logger } from '../lib/logger';
 import type { SecretBox } from '../lib/secrets';
@@ -111,6 +112,10 @@ export async function connect(deps: IntegrationServiceDeps, accountId: string, i
   try {
     lookups = await fetchLookups(client, settings.lookupTables);
   } catch (err) {
+    // A test of the stored connection (no new password) tells what the syncs will meet: keep it.
+    if (existing && input.password === undefined && isBmsError(err)) {
+      await recordReachability(deps.db, accountId, 'failed', err.message, 'connection_test');
+    }
     throw connectionFailed(err, 'Could not connect to Kaseya BMS', isBmsError(err) && err.name === 'BmsAuthError' ? 'password' : 'apiUrl');
   }
   if (target.v1Url) {
@@ -266,8 +271,14 @@ export function runView(config: Config, run: StoredRun): SyncRunView {
   return { ...run, workflowUrl: workflowUiUrl(config.temporal, run.workflowId, run.runId) };
 }
 
-export async function listRunViews(deps: IntegrationServiceDeps, accountId: string, limit: number, offset: number): Promise<{ items: SyncRunView[]; total: number }> {
-  const { items, total } = await listRuns(deps.db, accountId, limit, offset);
+export async function listRunViews(
+  deps: IntegrationServiceDeps,
+  accountId: string,
+  limit: number,
+  offset: number,
+  filter: RunFilter = {},
+): Promise<{ items: SyncRunView[]; total: number }> {
+  const { items, total } = await listRuns(deps.db, accountId, limit, offset, filter);
   return { items: items.map((r) => runView(deps.config, r)), total };
 }
 

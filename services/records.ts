@@ -16,7 +16,8 @@ import type { Knex } from 'knex';
 import type { BulkResult, HistoryEntry as HistoryEntryView, SyncSummary, SyncView } from '../api/contract';
 import type { TemporalConfig } from '../config';
 import type { Db } from '../db';
-import { addHistory, type HistoryEntry, listHistory } from '../db/history';
+import { addHistory, type HistoryEntry, listAccountHistory, listHistory } from '../db/history';
+import { HISTORY_FILTERS, type HistoryFilter as HistoryFilterName } from '../domain/history';
 import { diff } from '../domain/merge';
 import { findAnswer, type IdempotentRequest, storeAnswer } from '../db/idempotency';
 import { getIntegration, type Integration } from '../db/integrations';
@@ -406,10 +407,28 @@ export async function listRecordViews(
   return { items: items.map((r) => view(deps, r, links.get(r.id), integration)), total };
 }
 
-export async function recordHistory(deps: RecordServiceDeps, accountId: string, type: RecordType, id: string): Promise<HistoryEntryView[]> {
+export async function recordHistory(
+  deps: RecordServiceDeps,
+  accountId: string,
+  type: RecordType,
+  id: string,
+  options: { kind?: HistoryFilterName; limit?: number } = {},
+): Promise<HistoryEntryView[]> {
   const record = await getRecord(deps.db, accountId, type, id);
   if (!record) throw new RuleError(404, 'not_found', `No ${type} with id ${id}`);
-  return listHistory(deps.db, type, id);
+  return listHistory(deps.db, type, id, options.limit ?? 100, options.kind ? HISTORY_FILTERS[options.kind] : undefined);
+}
+
+/** The account's history log across its records, newest first: filtered by kind, record type and time. */
+export async function accountHistory(
+  deps: RecordServiceDeps,
+  accountId: string,
+  filter: { kind?: HistoryFilterName; recordType?: RecordType; from?: Date; to?: Date },
+  limit: number,
+  offset = 0,
+): Promise<{ items: HistoryEntryView[]; total: number }> {
+  const { kind, ...rest } = filter;
+  return listAccountHistory(deps.db, accountId, { ...rest, kinds: kind ? HISTORY_FILTERS[kind] : undefined }, limit, offset);
 }
 
 export const IMPORT_MAX_ROWS = 5_000;

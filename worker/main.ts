@@ -6,6 +6,7 @@ import { connectClient } from '../lib/temporal';
 import { createLogger } from '../lib/logger';
 import { loadSecretBox } from '../lib/secrets';
 import { createRateBudget } from '../db/rate-budget';
+import { hostPort, startMetricsServer } from '../lib/metrics';
 import { workflowBundlePath } from './bundle';
 import { startWorkers } from './worker';
 
@@ -14,8 +15,16 @@ async function main(): Promise<void> {
   const logger = createLogger('worker', config.logLevel, config.logFormat);
   Runtime.install({
     logger: new DefaultLogger('WARN', (entry) => logger[entry.level === 'WARN' ? 'warn' : entry.level === 'ERROR' ? 'error' : 'info'](entry.meta ?? {}, entry.message)),
-    telemetryOptions: { logging: { forward: {}, filter: makeTelemetryFilterString({ core: 'WARN' }) } },
+    telemetryOptions: {
+      logging: { forward: {}, filter: makeTelemetryFilterString({ core: 'WARN' }) },
+      // The SDK's own worker metrics (task slots, polls, latencies), served by its core on their own port.
+      ...(config.metrics.temporalPort !== undefined
+        ? { metrics: { prometheus: { bindAddress: hostPort(config.metrics.host, config.metrics.temporalPort), useSecondsForDurations: true } } }
+        : {}),
+    },
   });
+  const metricsServer = config.metrics.workerPort !== undefined ? await startMetricsServer({ host: config.metrics.host, port: config.metrics.workerPort }) : undefined;
+  if (metricsServer) logger.info({ url: metricsServer.url }, 'worker metrics listening');
   const db = createDb({ url: resolveDatabaseUrl(config), poolMax: config.database.poolMax });
   const temporal = await connectClient(config.temporal);
   const workers = await startWorkers({
@@ -29,6 +38,7 @@ async function main(): Promise<void> {
   });
   logger.info({ taskQueues: config.temporal.taskQueues, temporal: config.temporal.address }, 'worker running');
   await workers.done;
+  await metricsServer?.close();
   await temporal.connection.close();
   await db.destroy();
   logger.info('worker stopped');

@@ -16,9 +16,10 @@ import {
 } from '../../services/integration';
 import { principalOf, requirePermission } from '../auth';
 import type { Integration, IntegrationView, Lookups, SettingsView } from '../contract';
+import { EXPORT_MAX_ROWS, exportFormat, HISTORY_COLUMNS, RUN_COLUMNS, sendExport } from '../export';
 import { envelope } from '../errors';
-import { ConnectionBody, IdParams, ManageBody, RunsQuery, SettingsBody } from '../schemas';
-import { bulkAction, type RecordServiceDeps, syncSummary } from '../../services/records';
+import { ConnectionBody, HistoryQuery, IdParams, ManageBody, RunsQuery, SettingsBody } from '../schemas';
+import { accountHistory, bulkAction, type RecordServiceDeps, syncSummary } from '../../services/records';
 import { parse } from '../validate';
 
 function settingsView(view: IntegrationView): SettingsView {
@@ -102,9 +103,29 @@ export function integrationRoutes(deps: IntegrationServiceDeps): Router {
   });
 
   router.get('/runs', requirePermission('integration:read'), async (req, res) => {
-    const q = parse(RunsQuery, req.query, 'query');
-    const { items, total } = await listRunViews(deps, principalOf(res).accountId, q.pageSize, (q.page - 1) * q.pageSize);
-    res.json({ data: items, meta: { page: q.page, pageSize: q.pageSize, total } });
+    const { page, pageSize, format, ...filter } = parse(RunsQuery, req.query, 'query');
+    const accountId = principalOf(res).accountId;
+    const exported = exportFormat(req, format);
+    if (exported) {
+      const { items, total } = await listRunViews(deps, accountId, EXPORT_MAX_ROWS, 0, filter);
+      sendExport(res, { name: 'sync-runs', format: exported, columns: RUN_COLUMNS, rows: items, total });
+      return;
+    }
+    const { items, total } = await listRunViews(deps, accountId, pageSize, (page - 1) * pageSize, filter);
+    res.json({ data: items, meta: { page, pageSize, total } });
+  });
+
+  router.get('/history', requirePermission('integration:read'), async (req, res) => {
+    const { page, pageSize, format, ...filter } = parse(HistoryQuery, req.query, 'query');
+    const accountId = principalOf(res).accountId;
+    const exported = exportFormat(req, format);
+    if (exported) {
+      const { items, total } = await accountHistory(recordDeps(deps), accountId, filter, EXPORT_MAX_ROWS);
+      sendExport(res, { name: 'record-history', format: exported, columns: HISTORY_COLUMNS, rows: items, total });
+      return;
+    }
+    const { items, total } = await accountHistory(recordDeps(deps), accountId, filter, pageSize, (page - 1) * pageSize);
+    res.json({ data: items, meta: { page, pageSize, total } });
   });
 
   router.get('/runs/:id', requirePermission('integration:read'), async (req, res) => {

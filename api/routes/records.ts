@@ -23,7 +23,8 @@ import type { RecordJson } from '../contract';
 import { ApiError } from '../errors';
 import { validationIssues } from '../../services/errors';
 import { expectedVersionOf, idempotencyKeyOf, recordEtag } from '../preconditions';
-import { IdParams, ListQuery, recordBodySchema, recordUpdateSchema } from '../schemas';
+import { EXPORT_MAX_ROWS, exportFormat, HISTORY_COLUMNS, sendExport } from '../export';
+import { IdParams, ListQuery, RecordHistoryQuery, recordBodySchema, recordUpdateSchema } from '../schemas';
 import { parse, safeParseStorable } from '../validate';
 
 /** The JSON a record is shown as: its fields flattened beside its id, version and sync object. */
@@ -176,7 +177,17 @@ function recordRouter(deps: RecordServiceDeps, type: RecordType): Router {
 
   router.get('/:id/history', requirePermission('records:read'), async (req, res) => {
     const { id } = parse(IdParams, req.params, 'path');
-    res.json({ data: await recordHistory(deps, principalOf(res).accountId, type, id) });
+    const { kind, format } = parse(RecordHistoryQuery, req.query, 'query');
+    const exported = exportFormat(req, format);
+    const accountId = principalOf(res).accountId;
+    if (exported) {
+      const rows = await recordHistory(deps, accountId, type, id, { kind, limit: EXPORT_MAX_ROWS + 1 });
+      const shown = rows.slice(0, EXPORT_MAX_ROWS);
+      // One more than the cap was read: that is enough to say the export is cut short.
+      sendExport(res, { name: `${type}-history`, format: exported, columns: HISTORY_COLUMNS, rows: shown, total: rows.length });
+      return;
+    }
+    res.json({ data: await recordHistory(deps, accountId, type, id, { kind }) });
   });
 
   return router;

@@ -43,7 +43,8 @@ export async function openPage(browser: Browser, baseUrl: string): Promise<{ con
   const origin = new URL(baseUrl).origin;
   page.on('request', (req) => {
     const url = req.url();
-    if (!url.startsWith(`${origin}/`) && !url.startsWith('data:') && url !== 'about:blank') watch.foreignRequests.push(url);
+    // blob: URLs of the app's own origin are exports the page downloads (fetched from the API first).
+    if (!url.startsWith(`${origin}/`) && !url.startsWith(`blob:${origin}/`) && !url.startsWith('data:') && url !== 'about:blank') watch.foreignRequests.push(url);
   });
   page.on('pageerror', (err) => watch.errors.push(`page error: ${err.message}`));
   page.on('console', (msg) => {

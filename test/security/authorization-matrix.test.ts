@@ -12,7 +12,7 @@ import { startStack, type Stack } from '../helpers/stack';
 
 /** The permission each endpoint needs; `null` = any authenticated caller; `public` = no credential. */
 function expectedAction(method: string, path: string): Action | null | 'public' {
-  if (path === '/auth/login') return 'public';
+  if (path === '/auth/login' || path === '/health') return 'public';
   if (path === '/auth/logout' || path === '/me' || path === '/me/password' || path === '/account' || path === '/meta/permissions') return null;
   if (path === '/meta/records') return 'records:read';
   if (path === '/users' || path.startsWith('/users/')) return 'users:manage';
