@@ -5,6 +5,8 @@
 import { z } from 'zod';
 import { type FieldSpec, RECORD_FIELDS, RECORD_TYPES, type RecordFields, type RecordType } from '../domain/records';
 import { SYNC_STATES } from '../domain/sync-state';
+import { ADOPTION_MAX_RECORDS } from '../domain/adoption';
+import { RECORD_ORIGINS } from '../domain/records';
 import { BULK_ACTIONS } from '../services/records';
 import { checkBaseUrlSyntax } from '../lib/outbound';
 
@@ -84,6 +86,10 @@ export const ListQuery = z.strictObject({
     .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean))
     .pipe(z.array(z.enum(SYNC_STATES)))
     .optional(),
+  origin: z
+    .enum(RECORD_ORIGINS)
+    .optional()
+    .describe('How the records came to be: created here (web UI or API), imported, or pulled from Kaseya BMS'),
 });
 
 export const LoginBody = z.strictObject({
@@ -127,4 +133,17 @@ export const ManageBody = z.strictObject({
     .array(z.strictObject({ recordType: z.enum(RECORD_TYPES), id: z.uuid('must be a record id') }))
     .min(1)
     .max(500),
+});
+
+const recordRefs = z
+  .array(z.strictObject({ recordType: z.enum(RECORD_TYPES), id: z.uuid('must be a record id') }))
+  .min(1)
+  .max(ADOPTION_MAX_RECORDS, `at most ${ADOPTION_MAX_RECORDS} records in one preview`);
+
+export const AdoptionPreviewBody = z.strictObject({ records: recordRefs.describe('The records to preview the push of') });
+
+export const AdoptionConfirmBody = z.strictObject({
+  records: recordRefs
+    .optional()
+    .describe('The records of the preview to push (default: every one the preview would create, link or update)'),
 });

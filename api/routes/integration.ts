@@ -8,13 +8,14 @@ import {
   type IntegrationServiceDeps,
   integrationView,
   listRunViews,
+  previewSettings,
   requireIntegration,
   setPaused,
   syncNow,
   updateSettings,
 } from '../../services/integration';
 import { principalOf, requirePermission } from '../auth';
-import type { Integration, IntegrationView, Lookups, SettingsView } from '../contract';
+import type { Integration, IntegrationView, Lookups, SettingsPreview, SettingsView } from '../contract';
 import { envelope } from '../errors';
 import { ConnectionBody, IdParams, ManageBody, RunsQuery, SettingsBody } from '../schemas';
 import { bulkAction, type RecordServiceDeps, syncSummary } from '../../services/records';
@@ -71,6 +72,11 @@ export function integrationRoutes(deps: IntegrationServiceDeps): Router {
     const body = parse(SettingsBody, req.body, 'body');
     const view = await updateSettings(deps, principalOf(res).accountId, body);
     res.json({ data: settingsView(view) });
+  });
+
+  router.post('/sync-settings/preview', requirePermission('integration:write'), async (req, res) => {
+    const body = parse(SettingsBody, req.body, 'body');
+    res.json({ data: (await previewSettings(deps, principalOf(res).accountId, body)) satisfies SettingsPreview });
   });
 
   router.post('/sync', requirePermission('sync:trigger'), async (_req, res) => {

@@ -160,6 +160,8 @@ const KIND_LABELS: Record<string, string> = {
   excluded: 'Not pushed',
   sync_disabled: 'Sync disabled',
   sync_enabled: 'Sync enabled',
+  previewed: 'Push previewed',
+  adopted: 'Adopted',
 };
 
 function Changes({ entry }: { entry: HistoryEntry }) {
