@@ -50,7 +50,7 @@ describe('adopting existing records', function () {
   let stack: Stack;
   let clientTypeId: number;
   let pulledOrg: { id: string };
-  const ids: Record<string, string> = {};
+  const ids = {} as Record<'orgNew' | 'orgExisting' | 'orgDormant' | 'contactOk' | 'contactNoEmail', string>;
   let seededBmsId: number;
   let previewId: string;
 
