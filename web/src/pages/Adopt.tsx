@@ -329,8 +329,10 @@ function PreviewPanel({ id }: { id: string }) {
     <section class="panel" aria-labelledby="adopt-preview-heading">
       <h2 id="adopt-preview-heading">{confirmed ? '3. Pushing to Kaseya BMS' : '2. What a push would do in Kaseya BMS'}</h2>
       <p class="muted">
-        Preview by {view.requestedBy}, {formatTime(view.createdAt)}. Nothing has been written to Kaseya BMS
-        {confirmed ? ` before ${view.confirmedBy ?? 'someone'} confirmed it (${formatTime(view.confirmedAt)})` : ''}.
+        Previewed by {view.requestedBy}, {formatTime(view.createdAt)}
+        {confirmed
+          ? `; confirmed by ${view.confirmedBy ?? 'someone'}, ${formatTime(view.confirmedAt)}. Each record goes through its own push, under the Kaseya BMS rate budget.`
+          : '. Nothing has been written to Kaseya BMS.'}
       </p>
       {view.status === 'computing' ? <Loading what="what Kaseya BMS holds for these records" /> : null}
       {view.status === 'failed' ? <Notice kind="error">The preview failed: {view.error}</Notice> : null}
