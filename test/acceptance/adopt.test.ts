@@ -4,7 +4,8 @@
  * once each; a settings preview's counts are what saving then does.
  */
 import assert from 'node:assert/strict';
-import type { HttpClient } from '../helpers/api-client';
+import type { ApiResponse, HttpClient } from '../helpers/api-client';
+import { answerChecker, type OpenApiDocument } from '../helpers/openapi';
 import { startStack, type Stack } from '../helpers/stack';
 import { simRequests, syncNowAndWait, waitFor, waitForSyncState } from '../helpers/sync';
 
@@ -25,6 +26,15 @@ async function create(api: HttpClient, collection: string, body: Record<string, 
   const res = await api.post(`/api/v1/${collection}`, body);
   assert.equal(res.status, 201, JSON.stringify(res.body));
   return res.body.data as { id: string; version: number };
+}
+
+let checkAnswer: (method: string, path: string, res: ApiResponse) => void;
+
+async function documented(stack: Stack, method: string, path: string, body?: unknown): Promise<ApiResponse<any>> {
+  checkAnswer ??= answerChecker((await stack.anonymous.get('/api/v1/openapi.json')).body as OpenApiDocument);
+  const res = await stack.admin.call(method, path, body);
+  checkAnswer(method, path.replace(/^\/api\/v1/, ''), res);
+  return res;
 }
 
 async function previewReady(api: HttpClient, id: string) {
@@ -125,6 +135,10 @@ describe('adopting existing records', function () {
     assert.equal((await readOnly.get(`/api/v1/adoptions/${res.body.data.id}`)).status, 200, 'read-only sees');
     assert.equal((await readOnly.post(`/api/v1/adoptions/${res.body.data.id}/confirm`)).status, 403, 'read-only cannot act');
     assert.equal((await stack.admin.get('/api/v1/adoptions/00000000-0000-4000-8000-000000000000')).status, 404);
+    // Another account neither sees nor confirms it.
+    const other = await stack.otherAccount();
+    assert.equal((await other.admin.get(`/api/v1/adoptions/${res.body.data.id}`)).status, 404);
+    assert.equal((await other.admin.post(`/api/v1/adoptions/${res.body.data.id}/confirm`, {})).status, 404);
   });
 
   it('previews create, link by natural key, field changes and refusals without writing to BMS', async () => {
@@ -136,11 +150,12 @@ describe('adopting existing records', function () {
       { recordType: 'contact', id: ids.contactOk },
       { recordType: 'contact', id: ids.contactNoEmail },
     ];
-    const started = await stack.admin.post('/api/v1/adoptions', { records });
+    const started = await documented(stack, 'POST', '/api/v1/adoptions', { records });
     assert.equal(started.status, 202, JSON.stringify(started.body));
     assert.equal(started.body.data.status, 'computing');
     previewId = started.body.data.id;
     const preview = await previewReady(stack.admin, previewId);
+    await documented(stack, 'GET', `/api/v1/adoptions/${previewId}`);
 
     const orgNew = itemOf(preview, ids.orgNew);
     assert.equal(orgNew.action, 'create');
@@ -176,7 +191,7 @@ describe('adopting existing records', function () {
     await previewReady(stack.admin, started.body.data.id);
     const edited = await stack.admin.patch(`/api/v1/organizations/${other.id}`, { quickNotes: 'changed after the preview' });
     assert.equal(edited.status, 200);
-    const res = await stack.admin.post(`/api/v1/adoptions/${started.body.data.id}/confirm`, {});
+    const res = await documented(stack, 'POST', `/api/v1/adoptions/${started.body.data.id}/confirm`, {});
     assert.equal(res.status, 409, JSON.stringify(res.body));
     assert.equal(res.body.error.code, 'records_changed');
     assert.match(res.body.error.message, /Adopt Edited Ltd/);
@@ -201,7 +216,7 @@ describe('adopting existing records', function () {
     assert.equal(wrong.body.error.details.field, 'records.0.id');
 
     await stack.simAdmin.delete('/_sim/requests');
-    const res = await stack.admin.post(`/api/v1/adoptions/${previewId}/confirm`, {});
+    const res = await documented(stack, 'POST', `/api/v1/adoptions/${previewId}/confirm`, {});
     assert.equal(res.status, 200, JSON.stringify(res.body));
     assert.equal(res.body.data.status, 'confirmed');
     assert.equal(res.body.data.confirmedBy, 'Test Admin');
@@ -268,7 +283,7 @@ describe('previewing Sync Settings changes', function () {
     const before = (await stack.admin.get(SETTINGS)).body.data.settings;
     const proposal = { settings: { organizations: { types: [client] } } };
 
-    const res = await stack.admin.post(`${SETTINGS}/preview`, proposal);
+    const res = await documented(stack, 'POST', `${SETTINGS}/preview`, proposal);
     assert.equal(res.status, 200, JSON.stringify(res.body));
     const preview = res.body.data;
     assert.deepEqual((await stack.admin.get(SETTINGS)).body.data.settings, before, 'nothing saved');
