@@ -49,12 +49,10 @@ export function createAdoptActivities(deps: ActivityDeps) {
       const client = await clients.forAccount(input.accountId, integration);
       const lookups = await ensureLookups(deps.db, client, integration, { signal });
       const items = await listAdoptionItems(deps.db, adoption.id);
-      const history: HistoryEntry[] = [];
       for (const item of items) {
         if (item.action !== null) continue; // done by an earlier attempt
         const preview = await previewOne(item.recordType, item.recordId);
-        await setItemPreview(deps.db, adoption.id, item.position, preview);
-        history.push({
+        const entry: HistoryEntry = {
           accountId: input.accountId,
           recordType: item.recordType,
           recordId: item.recordId,
@@ -62,9 +60,13 @@ export function createAdoptActivities(deps: ActivityDeps) {
           origin: 'ui',
           summary: `Push previewed by ${adoption.requestedByName}: ${describe(preview)}`,
           changes: preview.changes.length > 0 ? Object.fromEntries(preview.changes.map((c) => [c.field, { from: c.from, to: c.to }])) : undefined,
+        };
+        // The outcome and its history entry together: a retried attempt neither repeats nor loses one.
+        await deps.db.transaction(async (trx) => {
+          await setItemPreview(trx, adoption.id, item.position, preview);
+          await addHistory(trx, entry);
         });
       }
-      await addHistory(deps.db, history);
       await finishAdoptionPreview(deps.db, adoption.id, 'ready');
       return { items: items.length };
 
