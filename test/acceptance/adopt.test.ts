@@ -251,6 +251,10 @@ describe('adopting existing records', function () {
     assert.equal(again.status, 409);
     assert.equal(again.body.error.code, 'already_confirmed');
   });
+
+  it('sent BMS nothing its vendor document refuses', async () => {
+    assert.deepEqual((await stack.simAdmin.get('/_sim/violations')).body, []);
+  });
 });
 
 describe('previewing Sync Settings changes', function () {
@@ -316,5 +320,16 @@ describe('previewing Sync Settings changes', function () {
     assert.ok(back.startSync.some((s: any) => s.typeName === 'Client' && s.status === 'Inactive'));
     assert.equal(back.orphans.count, 0);
     assert.match(back.countedBy, /totalRecords/);
+
+    // Asset categories are counted by paging the asset search, filtered the way the vendor document allows.
+    const configurations = (await stack.admin.get(SETTINGS)).body.data.settings.configurations;
+    const assets = (await stack.admin.post(`${SETTINGS}/preview`, { settings: { configurations: { statuses: ['Active', 'Inactive'] } } })).body.data;
+    assert.equal(assets.startSync.length, configurations.types.length, JSON.stringify(assets.startSync));
+    const bmsAssets = (await stack.simAdmin.get('/_sim/assets')).body as Array<{ categoryId: number; isActive: boolean }>;
+    for (const start of assets.startSync) {
+      const typeId = lookups.assetCategories.find((t: any) => t.name === start.typeName).id;
+      assert.equal(start.count, bmsAssets.filter((a) => a.categoryId === typeId && !a.isActive).length, start.typeName);
+    }
+    assert.deepEqual((await stack.simAdmin.get('/_sim/violations')).body, []);
   });
 });
