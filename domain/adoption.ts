@@ -48,7 +48,7 @@ export function fieldChanges(local: RecordFields, remote: RecordFields | null, f
     const to = local[field] ?? null;
     const from = remote ? (remote[field] ?? null) : null;
     if (remote === null && isEmpty(to)) continue;
-    if (remote !== null && sameValue(to as never, from as never)) continue;
+    if (remote !== null && sameValue(to, from)) continue;
     out.push({ field, from, to });
   }
   return out;
