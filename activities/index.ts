@@ -2,13 +2,14 @@
  * All activities, built from injected dependencies. Workflows import the `Activities` type only.
  */
 import { type ActivityDeps, BmsTokenShelf } from './context';
+import { createAdoptActivities } from './adopt';
 import { createPullActivities } from './pull';
 import { createPushActivities } from './push';
 
 export function createActivities(deps: ActivityDeps) {
   // Pushes and pulls of one worker reuse each other's BMS tokens.
   const shared = { ...deps, bmsTokens: deps.bmsTokens ?? new BmsTokenShelf() };
-  return { ...createPushActivities(shared), ...createPullActivities(shared) };
+  return { ...createPushActivities(shared), ...createPullActivities(shared), ...createAdoptActivities(shared) };
 }
 
 export type Activities = ReturnType<typeof createActivities>;

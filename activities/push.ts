@@ -6,6 +6,7 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { activityInfo, ApplicationFailure, Context } from '@temporalio/activity';
+import type { Db } from '../db';
 import { addHistory } from '../db/history';
 import { diff } from '../domain/merge';
 import { type Integration, getIntegration } from '../db/integrations';
@@ -37,6 +38,51 @@ export function syncedFieldsOf(record: StoredRecord): RecordFields {
   return out;
 }
 
+/**
+ * BMS ids of the records this one refers to. A referenced record not in BMS yet is pushed first
+ * (`needs`), unless it never will be (its sync is off, excluded or orphaned): an optional reference
+ * is then left out, and a required one (the organization) means this record cannot sync either.
+ */
+export async function resolveRefs(
+  db: Db,
+  record: StoredRecord,
+  integration: Integration,
+  lookups: Lookups,
+): Promise<{ refs: Record<string, number | null>; needs?: { recordType: RecordType; recordId: string }; exclusion?: string }> {
+  const refs: Record<string, number | null> = {};
+  for (const [name, spec] of Object.entries(fieldSpecs(record.type))) {
+    if (spec.kind !== 'ref' || !spec.synced || !spec.ref) continue;
+    const target = record.fields[name];
+    if (typeof target !== 'string') {
+      refs[name] = null;
+      continue;
+    }
+    const link = await getLink(db, spec.ref, target);
+    if (isLive(link)) {
+      refs[name] = link.bmsId;
+      continue;
+    }
+    const targetRecord = await getRecord(db, record.accountId, spec.ref, target);
+    const blocked =
+      !targetRecord || (link && NOT_LIVE_STATES.includes(link.state))
+        ? `its ${spec.ref} does not sync`
+        : syncExclusion(spec.ref, syncedFieldsOf(targetRecord), integration.settings, lookups);
+    if (!blocked) return { refs, needs: { recordType: spec.ref, recordId: target } };
+    if (spec.required) return { refs, exclusion: `its ${spec.ref} is not synced (${blocked})` };
+    refs[name] = null;
+  }
+  return { refs };
+}
+
+/** The required BMS values records do not carry (new accounts' business type and manager). */
+export function createDefaults(integration: Integration, lookups: Lookups & { userId: number | null }): CreateDefaults {
+  const businessTypeId = integration.settings.createDefaults.businessTypeId ?? lookups.businessTypes[0]?.id ?? null;
+  const accountManagerId = integration.settings.createDefaults.accountManagerId ?? lookups.userId;
+  if (businessTypeId === null) throw new MappingError('Kaseya BMS has no business type to give new accounts', 'businessTypeId');
+  if (accountManagerId === null) throw new MappingError('No account manager is known for new accounts', 'accountManagerId');
+  return { businessTypeId, accountManagerId };
+}
+
 export function createPushActivities(deps: ActivityDeps) {
   /**
    * The longest rate-budget wait of the push running in this async context (set by a local attempt);
@@ -48,49 +94,6 @@ export function createPushActivities(deps: ActivityDeps) {
     backOff: (tenantKey, endpoint, ms) => deps.budget.backOff(tenantKey, endpoint, ms),
   };
   const clients = new BmsClients({ ...deps, budget });
-
-  /**
-   * BMS ids of the records this one refers to. A referenced record not in BMS yet is pushed first
-   * (`needs`), unless it never will be (its sync is off, excluded or orphaned): an optional reference
-   * is then left out, and a required one (the organization) means this record cannot sync either.
-   */
-  async function resolveRefs(
-    record: StoredRecord,
-    integration: Integration,
-    lookups: Lookups,
-  ): Promise<{ refs: Record<string, number | null>; needs?: { recordType: RecordType; recordId: string }; exclusion?: string }> {
-    const refs: Record<string, number | null> = {};
-    for (const [name, spec] of Object.entries(fieldSpecs(record.type))) {
-      if (spec.kind !== 'ref' || !spec.synced || !spec.ref) continue;
-      const target = record.fields[name];
-      if (typeof target !== 'string') {
-        refs[name] = null;
-        continue;
-      }
-      const link = await getLink(deps.db, spec.ref, target);
-      if (isLive(link)) {
-        refs[name] = link.bmsId;
-        continue;
-      }
-      const targetRecord = await getRecord(deps.db, record.accountId, spec.ref, target);
-      const blocked =
-        !targetRecord || (link && NOT_LIVE_STATES.includes(link.state))
-          ? `its ${spec.ref} does not sync`
-          : syncExclusion(spec.ref, syncedFieldsOf(targetRecord), integration.settings, lookups);
-      if (!blocked) return { refs, needs: { recordType: spec.ref, recordId: target } };
-      if (spec.required) return { refs, exclusion: `its ${spec.ref} is not synced (${blocked})` };
-      refs[name] = null;
-    }
-    return { refs };
-  }
-
-  function createDefaults(integration: Integration, lookups: Lookups & { userId: number | null }): CreateDefaults {
-    const businessTypeId = integration.settings.createDefaults.businessTypeId ?? lookups.businessTypes[0]?.id ?? null;
-    const accountManagerId = integration.settings.createDefaults.accountManagerId ?? lookups.userId;
-    if (businessTypeId === null) throw new MappingError('Kaseya BMS has no business type to give new accounts', 'businessTypeId');
-    if (accountManagerId === null) throw new MappingError('No account manager is known for new accounts', 'accountManagerId');
-    return { businessTypeId, accountManagerId };
-  }
 
   /**
    * Stores a successful push. The new base is the link's base as it is now (a pull may have moved it
@@ -193,7 +196,7 @@ export function createPushActivities(deps: ActivityDeps) {
       const exclusion = syncExclusion(recordType, synced, integration.settings, lookups);
       if (exclusion) return excluded(exclusion);
 
-      const { refs, needs, exclusion: refExclusion } = await resolveRefs(record, integration, lookups);
+      const { refs, needs, exclusion: refExclusion } = await resolveRefs(deps.db, record, integration, lookups);
       if (refExclusion) return excluded(refExclusion);
       if (needs) return { outcome: 'waiting', pushedVersion: 0, needs };
 

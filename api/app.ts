@@ -19,6 +19,7 @@ import { refuseDeepNesting } from './validate';
 import { errorHandler, notFoundHandler } from './errors';
 import { loginRoutes, logoutHandler, meHandler } from './routes/auth';
 import { passwordRoutes } from './routes/passwords';
+import { adoptionRoutes } from './routes/adoptions';
 import { integrationRoutes } from './routes/integration';
 import { IMPORT_BODY_LIMIT, recordRoutes } from './routes/records';
 import { accessRoutes } from './routes/access';
@@ -84,15 +85,15 @@ export function createApp(deps: ApiDeps): Express {
   api.post('/auth/logout', logoutHandler(deps.db));
   api.get('/me', meHandler(deps.db));
   api.use(passwordRoutes(deps.db));
-  api.use(
-    recordRoutes({
-      db: deps.db,
-      temporal: deps.temporal,
-      temporalConfig: deps.config.temporal,
-      logger: deps.logger,
-      pushIdleTimeoutMs: deps.pushIdleTimeoutMs,
-    }),
-  );
+  const recordDeps = {
+    db: deps.db,
+    temporal: deps.temporal,
+    temporalConfig: deps.config.temporal,
+    logger: deps.logger,
+    pushIdleTimeoutMs: deps.pushIdleTimeoutMs,
+  };
+  api.use(recordRoutes(recordDeps));
+  api.use('/adoptions', adoptionRoutes(recordDeps));
   api.use('/integrations/kaseya-bms', integrationRoutes(deps));
   api.use(accessRoutes(deps.db));
   api.use(metaRoutes());

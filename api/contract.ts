@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { PLANS, ROLES } from '../domain/access';
+import { ADOPTION_ACTIONS, ADOPTION_PROGRESS, ADOPTION_STATUSES } from '../domain/adoption';
 import { HISTORY_KINDS } from '../domain/history';
 import { FIELD_KINDS, type FieldSpec, RECORD_FIELDS, RECORD_TYPES, type RecordType, WRITE_ORIGINS } from '../domain/records';
 import { SyncSettingsSchema } from '../domain/settings';
@@ -314,3 +315,66 @@ export const Health = z.object({
 });
 export type Health = z.infer<typeof Health>;
 export type BmsReachability = z.infer<typeof BmsReachability>;
+export const FieldChangeView = z.object({
+  field: z.string(),
+  from: z.unknown().describe("Kaseya BMS's value now (null when BMS has no record yet)"),
+  to: z.unknown().describe('The documentation value a push would send'),
+});
+export type FieldChangeView = z.infer<typeof FieldChangeView>;
+
+export const AdoptionItemView = z.object({
+  recordType: RecordTypeName,
+  recordId: z.uuid(),
+  label: z.string().describe("The record's name as people know it (empty when it was deleted)"),
+  version: z.number().int().describe('The record version the preview was computed from'),
+  action: z
+    .enum(ADOPTION_ACTIONS)
+    .nullable()
+    .describe('What a push would do in Kaseya BMS: create, link (to an existing record with the same natural key), update, unchanged; or nothing: excluded (does not sync), refused (BMS would refuse it), skipped; null while computing'),
+  bmsId: z.number().int().nullable().describe('The BMS record it would link to or update'),
+  changes: z.array(FieldChangeView).describe('The fields a push would change, BMS value → documentation value'),
+  reason: z.string().nullable().describe('Why it would not be pushed or would be refused, or a note on the order of pushes'),
+  progress: z.enum(ADOPTION_PROGRESS).nullable().describe('After the confirm: not_queued, queued, pushed or failed; null before'),
+  error: z.string().nullable().describe('Why a confirmed record was not queued, or why its push failed'),
+});
+export type AdoptionItemView = z.infer<typeof AdoptionItemView>;
+
+export const AdoptionView = z.object({
+  id: z.uuid().describe('The preview id: confirm this id to push what it shows'),
+  status: z.enum(ADOPTION_STATUSES),
+  error: z.string().nullable(),
+  requestedBy: z.string(),
+  createdAt: timestamp,
+  computedAt: timestamp.nullable(),
+  expiresAt: timestamp.describe('A confirm after this time is refused (409 preview_expired)'),
+  confirmedBy: z.string().nullable(),
+  confirmedAt: timestamp.nullable(),
+  counts: z.record(z.string(), z.number().int()).describe('Items per action, and after the confirm per progress'),
+  items: z.array(AdoptionItemView),
+});
+export type AdoptionView = z.infer<typeof AdoptionView>;
+
+const ImpactSample = z.object({ recordType: RecordTypeName, id: z.uuid(), label: z.string(), reason: z.string() });
+const ImpactGroup = z.object({
+  count: z.number().int(),
+  byType: z.partialRecord(RecordTypeName, z.number().int()),
+  sample: z.array(ImpactSample).describe('The first records (oldest first), at most 20'),
+});
+
+export const SettingsPreview = z.object({
+  orphans: ImpactGroup.describe('Linked records the next pull would orphan: what Kaseya BMS holds for them would stop matching the settings'),
+  stopPushing: ImpactGroup.describe('Records whose type or status syncs now and would not: their saves would no longer be pushed'),
+  startSync: z
+    .array(
+      z.object({
+        recordType: RecordTypeName,
+        typeName: z.string().nullable(),
+        status: z.string().nullable(),
+        count: z.number().int().nullable().describe('Kaseya BMS records in this selection; null when BMS cannot count it cheaply'),
+        atLeast: z.boolean().describe('The count stopped at a bound: at least this many'),
+      }),
+    )
+    .describe('Selections of Kaseya BMS records that would start to sync, counted in BMS'),
+  countedBy: z.string().describe('How the BMS counts were made'),
+});
+export type SettingsPreview = z.infer<typeof SettingsPreview>;

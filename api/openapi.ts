@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { RECORD_COLLECTIONS, RECORD_TYPES } from '../domain/records';
 import {
   Account,
+  AdoptionView,
   ApiKeyView,
   BulkResult,
   ErrorEnvelope,
@@ -24,6 +25,7 @@ import {
   recordJsonSchema,
   RunDetail,
   Session,
+  SettingsPreview,
   SettingsView,
   SyncRun,
   SyncSummary,
@@ -32,6 +34,8 @@ import {
   UserView,
 } from './contract';
 import {
+  AdoptionConfirmBody,
+  AdoptionPreviewBody,
   ConnectionBody,
   IdParams,
   ListQuery,
@@ -53,6 +57,7 @@ import { EXPORT_MAX_ROWS } from './export';
 import { IDEMPOTENCY_KEY_MAX_LENGTH } from './preconditions';
 import { IDEMPOTENCY_KEY_TTL_HOURS } from '../db/idempotency';
 import { MAX_JSON_DEPTH } from './validate';
+import { ADOPTION_MAX_RECORDS, ADOPTION_PREVIEW_TTL_MINUTES } from '../domain/adoption';
 
 function json(schema: z.ZodType, description: string) {
   return { description, content: { 'application/json': { schema } } };
@@ -277,6 +282,44 @@ export function buildOpenApiDocument(): object {
     summary: 'Change Sync Settings and/or two-way sync (administrators and managers; two-way needs Select or Enterprise)',
     request: { body: { content: { 'application/json': { schema: SettingsBody } } } },
     responses: { 200: json(z.object({ data: SettingsView }), 'Saved') },
+  });
+  route({
+    method: 'post',
+    path: `${bms}/sync-settings/preview`,
+    tags: ['Kaseya BMS'],
+    summary: 'What a Sync Settings change would do, without saving it (administrators and managers): orphans, pushes that stop, BMS records that start to sync',
+    request: { body: { content: { 'application/json': { schema: SettingsBody } } } },
+    responses: { 200: json(z.object({ data: SettingsPreview }), 'The preview; nothing was saved') },
+  });
+  route({
+    method: 'post',
+    path: '/adoptions',
+    tags: ['Adoption'],
+    summary: `Preview pushing existing records to Kaseya BMS (administrators and managers; at most ${ADOPTION_MAX_RECORDS}); nothing is written to BMS`,
+    request: { body: { content: { 'application/json': { schema: AdoptionPreviewBody } } } },
+    responses: { 202: json(z.object({ data: AdoptionView }), 'The preview, computing: poll GET /adoptions/{id} until its status is ready') },
+  });
+  route({
+    method: 'get',
+    path: '/adoptions/{id}',
+    tags: ['Adoption'],
+    summary: 'A preview: what a push would do for each record; after the confirm, each record\'s progress',
+    request: { params: IdParams },
+    responses: { 200: json(z.object({ data: AdoptionView }), 'The preview or adoption') },
+  });
+  route({
+    method: 'post',
+    path: '/adoptions/{id}/confirm',
+    tags: ['Adoption'],
+    summary: 'Queue the previewed records for push, each once (administrators and managers)',
+    request: { params: IdParams, body: { content: { 'application/json': { schema: AdoptionConfirmBody } } } },
+    responses: {
+      200: json(z.object({ data: AdoptionView }), 'Queued; follow progress with GET /adoptions/{id}'),
+      409: json(
+        ErrorEnvelope,
+        `preview_not_ready, preview_failed, already_confirmed, preview_expired (older than ${ADOPTION_PREVIEW_TTL_MINUTES} minutes), two_way_off, or records_changed (details.records names the records changed since the preview)`,
+      ),
+    },
   });
   route({ method: 'post', path: `${bms}/sync`, tags: ['Kaseya BMS'], summary: 'Sync now (after any pull already running)', responses: { 202: json(z.object({ data: SyncTriggered }), 'Triggered') } });
   for (const action of ['pause', 'resume'] as const) {

@@ -1,6 +1,7 @@
 /**
  * Who may do what, in one table: every route names the action it needs; roles map to actions here.
- * Integration and Sync Settings changes and "Sync now" are for administrators and managers only (R9).
+ * Integration and Sync Settings changes and "Sync now" are for administrators and managers only (R9), and
+ * so is adopting existing records (previewing and confirming their first push).
  */
 import type { Role } from '../domain/access';
 
@@ -8,6 +9,7 @@ export const ACTIONS = [
   'records:read',
   'records:write',
   'records:import',
+  'records:adopt',
   'integration:read',
   'integration:write',
   'sync:trigger',
@@ -18,7 +20,7 @@ export type Action = (typeof ACTIONS)[number];
 
 export const PERMISSIONS: Record<Role, readonly Action[]> = {
   administrator: ACTIONS,
-  manager: ['records:read', 'records:write', 'records:import', 'integration:read', 'integration:write', 'sync:trigger', 'api-keys:manage'],
+  manager: ['records:read', 'records:write', 'records:import', 'records:adopt', 'integration:read', 'integration:write', 'sync:trigger', 'api-keys:manage'],
   editor: ['records:read', 'records:write', 'records:import', 'integration:read'],
   'read-only': ['records:read', 'integration:read'],
 };

@@ -8,6 +8,8 @@ import { SyncSettingsChangeSchema } from '../domain/settings';
 import { HISTORY_FILTER_NAMES, type HistoryFilter } from '../domain/history';
 import { SYNC_STATES } from '../domain/sync-state';
 import { ROLES } from '../domain/access';
+import { ADOPTION_MAX_RECORDS } from '../domain/adoption';
+import { RECORD_ORIGINS } from '../domain/records';
 import { BULK_ACTIONS } from '../services/records';
 import { MIN_PASSWORD_LENGTH } from '../services/passwords';
 import { checkBaseUrlSyntax } from '../lib/outbound';
@@ -88,6 +90,10 @@ export const ListQuery = z.strictObject({
     .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean))
     .pipe(z.array(z.enum(SYNC_STATES)))
     .optional(),
+  origin: z
+    .enum(RECORD_ORIGINS)
+    .optional()
+    .describe('How the records came to be: created here (web UI or API), imported, or pulled from Kaseya BMS'),
 });
 
 export const NewApiKey = z.strictObject({ name: z.string().trim().min(1).max(100), role: z.enum(ROLES) });
@@ -208,3 +214,15 @@ export type NewUserRequest = z.input<typeof NewUser>;
 export type UserChangeRequest = z.input<typeof UserChange>;
 export type OwnPasswordChangeRequest = z.input<typeof OwnPasswordChange>;
 export type PasswordResetRequest = z.input<typeof PasswordReset>;
+const recordRefs = z
+  .array(z.strictObject({ recordType: z.enum(RECORD_TYPES), id: z.uuid('must be a record id') }))
+  .min(1)
+  .max(ADOPTION_MAX_RECORDS, `at most ${ADOPTION_MAX_RECORDS} records in one preview`);
+
+export const AdoptionPreviewBody = z.strictObject({ records: recordRefs.describe('The records to preview the push of') });
+
+export const AdoptionConfirmBody = z.strictObject({
+  records: recordRefs
+    .optional()
+    .describe('The records of the preview to push (default: every one the preview would create, link or update)'),
+});

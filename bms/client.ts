@@ -207,7 +207,7 @@ export class BmsClient {
   // ---------------------------------------------------------------- accounts
 
   async accountsPage(
-    options: { modifiedFrom?: string; pageNumber: number; pageSize?: number; accountName?: string; isActive?: boolean },
+    options: { modifiedFrom?: string; pageNumber: number; pageSize?: number; accountName?: string; accountTypeId?: number; isActive?: boolean },
     signal?: AbortSignal,
   ): Promise<{ items: BmsAccount[]; total: number | undefined }> {
     const answer = await this.call('GET', '/v2/crm/accounts/summary', {
@@ -215,6 +215,7 @@ export class BmsClient {
       query: {
         'Filter.ModifiedOnFrom': options.modifiedFrom,
         'Filter.AccountName': options.accountName,
+        'Filter.AccountTypeId': options.accountTypeId,
         'Filter.IsActive': options.isActive,
         PageSize: options.pageSize ?? PAGE_SIZE,
         PageNumber: options.pageNumber,
@@ -372,12 +373,14 @@ export class BmsClient {
   // ---------------------------------------------------------------- hardware assets
 
   async assetsPage(
-    options: { pageNumber: number; pageSize?: number; accountId?: number; assetName?: string; serialNumber?: string },
+    options: { pageNumber: number; pageSize?: number; accountId?: number; assetName?: string; serialNumber?: string; categoryIds?: number[]; isActive?: boolean },
     signal?: AbortSignal,
   ): Promise<BmsAssetSummary[]> {
     const answer = await this.call('GET', '/v2/servicedesk/hardwareasset/searchselect', {
       signal,
       query: {
+        'Filter.CategoryIds': options.categoryIds?.join(','),
+        'Filter.IsActive': options.isActive,
         'Filter.AccountId': options.accountId,
         'Filter.AssetName': options.assetName,
         'Filter.SerialNumber': options.serialNumber,

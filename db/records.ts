@@ -179,6 +179,8 @@ export interface ListOptions {
   syncStates?: string[];
   /** Include records that have no link (their state reads as not_pushed). */
   includeUnlinked?: boolean;
+  /** Only records created this way (the origin of their `created` history entry: ui, api, import, pull). */
+  createdOrigins?: WriteOrigin[];
 }
 
 const SEARCH_COLUMNS: Record<RecordType, string[]> = {
@@ -210,6 +212,17 @@ export async function listRecords(
     base.andWhere((q) => {
       void q.whereIn('l.state', options.syncStates!);
       if (options.includeUnlinked) void q.orWhereNull('l.state');
+    });
+  }
+  if (options.createdOrigins?.length) {
+    base.whereExists((q) => {
+      void q
+        .select(db.raw('1'))
+        .from('record_history as h')
+        .where('h.record_type', type)
+        .andWhereRaw('h.record_id = r.id')
+        .andWhere('h.kind', 'created')
+        .whereIn('h.origin', options.createdOrigins!);
     });
   }
   const [{ count }] = (await base.clone().count<{ count: string }[]>({ count: '*' })) as [{ count: string }];
@@ -372,4 +385,92 @@ export async function hasOtherPrimaryLocation(db: Conn, accountId: string, organ
     .whereNot({ id: locationId })
     .first('id')) as { id: string } | undefined;
   return other !== undefined;
+}
+
+/** How a record was created: the origin of its `created` history entry (records pulled from BMS: `pull`). */
+export async function createdOrigins(db: Conn, type: RecordType, ids: string[]): Promise<Map<string, WriteOrigin>> {
+  if (ids.length === 0) return new Map();
+  const rows = (await db('record_history')
+    .where({ record_type: type, kind: 'created' })
+    .whereIn('record_id', ids)
+    .select('record_id', 'origin')) as Array<{ record_id: string; origin: WriteOrigin | null }>;
+  return new Map(rows.filter((r) => r.origin).map((r) => [String(r.record_id), r.origin!]));
+}
+
+/** What the sync rules look at, per group of records that share it (see domain/settings-impact.ts). */
+export interface SyncGroupRow {
+  type: string | null;
+  status: string | null;
+  state: SyncState;
+  linked: boolean;
+  baseType: string | null;
+  baseStatus: string | null;
+  count: number;
+}
+
+function hasTypeAndStatus(type: RecordType): boolean {
+  return type === 'organization' || type === 'configuration';
+}
+
+function groupedRecords(db: Conn, accountId: string, type: RecordType) {
+  const typed = hasTypeAndStatus(type);
+  return db(`${tableOf(type)} as r`)
+    .leftJoin('sync_links as l', function join() {
+      this.on('l.record_id', '=', 'r.id').andOnVal('l.record_type', '=', type);
+    })
+    .where('r.account_id', accountId)
+    .select(
+      db.raw(typed ? 'r.type AS type' : 'NULL::text AS type'),
+      db.raw(typed ? 'r.status AS status' : 'NULL::text AS status'),
+      db.raw("coalesce(l.state, 'not_pushed') AS state"),
+      db.raw('(l.bms_id IS NOT NULL) AS linked'),
+      db.raw(typed ? "l.base->>'type' AS base_type" : 'NULL::text AS base_type'),
+      db.raw(typed ? "l.base->>'status' AS base_status" : 'NULL::text AS base_status'),
+    );
+}
+
+/** The account's records of `type`, counted by what the sync rules look at. */
+export async function syncGroups(db: Conn, accountId: string, type: RecordType): Promise<SyncGroupRow[]> {
+  const rows = (await db
+    .from(groupedRecords(db, accountId, type).as('g'))
+    .groupBy('type', 'status', 'state', 'linked', 'base_type', 'base_status')
+    .select('type', 'status', 'state', 'linked', 'base_type', 'base_status', db.raw('count(*)::int AS n'))) as Row[];
+  return rows.map((r) => ({
+    type: (r.type as string | null) ?? null,
+    status: (r.status as string | null) ?? null,
+    state: r.state as SyncState,
+    linked: Boolean(r.linked),
+    baseType: (r.base_type as string | null) ?? null,
+    baseStatus: (r.base_status as string | null) ?? null,
+    count: Number(r.n),
+  }));
+}
+
+/** The first `limit` records (oldest first) of the given groups (as `syncGroups` returned them). */
+export async function recordsInGroups(db: Conn, accountId: string, type: RecordType, groups: SyncGroupRow[], limit: number): Promise<StoredRecord[]> {
+  if (groups.length === 0 || limit <= 0) return [];
+  const typed = hasTypeAndStatus(type);
+  const q = db(`${tableOf(type)} as r`)
+    .leftJoin('sync_links as l', function join() {
+      this.on('l.record_id', '=', 'r.id').andOnVal('l.record_type', '=', type);
+    })
+    .where('r.account_id', accountId)
+    .andWhere((outer) => {
+      for (const g of groups) {
+        void outer.orWhere((w) => {
+          void w.whereRaw("coalesce(l.state, 'not_pushed') = ?", [g.state]).andWhereRaw('(l.bms_id IS NOT NULL) = ?', [g.linked]);
+          if (typed) {
+            void w
+              .andWhereRaw('r.type IS NOT DISTINCT FROM ?::text', [g.type])
+              .andWhereRaw('r.status IS NOT DISTINCT FROM ?::text', [g.status])
+              .andWhereRaw("(l.base->>'type') IS NOT DISTINCT FROM ?::text", [g.baseType])
+              .andWhereRaw("(l.base->>'status') IS NOT DISTINCT FROM ?::text", [g.baseStatus]);
+          }
+        });
+      }
+    })
+    .select('r.*')
+    .orderBy([{ column: 'r.created_at', order: 'asc' }, { column: 'r.id', order: 'asc' }])
+    .limit(limit);
+  return ((await q) as Row[]).map((r) => fromRow(type, r));
 }

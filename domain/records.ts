@@ -25,6 +25,11 @@ export type RecordCollection = (typeof RECORD_COLLECTIONS)[RecordType];
 export const WRITE_ORIGINS = ['ui', 'api', 'import', 'pull', 'system'] as const;
 export type WriteOrigin = (typeof WRITE_ORIGINS)[number];
 
+/** How a record came to be, as people filter on it, and the write origins of its creation each covers. */
+export const RECORD_ORIGINS = ['created', 'imported', 'pulled'] as const;
+export type RecordOrigin = (typeof RECORD_ORIGINS)[number];
+export const ORIGIN_WRITES: Record<RecordOrigin, WriteOrigin[]> = { created: ['ui', 'api'], imported: ['import'], pulled: ['pull'] };
+
 export const FIELD_KINDS = ['text', 'boolean', 'date', 'ref', 'emails', 'phones'] as const;
 export type FieldKind = (typeof FIELD_KINDS)[number];
 

@@ -1,7 +1,8 @@
 /**
  * Client-side Temporal operations the API, the worker's activities and the scripts share: connecting
  * (dev server, cluster with mTLS, or Temporal Cloud with an API key), queueing a record push by
- * signal-with-start, and keeping each account's pull Schedule in step with its Sync Settings.
+ * signal-with-start, keeping each account's pull Schedule in step with its Sync Settings, and starting
+ * the read-only BMS work a person waits for (adoption previews, Sync Settings counts).
  */
 import { readFileSync } from 'node:fs';
 import {
@@ -17,9 +18,14 @@ import {
 import type { TemporalConfig } from '../config';
 import type { RecordType } from '../domain/records';
 import type { SyncSettings } from '../domain/settings';
+import { randomUUID } from 'node:crypto';
+import type { StartSelection } from '../domain/settings-impact';
 import {
+  adoptionPreviewWorkflowId,
   pullScheduleId,
   recordPushWorkflowId,
+  settingsCountWorkflowId,
+  type StartCount,
   recordSavedSignal,
   type RecordPushInput,
 } from '../workflows/definitions';
@@ -152,5 +158,49 @@ export async function deletePullSchedule(client: Client, accountId: string): Pro
     await client.schedule.getHandle(pullScheduleId(accountId)).delete();
   } catch (err) {
     if (!(err instanceof ScheduleNotFoundError)) throw err;
+  }
+}
+
+/** Starts computing an adoption preview (the worker reads BMS and stores the result). */
+export async function startAdoptionPreview(client: Client, taskQueue: string, accountId: string, adoptionId: string): Promise<string> {
+  const workflowId = adoptionPreviewWorkflowId(accountId, adoptionId);
+  await client.workflow.start('adoptionPreviewWorkflow', {
+    workflowId,
+    taskQueue,
+    args: [{ accountId, adoptionId }],
+    typedSearchAttributes: [{ key: AccountIdKey, value: accountId }],
+    staticSummary: 'Preview pushing existing records to Kaseya BMS',
+  });
+  return workflowId;
+}
+
+/**
+ * Counts BMS records of the selections (a Sync Settings preview), waiting at most `timeoutMs`;
+ * undefined when the counts did not come in time (the workflow is then cancelled).
+ */
+export async function countBmsSelections(
+  client: Client,
+  taskQueue: string,
+  accountId: string,
+  selections: StartSelection[],
+  timeoutMs: number,
+): Promise<StartCount[] | undefined> {
+  const handle = await client.workflow.start('settingsCountWorkflow', {
+    workflowId: settingsCountWorkflowId(accountId, randomUUID()),
+    taskQueue,
+    args: [{ accountId, selections }],
+    typedSearchAttributes: [{ key: AccountIdKey, value: accountId }],
+    staticSummary: 'Count Kaseya BMS records for a Sync Settings preview',
+  });
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), timeoutMs);
+  });
+  try {
+    const counts = await Promise.race([handle.result() as Promise<StartCount[]>, late]);
+    if (counts === undefined) await handle.cancel().catch(() => undefined);
+    return counts;
+  } finally {
+    clearTimeout(timer);
   }
 }

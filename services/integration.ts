@@ -5,7 +5,7 @@
  */
 import type { z } from 'zod';
 import type { Client } from '@temporalio/client';
-import type { IntegrationView, RunDetail, SyncRun as SyncRunView } from '../api/contract';
+import type { IntegrationView, RunDetail, SettingsPreview, SyncRun as SyncRunView } from '../api/contract';
 import type { Config } from '../config';
 import type { Db } from '../db';
 import {
@@ -23,10 +23,15 @@ import { recordReachability } from '../db/operations';
 import { defaultSyncSettings, type SyncSettings, SyncSettingsChangeSchema, SyncSettingsSchema } from '../domain/settings';
 import type { Logger } from '../lib/logger';
 import type { SecretBox } from '../lib/secrets';
-import { ensurePullSchedule, triggerPull, workflowUiUrl } from '../lib/temporal';
-import { pullScheduleId } from '../workflows/definitions';
+import { countBmsSelections, ensurePullSchedule, triggerPull, workflowUiUrl } from '../lib/temporal';
+import { pullScheduleId, type StartCount } from '../workflows/definitions';
+import { recordsInGroups, syncGroups } from '../db/records';
+import { RECORD_TYPES } from '../domain/records';
+import { syncExclusion } from '../domain/rules';
+import { ASSET_COUNT_MAX_PAGES, startSelections, wouldOrphan, wouldStopPushing } from '../domain/settings-impact';
+import { recordLabel } from './adoptions';
 import { DestinationRefusedError, type OutboundPolicy, outboundPolicyFor } from '../lib/outbound';
-import { BmsClient } from '../bms/client';
+import { BmsClient, PAGE_SIZE } from '../bms/client';
 import { BmsDestinationRefusedError, isBmsError } from '../bms/errors';
 import { fetchLookups } from '../bms/lookups';
 import { getAccount } from './accounts';
@@ -189,15 +194,7 @@ function settingsRefused(error: z.ZodError): RuleError {
 /** Updates Sync Settings and/or the two-way switch; keeps the Schedule in step. */
 export async function updateSettings(deps: IntegrationServiceDeps, accountId: string, change: SettingsChange): Promise<IntegrationView> {
   const integration = await requireIntegration(deps.db, accountId);
-  let settings: SyncSettings | undefined;
-  if (change.settings !== undefined) {
-    const asChange = SyncSettingsChangeSchema.safeParse(change.settings);
-    if (!asChange.success) throw settingsRefused(asChange.error);
-    const parsed = SyncSettingsSchema.safeParse(deepMerge(integration.settings, asChange.data));
-    if (!parsed.success) throw settingsRefused(parsed.error);
-    settings = parsed.data;
-    checkTypeIds(settings, integration);
-  }
+  const settings = proposedSettings(integration, change);
   if (change.twoWayEnabled === true && !integration.twoWayEnabled) {
     const account = await getAccount(deps.db, accountId);
     if (!account || account.plan === 'basic') {
@@ -227,6 +224,87 @@ export async function updateSettings(deps: IntegrationServiceDeps, accountId: st
   });
   const updated = await requireIntegration(deps.db, accountId);
   return integrationView(deps.config, updated);
+}
+
+/** The settings a change proposes (the stored ones with the change laid over), checked; undefined when it changes none. */
+function proposedSettings(integration: Integration, change: SettingsChange): SyncSettings | undefined {
+  if (change.settings === undefined) return undefined;
+  const asChange = SyncSettingsChangeSchema.safeParse(change.settings);
+  if (!asChange.success) throw settingsRefused(asChange.error);
+  const parsed = SyncSettingsSchema.safeParse(deepMerge(integration.settings, asChange.data));
+  if (!parsed.success) throw settingsRefused(parsed.error);
+  checkTypeIds(parsed.data, integration);
+  return parsed.data;
+}
+
+/** Records shown by name in a settings preview, per list. */
+export const SETTINGS_PREVIEW_SAMPLE = 20;
+/** How long a settings preview waits for BMS's counts before answering without them. */
+export const SETTINGS_PREVIEW_COUNT_TIMEOUT_MS = 20_000;
+
+/**
+ * What saving a Sync Settings change would do, without saving it (the same body as the PATCH, checked
+ * the same way): the linked records the next pull would orphan, the records whose pushes would stop
+ * (both decided by domain/rules.ts through domain/settings-impact.ts, from the stored records), and how
+ * many Kaseya BMS records would start to sync (counted in BMS by the worker, under the rate budget).
+ */
+export async function previewSettings(deps: IntegrationServiceDeps, accountId: string, change: SettingsChange): Promise<SettingsPreview> {
+  const integration = await requireIntegration(deps.db, accountId);
+  const before = integration.settings;
+  const after = proposedSettings(integration, change) ?? before;
+  const lookups = integration.lookups;
+  const orphans = emptyImpact();
+  const stopPushing = emptyImpact();
+  for (const recordType of RECORD_TYPES) {
+    const rows = await syncGroups(deps.db, accountId, recordType);
+    const groups = rows.map((r) => ({ ...r, recordType }));
+    for (const [impact, test] of [
+      [orphans, wouldOrphan],
+      [stopPushing, wouldStopPushing],
+    ] as const) {
+      const hit = groups.filter((g) => test(g, before, after, lookups));
+      const count = hit.reduce((n, g) => n + g.count, 0);
+      if (count === 0) continue;
+      impact.count += count;
+      impact.byType[recordType] = count;
+      const room = SETTINGS_PREVIEW_SAMPLE - impact.sample.length;
+      for (const record of await recordsInGroups(deps.db, accountId, recordType, hit, room)) {
+        const reason = syncExclusion(recordType, record.fields, after, lookups) ?? (impact === orphans ? 'its Kaseya BMS record would no longer match the settings' : 'it would no longer sync');
+        impact.sample.push({ recordType, id: record.id, label: recordLabel(record), reason });
+      }
+    }
+  }
+  const selections = startSelections(before, after, lookups);
+  let counts: StartCount[] | undefined = [];
+  if (selections.length > 0) {
+    counts = await countBmsSelections(deps.temporal, deps.config.temporal.taskQueues.pull, accountId, selections, SETTINGS_PREVIEW_COUNT_TIMEOUT_MS).catch((err: unknown) => {
+      deps.logger.warn({ err }, 'could not count Kaseya BMS records for a settings preview');
+      return undefined;
+    });
+  }
+  return {
+    orphans,
+    stopPushing,
+    startSync: selections.map((selection, i) => {
+      const counted = counts?.[i];
+      return {
+        recordType: selection.recordType,
+        typeName: 'typeName' in selection ? selection.typeName : null,
+        status: 'status' in selection ? selection.status : null,
+        count: counted?.count ?? null,
+        atLeast: counted?.atLeast ?? false,
+      };
+    }),
+    countedBy:
+      counts === undefined
+        ? 'Kaseya BMS did not answer in time; the selections are listed without counts'
+        : 'Organizations and contacts: totalRecords of a one-item page of the accounts (filtered by account type and active flag) and contacts summary lists. ' +
+          `Configurations: the asset search filtered by category and active flag, paged to at most ${ASSET_COUNT_MAX_PAGES * PAGE_SIZE} (it reports no total). Locations: not counted (BMS lists them per account only).`,
+  };
+}
+
+function emptyImpact(): SettingsPreview['orphans'] {
+  return { count: 0, byType: {}, sample: [] };
 }
 
 function checkTypeIds(settings: SyncSettings, integration: Integration): void {

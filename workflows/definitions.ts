@@ -5,6 +5,7 @@
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type { PullCounts } from '../domain/pull-counts';
 import type { RecordType } from '../domain/records';
+import type { StartSelection } from '../domain/settings-impact';
 
 // ------------------------------------------------------------------ ids
 
@@ -156,3 +157,31 @@ export interface PullSummary {
 export const pullProgressQuery = defineQuery<{ entity: PullEntity | null; page: number; counts: PullSummary['counts'] }>(
   'pullProgress',
 );
+
+// ------------------------------------------------------------------ adoption previews and settings counts
+
+export function adoptionPreviewWorkflowId(accountId: string, adoptionId: string): string {
+  return `adoption-preview:${accountId}:${adoptionId}`;
+}
+
+export function settingsCountWorkflowId(accountId: string, requestId: string): string {
+  return `settings-preview:${accountId}:${requestId}`;
+}
+
+export interface AdoptionPreviewInput {
+  accountId: string;
+  adoptionId: string;
+}
+
+/** How many BMS records a selection the settings would start to sync holds (null: not countable cheaply). */
+export interface StartCount {
+  selection: StartSelection;
+  count: number | null;
+  /** The count stopped at a bound: there are at least this many. */
+  atLeast: boolean;
+}
+
+export interface SettingsCountInput {
+  accountId: string;
+  selections: StartSelection[];
+}

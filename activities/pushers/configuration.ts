@@ -72,6 +72,16 @@ async function asRecordRef(
   return links.get(bmsTarget)?.recordId ?? `bms:${target}:${bmsTarget}`;
 }
 
+async function createBody(ctx: PushContext) {
+  const accountId = accountOf(ctx);
+  const refs: AssetRefs = {
+    accountId,
+    accountLocationId: await locationOf(ctx, accountId),
+    contactId: ctx.refs.contactId ?? null,
+  };
+  return configurationToAssetPost(configurationFields(ctx.synced), ctx.lookups, refs);
+}
+
 export const configurationPusher: Pusher = {
   async findExisting(ctx) {
     const accountBmsId = accountOf(ctx);
@@ -117,14 +127,12 @@ export const configurationPusher: Pusher = {
     return null;
   },
 
+  async checkCreate(ctx) {
+    await createBody(ctx);
+  },
+
   async create(ctx) {
-    const accountId = accountOf(ctx);
-    const refs: AssetRefs = {
-      accountId,
-      accountLocationId: await locationOf(ctx, accountId),
-      contactId: ctx.refs.contactId ?? null,
-    };
-    const asset = await ctx.client.createAsset(configurationToAssetPost(configurationFields(ctx.synced), ctx.lookups, refs), ctx.signal);
+    const asset = await ctx.client.createAsset(await createBody(ctx), ctx.signal);
     return { bmsId: asset.id, modifiedOn: asset.modifiedOn ?? null };
   },
 

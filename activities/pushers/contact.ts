@@ -99,6 +99,10 @@ export const contactPusher: Pusher = {
     return null;
   },
 
+  async checkCreate(ctx) {
+    contactToCreateBody(contactFields(ctx.synced), await pushContext(ctx, true));
+  },
+
   async create(ctx) {
     const local = contactFields(ctx.synced);
     const pc = await pushContext(ctx, true);

@@ -70,6 +70,11 @@ export const locationPusher: Pusher = {
     return null;
   },
 
+  checkCreate(ctx) {
+    locationToV1Body(locationFields(ctx.synced), pushContext(ctx), { mode: 'create' });
+    return Promise.resolve();
+  },
+
   async create(ctx) {
     const body = locationToV1Body(locationFields(ctx.synced), pushContext(ctx), { mode: 'create' });
     const created = await ctx.client.v1CreateLocation(body, ctx.signal);

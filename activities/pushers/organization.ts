@@ -43,6 +43,16 @@ async function mainLocation(ctx: PushContext): Promise<MainLocationInput & { rec
   };
 }
 
+async function createBody(ctx: PushContext) {
+  const main = await mainLocation(ctx);
+  const body = organizationToAccountPost(
+    organizationFields(ctx),
+    { lookups: ctx.lookups, defaults: ctx.defaults, parentBmsId: ctx.refs.parentId ?? null },
+    main,
+  );
+  return { main, body };
+}
+
 export const organizationPusher: Pusher = {
   async findExisting(ctx) {
     const name = organizationFields(ctx).name;
@@ -60,13 +70,12 @@ export const organizationPusher: Pusher = {
     return null;
   },
 
+  async checkCreate(ctx) {
+    await createBody(ctx);
+  },
+
   async create(ctx) {
-    const main = await mainLocation(ctx);
-    const body = organizationToAccountPost(
-      organizationFields(ctx),
-      { lookups: ctx.lookups, defaults: ctx.defaults, parentBmsId: ctx.refs.parentId ?? null },
-      main,
-    );
+    const { main, body } = await createBody(ctx);
     const account = await ctx.client.createAccount(body, ctx.signal);
     // BMS made the main location from that record: link them so a pull does not duplicate it.
     await linkCreatedMainLocation(ctx, main.record, account);

@@ -30,6 +30,11 @@ export interface Pusher {
   /** Finds the BMS record this one already is, by natural key (safe creates, first links). */
   findExisting(ctx: PushContext): Promise<(RemoteState & { fields: RecordFields }) | null>;
   create(ctx: PushContext): Promise<RemoteState>;
+  /**
+   * Builds what `create` would send, without sending it: throws the MappingError BMS's refusal would be
+   * reported as (a required value missing), else resolves (reads only; for previews).
+   */
+  checkCreate(ctx: PushContext): Promise<void>;
   /** Sends the changed synced fields; returns the BMS modifiedOn after the write. */
   update(ctx: PushContext, bmsId: number, changed: RecordFields): Promise<{ modifiedOn: string | null }>;
 }

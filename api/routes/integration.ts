@@ -9,18 +9,22 @@ import {
   type IntegrationServiceDeps,
   integrationView,
   listRunViews,
+  previewSettings,
   requireIntegration,
   setPaused,
   syncNow,
   updateSettings,
 } from '../../services/integration';
 import { principalOf, requirePermission } from '../auth';
-import type { Integration, IntegrationView, Lookups, SettingsView } from '../contract';
+import type { Integration, IntegrationView, Lookups, SettingsPreview, SettingsView } from '../contract';
 import { EXPORT_MAX_ROWS, exportFormat, HISTORY_COLUMNS, RUN_COLUMNS, sendExport } from '../export';
 import { envelope } from '../errors';
 import { ConnectionBody, HistoryQuery, IdParams, ManageBody, RunsQuery, SettingsBody } from '../schemas';
 import { accountHistory, bulkAction, type RecordServiceDeps, syncSummary } from '../../services/records';
 import { parse } from '../validate';
+
+/** A Sync Settings change's envelope (400); the settings in it are checked by the service, as a change and merged with what is stored (422). */
+const SettingsEnvelope = SettingsBody.extend({ settings: z.unknown().optional() });
 
 function settingsView(view: IntegrationView): SettingsView {
   return { settings: view.settings, twoWayEnabled: view.twoWayEnabled, paused: view.paused };
@@ -70,10 +74,14 @@ export function integrationRoutes(deps: IntegrationServiceDeps): Router {
   });
 
   router.patch('/sync-settings', requirePermission('integration:write'), async (req, res) => {
-    // The envelope here (400); the settings change by the service, as a change and merged with what is stored (422).
-    const body = parse(SettingsBody.extend({ settings: z.unknown().optional() }), req.body, 'body');
+    const body = parse(SettingsEnvelope, req.body, 'body');
     const view = await updateSettings(deps, principalOf(res).accountId, body);
     res.json({ data: settingsView(view) });
+  });
+
+  router.post('/sync-settings/preview', requirePermission('integration:write'), async (req, res) => {
+    const body = parse(SettingsEnvelope, req.body, 'body');
+    res.json({ data: (await previewSettings(deps, principalOf(res).accountId, body)) satisfies SettingsPreview });
   });
 
   router.post('/sync', requirePermission('sync:trigger'), async (_req, res) => {

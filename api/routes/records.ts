@@ -2,7 +2,7 @@
 import express, { type Response, Router } from 'express';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { fieldSpecs, type RecordFields } from '../../domain/records';
-import { RECORD_COLLECTIONS, RECORD_TYPES, type RecordType } from '../../domain/records';
+import { ORIGIN_WRITES, RECORD_COLLECTIONS, RECORD_TYPES, type RecordType } from '../../domain/records';
 import {
   createRecordAs,
   createRecordOnce,
@@ -101,6 +101,7 @@ function recordRouter(deps: RecordServiceDeps, type: RecordType): Router {
       organizationId: q.organizationId,
       syncStates: states,
       includeUnlinked: states?.includes('not_pushed'),
+      createdOrigins: q.origin ? ORIGIN_WRITES[q.origin] : undefined,
     });
     res.json({ data: items.map(recordJson), meta: { page: q.page, pageSize: q.pageSize, total } });
   });

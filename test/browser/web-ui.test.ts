@@ -168,7 +168,12 @@ describe('web UI in the browser', function () {
     await page.getByRole('group', { name: 'Configurations', exact: true }).getByLabel('Inactive', { exact: true }).check();
     await page.getByLabel('Pull interval (minutes)').fill('30');
     await page.getByLabel('Email type for contacts pushed to Kaseya BMS').selectOption({ index: 1 });
-    await page.getByRole('button', { name: 'Save Sync Settings' }).click();
+    // Saving is one click after seeing what the change would do.
+    await page.getByRole('button', { name: 'Preview changes' }).click();
+    const preview = page.getByTestId('settings-preview');
+    await preview.getByText('Would become orphans on the next sync').waitFor();
+    await screenshot(page, '04a-sync-settings-preview');
+    await preview.getByRole('button', { name: 'Save Sync Settings' }).click();
     await page.getByText('Sync Settings saved').waitFor();
 
     const settings = (await api.get(SETTINGS)).body.data.settings;
@@ -179,7 +184,7 @@ describe('web UI in the browser', function () {
 
     // A refused value names the problem and is not stored.
     await page.getByLabel('Cron expression (optional)').fill('every day');
-    await page.getByRole('button', { name: 'Save Sync Settings' }).click();
+    await page.getByRole('button', { name: 'Preview changes' }).click();
     await page.getByRole('alert').filter({ hasText: 'cron' }).waitFor();
     assert.equal(await page.getByLabel('Cron expression (optional)').getAttribute('aria-invalid'), 'true');
     assert.equal((await api.get(SETTINGS)).body.data.settings.pull.cron, null);
@@ -416,7 +421,9 @@ describe('web UI in the browser', function () {
       await other.page.getByRole('heading', { name: 'Sync Settings' }).waitFor();
       assert.equal(await other.page.getByRole('button', { name: 'Test and save connection' }).isDisabled(), true);
       assert.equal(await other.page.getByLabel('Tenant name').isEditable(), false);
-      assert.equal(await other.page.getByRole('button', { name: 'Save Sync Settings' }).isDisabled(), true);
+      assert.equal(await other.page.getByRole('button', { name: 'Preview changes' }).isDisabled(), true);
+      const nav = other.page.getByRole('navigation', { name: 'Main menu' });
+      assert.equal(await nav.getByRole('link', { name: 'Adopt records' }).count(), 0, 'read-only is not offered what it cannot do');
       assert.equal(await other.page.getByLabel('Pull interval (minutes)').isEditable(), false);
       const box = other.page.getByLabel('Enable two-way sync');
       assert.equal(await box.isDisabled(), true);

@@ -17,6 +17,7 @@ function expectedAction(method: string, path: string): Action | null | 'public' 
   if (path === '/meta/records') return 'records:read';
   if (path === '/users' || path.startsWith('/users/')) return 'users:manage';
   if (path.startsWith('/api-keys')) return 'api-keys:manage';
+  if (path.startsWith('/adoptions')) return method === 'get' ? 'records:read' : 'records:adopt';
   if (path.startsWith('/integrations/kaseya-bms')) {
     if (path.endsWith('/sync')) return 'sync:trigger';
     if (method === 'get') return 'integration:read';

@@ -1,5 +1,5 @@
 /** Words the UI shows for the API's names: record types, fields, sync states, roles and plans. */
-import type { Plan, RecordJson, RecordType, Role, SyncState } from './types';
+import type { ListItem, Plan, RecordJson, RecordType, Role, SyncState } from './types';
 
 export const TYPE_LABELS: Record<RecordType, { one: string; many: string; path: string }> = {
   organization: { one: 'Organization', many: 'Organizations', path: 'organizations' },
@@ -117,4 +117,15 @@ export const ENTITY_LABELS: Record<string, string> = {
 
 export function entityLabel(entity: string): string {
   return ENTITY_LABELS[entity] ?? fieldLabel(entity);
+}
+
+/** A field value as text (lists by their values, booleans as Yes/No, nothing as a dash). */
+export function displayValue(value: unknown): string {
+  if (value === null || value === undefined || value === '') return '—';
+  if (typeof value === 'boolean') return value ? 'Yes' : 'No';
+  if (Array.isArray(value)) {
+    return value.map((v) => (v && typeof v === 'object' && 'value' in v ? String((v as ListItem).value) : JSON.stringify(v))).join(', ') || '—';
+  }
+  if (typeof value === 'object') return JSON.stringify(value);
+  return String(value as string | number);
 }

@@ -5,6 +5,7 @@ import { getToken, onUnauthorized } from './api';
 import { Layout } from './components/Layout';
 import { Loading, Notice } from './components/Page';
 import { typeFromPath } from './labels';
+import { AdoptPage } from './pages/Adopt';
 import { ChangePasswordPage } from './pages/ChangePassword';
 import { IntegrationPage } from './pages/Integration';
 import { LoginPage } from './pages/Login';
@@ -24,6 +25,7 @@ function Page({ route }: { route: Route }) {
   if (path === '/') return <OverviewPage />;
   if (path === '/integration') return <IntegrationPage />;
   if (path === '/manage') return <ManageDataPage />;
+  if (path === '/adopt') return <AdoptPage />;
   if (path === '/logs') return <LogsPage />;
   if (path === '/password') return <ChangePasswordPage />;
   const run = matchPath('/logs/:id', path);

@@ -28,6 +28,7 @@ export type Action =
   | 'records:read'
   | 'records:write'
   | 'records:import'
+  | 'records:adopt'
   | 'integration:read'
   | 'integration:write'
   | 'sync:trigger'

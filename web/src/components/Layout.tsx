@@ -2,13 +2,14 @@
 import type { ComponentChildren } from 'preact';
 import { PLAN_LABELS, ROLE_LABELS, TYPE_LABELS, TYPE_ORDER } from '../labels';
 import { Link } from '../router';
-import { useSession } from '../session';
+import { type Action, can, useSession } from '../session';
 
-const MENU: Array<{ href: string; label: string; section?: string }> = [
+const MENU: Array<{ href: string; label: string; section?: string; action?: Action }> = [
   { href: '/', label: 'Overview' },
   ...TYPE_ORDER.map((t) => ({ href: `/${TYPE_LABELS[t].path}`, label: TYPE_LABELS[t].many, section: 'Documentation' })),
   { href: '/integration', label: 'Integration', section: 'Kaseya BMS' },
   { href: '/manage', label: 'Manage data', section: 'Kaseya BMS' },
+  { href: '/adopt', label: 'Adopt records', section: 'Kaseya BMS', action: 'records:adopt' },
   { href: '/logs', label: 'Logs', section: 'Kaseya BMS' },
 ];
 
@@ -59,7 +60,7 @@ export function Layout({ path, children }: { path: string; children: ComponentCh
             <div class="menu-section" key={section}>
               {section ? <p class="menu-heading">{section}</p> : null}
               <ul>
-                {MENU.filter((m) => (m.section ?? '') === section).map((m) => (
+                {MENU.filter((m) => (m.section ?? '') === section && (!m.action || can(session, m.action))).map((m) => (
                   <li key={m.href}>
                     <Link href={m.href} aria-current={isCurrent(m.href, path) ? 'page' : undefined}>
                       {m.label}

@@ -9,10 +9,10 @@ import { api, ApiError, errorMessage } from '../api';
 import { ExternalLink } from '../components/ExternalLink';
 import { Loading, Notice, PageTitle } from '../components/Page';
 import { countsText, RunCountsTable, RunStatus, totals } from '../components/SyncTables';
-import { formatTime, PLAN_LABELS, ROLE_LABELS } from '../labels';
+import { formatTime, PLAN_LABELS, ROLE_LABELS, TYPE_LABELS, TYPE_ORDER } from '../labels';
 import { Link } from '../router';
 import { can, useSession } from '../session';
-import type { ConnectionRequest, Integration, IntegrationView, LookupEntry, Lookups, SettingsRequest, SettingsView, SyncRun, SyncSettings } from '../types';
+import type { ConnectionRequest, Integration, IntegrationView, LookupEntry, Lookups, SettingsPreview, SettingsRequest, SettingsView, SyncRun, SyncSettings } from '../types';
 
 const INTEGRATION = '/integrations/kaseya-bms';
 const POLL_MS = 1000;
@@ -446,23 +446,46 @@ function SyncSettingsSection(props: { integration: IntegrationView; lookups: Loo
   const [busy, setBusy] = useState(false);
   const [result, setResult] = useState<{ ok: boolean; message: string; field?: string } | null>(null);
 
-  const save = async (event: Event) => {
+  const [preview, setPreview] = useState<SettingsPreview | null>(null);
+  // What the preview shows is what saving sends: any edit after it asks for a new one.
+  useEffect(() => setPreview(null), [s, intervalText]);
+
+  const body = (): SettingsRequest => {
+    const minutes = Number(intervalText);
+    return {
+      settings: {
+        organizations: s.organizations,
+        configurations: s.configurations,
+        locations: s.locations,
+        contacts: s.contacts,
+        // Text that is not a number is sent as typed, so the API's refusal names the field.
+        pull: { intervalMinutes: Number.isFinite(minutes) && intervalText.trim() !== '' ? minutes : (intervalText as unknown as number), cron: s.pull.cron?.trim() || null },
+        contactDefaults: s.contactDefaults,
+      },
+    };
+  };
+
+  const showPreview = async (event: Event) => {
     event.preventDefault();
     setBusy(true);
     setResult(null);
+    setPreview(null);
     try {
-      const minutes = Number(intervalText);
-      const res = await api.patch<SettingsView>(`${INTEGRATION}/sync-settings`, {
-        settings: {
-          organizations: s.organizations,
-          configurations: s.configurations,
-          locations: s.locations,
-          contacts: s.contacts,
-          // Text that is not a number is sent as typed, so the API's refusal names the field.
-          pull: { intervalMinutes: Number.isFinite(minutes) && intervalText.trim() !== '' ? minutes : (intervalText as unknown as number), cron: s.pull.cron?.trim() || null },
-          contactDefaults: s.contactDefaults,
-        },
-      } satisfies SettingsRequest);
+      const res = await api.post<SettingsPreview>(`${INTEGRATION}/sync-settings/preview`, body());
+      setPreview(res.data);
+    } catch (err) {
+      const field = err instanceof ApiError ? err.fields()[0] : undefined;
+      setResult({ ok: false, message: errorMessage(err), field });
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const save = async () => {
+    setBusy(true);
+    setResult(null);
+    try {
+      const res = await api.patch<SettingsView>(`${INTEGRATION}/sync-settings`, body());
       setS(structuredClone(res.data.settings));
       setIntervalText(String(res.data.settings.pull.intervalMinutes));
       props.onSaved(res.data);
@@ -505,7 +528,7 @@ function SyncSettingsSection(props: { integration: IntegrationView; lookups: Loo
         the next sync; they are kept, never deleted. The lists are read from Kaseya BMS when the connection is tested
         {props.lookups.fetchedAt ? ` (last on ${formatTime(props.lookups.fetchedAt)})` : ''}; test it again to refresh them.
       </p>
-      <form onSubmit={(e) => void save(e)} aria-label="Sync Settings">
+      <form onSubmit={(e) => void showPreview(e)} aria-label="Sync Settings">
         <fieldset disabled={!canWrite} aria-describedby={canWrite ? undefined : 'settings-role-note'}>
           <legend class="visually-hidden">What syncs</legend>
           {!canWrite ? (
@@ -598,13 +621,87 @@ function SyncSettingsSection(props: { integration: IntegrationView; lookups: Loo
             </fieldset>
           </div>
           <div class="form-actions">
-            <button type="submit" class="button primary" disabled={busy}>
-              {busy ? 'Saving…' : 'Save Sync Settings'}
+            <button type="submit" class="button secondary" disabled={busy}>
+              {busy && !preview ? 'Working out what it would do…' : 'Preview changes'}
             </button>
           </div>
         </fieldset>
       </form>
-      <div aria-live="polite">{result ? <Notice kind={result.ok ? 'success' : 'error'}>{result.message}</Notice> : null}</div>
+      <div aria-live="polite">
+        {preview ? <SettingsPreviewPanel preview={preview} busy={busy} onSave={() => void save()} onCancel={() => setPreview(null)} /> : null}
+        {result ? <Notice kind={result.ok ? 'success' : 'error'}>{result.message}</Notice> : null}
+      </div>
+    </section>
+  );
+}
+
+function ImpactList({ title, impact, empty, testId }: { title: string; impact: SettingsPreview['orphans']; empty: string; testId: string }) {
+  const byType = TYPE_ORDER.filter((t) => impact.byType[t]).map((t) => `${impact.byType[t]} ${TYPE_LABELS[t].many.toLowerCase()}`);
+  return (
+    <div class="impact" data-testid={testId}>
+      <h4>
+        {title}: {impact.count}
+        {byType.length > 0 ? ` (${byType.join(', ')})` : ''}
+      </h4>
+      {impact.count === 0 ? (
+        <p class="muted">{empty}</p>
+      ) : (
+        <ul>
+          {impact.sample.map((r) => (
+            <li key={r.id}>
+              <Link href={`/${TYPE_LABELS[r.recordType].path}/${r.id}`}>{r.label || '(no name)'}</Link> <span class="muted">— {r.reason}</span>
+            </li>
+          ))}
+          {impact.count > impact.sample.length ? <li class="muted">and {impact.count - impact.sample.length} more</li> : null}
+        </ul>
+      )}
+    </div>
+  );
+}
+
+/** What saving would do, shown before it is saved; saving from here is one click. */
+function SettingsPreviewPanel({ preview, busy, onSave, onCancel }: { preview: SettingsPreview; busy: boolean; onSave: () => void; onCancel: () => void }) {
+  return (
+    <section class="notice notice-info settings-preview" aria-labelledby="settings-preview-heading" data-testid="settings-preview">
+      <h3 id="settings-preview-heading">What saving these Sync Settings would do</h3>
+      <ImpactList
+        title="Would become orphans on the next sync"
+        impact={preview.orphans}
+        empty="No synced record would become an orphan."
+        testId="preview-orphans"
+      />
+      <ImpactList
+        title="Would no longer be pushed"
+        impact={preview.stopPushing}
+        empty="No record's pushes would stop."
+        testId="preview-stop-pushing"
+      />
+      <div class="impact" data-testid="preview-start-sync">
+        <h4>Would start to sync from Kaseya BMS</h4>
+        {preview.startSync.length === 0 ? (
+          <p class="muted">Nothing new would start to sync.</p>
+        ) : (
+          <ul>
+            {preview.startSync.map((s, i) => (
+              <li key={i}>
+                {TYPE_LABELS[s.recordType].many}
+                {s.typeName ? ` of type ${s.typeName}` : ''}
+                {s.status ? `, ${s.status}` : ''}:{' '}
+                <strong>{s.count === null ? 'not counted' : `${s.atLeast ? 'at least ' : ''}${s.count}`}</strong>
+              </li>
+            ))}
+          </ul>
+        )}
+        <p class="field-hint">{preview.countedBy}</p>
+      </div>
+      <div class="form-actions">
+        <button type="button" class="button primary" disabled={busy} onClick={onSave}>
+          {busy ? 'Saving…' : 'Save Sync Settings'}
+        </button>
+        <button type="button" class="button secondary" disabled={busy} onClick={onCancel}>
+          Keep editing
+        </button>
+      </div>
     </section>
   );
 }

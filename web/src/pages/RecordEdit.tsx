@@ -9,7 +9,7 @@ import { ExternalLink } from '../components/ExternalLink';
 import { FieldInput } from '../components/FieldInput';
 import { Loading, Notice, PageTitle } from '../components/Page';
 import { SyncBadge } from '../components/SyncBadge';
-import { fieldLabel, formatTime, recordTitle, TYPE_LABELS } from '../labels';
+import { displayValue, fieldLabel, formatTime, recordTitle, TYPE_LABELS } from '../labels';
 import { forgetTitle } from '../records';
 import { Link, navigate, useRoute } from '../router';
 import { can, typeMeta, useSession } from '../session';
@@ -132,16 +132,6 @@ function useIntegrationAndLookups(): { integration: Integration | null; lookups:
   return { integration, lookups };
 }
 
-function displayValue(value: unknown): string {
-  if (value === null || value === undefined || value === '') return '—';
-  if (typeof value === 'boolean') return value ? 'Yes' : 'No';
-  if (Array.isArray(value)) {
-    return value.map((v) => (v && typeof v === 'object' && 'value' in v ? String((v as ListItem).value) : JSON.stringify(v))).join(', ') || '—';
-  }
-  if (typeof value === 'object') return JSON.stringify(value);
-  return String(value as string | number);
-}
-
 const KIND_LABELS: Record<string, string> = {
   created: 'Created',
   updated: 'Updated',
@@ -155,6 +145,8 @@ const KIND_LABELS: Record<string, string> = {
   excluded: 'Not pushed',
   sync_disabled: 'Sync disabled',
   sync_enabled: 'Sync enabled',
+  previewed: 'Push previewed',
+  adopted: 'Adopted',
 };
 
 function Changes({ entry }: { entry: HistoryEntry }) {
