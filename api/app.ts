@@ -19,6 +19,7 @@ import { passwordRoutes } from './routes/passwords';
 import { integrationRoutes } from './routes/integration';
 import { IMPORT_BODY_LIMIT, recordRoutes } from './routes/records';
 import { accessRoutes } from './routes/access';
+import { problemRoutes } from './routes/problems';
 import { metaRoutes } from './routes/meta';
 import { securityHeaders, webUiRoutes } from './routes/web-ui';
 import { buildOpenApiDocument } from './openapi';
@@ -84,6 +85,10 @@ export function createApp(deps: ApiDeps): Express {
       logger: deps.logger,
       pushIdleTimeoutMs: deps.pushIdleTimeoutMs,
     }),
+  );
+  api.use(
+    '/problems',
+    problemRoutes({ db: deps.db, temporal: deps.temporal, temporalConfig: deps.config.temporal, logger: deps.logger, pushIdleTimeoutMs: deps.pushIdleTimeoutMs }),
   );
   api.use('/integrations/kaseya-bms', integrationRoutes(deps));
   api.use(accessRoutes(deps.db));

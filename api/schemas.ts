@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { type FieldSpec, RECORD_FIELDS, RECORD_TYPES, type RecordFields, type RecordType } from '../domain/records';
+import { PROBLEM_KINDS } from '../domain/problems';
 import { SYNC_STATES } from '../domain/sync-state';
 import { BULK_ACTIONS } from '../services/records';
 import { checkBaseUrlSyntax } from '../lib/outbound';
@@ -127,4 +128,21 @@ export const ManageBody = z.strictObject({
     .array(z.strictObject({ recordType: z.enum(RECORD_TYPES), id: z.uuid('must be a record id') }))
     .min(1)
     .max(500),
+});
+
+export const ProblemsQuery = z.strictObject({
+  kind: z.enum(PROBLEM_KINDS).optional(),
+  type: z.enum(RECORD_TYPES).optional().describe('Only records of this type'),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: z.string().max(500).optional().describe('From the previous page\'s meta.nextCursor'),
+});
+
+export const RetryOneBody = z.strictObject({
+  recordType: z.enum(RECORD_TYPES),
+  recordId: z.uuid('must be a record id'),
+});
+
+export const RetryAllBody = z.strictObject({
+  kind: z.enum(PROBLEM_KINDS),
+  recordType: z.enum(RECORD_TYPES).optional(),
 });
