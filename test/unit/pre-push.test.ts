@@ -4,7 +4,7 @@ import { EMPTY_LOOKUPS, type Lookups } from '../../domain/mapping';
 import { MISSING_VALUE_ERROR, prePushProblems } from '../../domain/pre-push';
 import { problemKindOf } from '../../domain/problems';
 import { defaultSyncSettings } from '../../domain/settings';
-import { SYNC_STATES } from '../../domain/sync-state';
+import type { SyncState } from '../../domain/sync-state';
 
 const lookups: Lookups = {
   ...EMPTY_LOOKUPS,
@@ -56,7 +56,7 @@ describe('pre-push check', () => {
 
 describe('problem kinds', () => {
   it('puts each link state in its kind; a failure from the pre-push check is a missing value', () => {
-    const kind = (state: (typeof SYNC_STATES)[number], lastError: { type: string } | null = null, waitingFor: unknown = null) =>
+    const kind = (state: SyncState, lastError: { type: string } | null = null, waitingFor: unknown = null) =>
       problemKindOf({ state, lastError, waitingFor });
     assert.equal(kind('failed', { type: 'BmsValidationError' }), 'failed');
     assert.equal(kind('failed', { type: MISSING_VALUE_ERROR }), 'missing_value');

@@ -1,5 +1,7 @@
 /** The frame of every page after login: who is logged in (account, plan, user, role), the menu, the page. */
 import type { ComponentChildren } from 'preact';
+import { useEffect, useState } from 'preact/hooks';
+import { api } from '../api';
 import { PLAN_LABELS, ROLE_LABELS, TYPE_LABELS, TYPE_ORDER } from '../labels';
 import { Link } from '../router';
 import { useSession } from '../session';
@@ -8,6 +10,7 @@ const MENU: Array<{ href: string; label: string; section?: string }> = [
   { href: '/', label: 'Overview' },
   ...TYPE_ORDER.map((t) => ({ href: `/${TYPE_LABELS[t].path}`, label: TYPE_LABELS[t].many, section: 'Documentation' })),
   { href: '/integration', label: 'Integration', section: 'Kaseya BMS' },
+  { href: '/problems', label: 'Problems', section: 'Kaseya BMS' },
   { href: '/manage', label: 'Manage data', section: 'Kaseya BMS' },
   { href: '/logs', label: 'Logs', section: 'Kaseya BMS' },
 ];
@@ -16,8 +19,25 @@ function isCurrent(href: string, path: string): boolean {
   return href === '/' ? path === '/' : path === href || path.startsWith(`${href}/`);
 }
 
+/** How many records need a person (the Problems menu entry shows it), read again on each page change. */
+function useProblemCount(path: string): number | null {
+  const [count, setCount] = useState<number | null>(null);
+  useEffect(() => {
+    let live = true;
+    api
+      .get<unknown[]>('/problems?limit=1')
+      .then((res) => live && setCount((res.meta as unknown as { total: number }).total))
+      .catch(() => live && setCount(null));
+    return () => {
+      live = false;
+    };
+  }, [path]);
+  return count;
+}
+
 export function Layout({ path, children }: { path: string; children: ComponentChildren }) {
   const { session, logout } = useSession();
+  const problems = useProblemCount(path);
   const skip = (event: MouseEvent) => {
     event.preventDefault();
     document.getElementById('main')?.focus();
@@ -63,6 +83,13 @@ export function Layout({ path, children }: { path: string; children: ComponentCh
                   <li key={m.href}>
                     <Link href={m.href} aria-current={isCurrent(m.href, path) ? 'page' : undefined}>
                       {m.label}
+                      {m.href === '/problems' && problems !== null ? (
+                        <span class={`menu-count${problems > 0 ? ' has-problems' : ''}`} data-testid="problem-count">
+                          {' '}
+                          {problems}
+                          <span class="visually-hidden"> records need you</span>
+                        </span>
+                      ) : null}
                     </Link>
                   </li>
                 ))}
