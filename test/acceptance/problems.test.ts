@@ -220,7 +220,7 @@ describe('problems: every record that needs a person, with its fix', function ()
     const seen: string[] = [];
     let cursor: string | null = null;
     do {
-      const res = await stack.admin.get(`/api/v1/problems?limit=2${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+      const res: any = await stack.admin.get(`/api/v1/problems?limit=2${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
       assert.equal(res.status, 200);
       assert.ok(res.body.data.length <= 2);
       seen.push(...res.body.data.map((p: any) => p.record.id));

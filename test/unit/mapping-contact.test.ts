@@ -6,6 +6,7 @@ import {
   bmsContactToContact,
   type ContactPushContext,
   type ContactSynced,
+  type ContactTypeDefaults,
   contactCreateFollowUp,
   contactCreateProblems,
   contactPatch,
@@ -232,7 +233,7 @@ describe('contact mapping: documentation → BMS', () => {
   });
 
   it('requires an email of the type chosen in Sync Settings (an unknown label takes that type), and a chosen type BMS knows', () => {
-    const defaults = { emailType: 'Work', phoneType: null };
+    const defaults: ContactTypeDefaults = { emailType: 'Work', phoneType: null };
     const phones = [{ value: '1', label: null, primary: true }];
     const problems = (labels: Array<string | null>, chosen = defaults) =>
       contactCreateProblems({ ...alice, phones, emails: labels.map((label, i) => ({ value: `e${i}@y.example`, label, primary: i === 0 })) }, chosen, lookups);
