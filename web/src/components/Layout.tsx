@@ -19,9 +19,18 @@ function isCurrent(href: string, path: string): boolean {
   return href === '/' ? path === '/' : path === href || path.startsWith(`${href}/`);
 }
 
+/** Sent on `window` when a page changed what needs a person (e.g. after a retry): the menu's count is read again. */
+export const PROBLEMS_CHANGED = 'bms-docsync:problems-changed';
+
 /** How many records need a person (the Problems menu entry shows it), read again on each page change. */
 function useProblemCount(path: string): number | null {
   const [count, setCount] = useState<number | null>(null);
+  const [tick, setTick] = useState(0);
+  useEffect(() => {
+    const again = () => setTick((t) => t + 1);
+    window.addEventListener(PROBLEMS_CHANGED, again);
+    return () => window.removeEventListener(PROBLEMS_CHANGED, again);
+  }, []);
   useEffect(() => {
     let live = true;
     api
@@ -31,7 +40,7 @@ function useProblemCount(path: string): number | null {
     return () => {
       live = false;
     };
-  }, [path]);
+  }, [path, tick]);
   return count;
 }
 

@@ -5,6 +5,7 @@
  */
 import { useEffect, useState } from 'preact/hooks';
 import { api, errorMessage, query } from '../api';
+import { PROBLEMS_CHANGED } from '../components/Layout';
 import { Loading, Notice, PageTitle } from '../components/Page';
 import { TYPE_LABELS, TYPE_ORDER, typeFromPath } from '../labels';
 import { Link, navigate, useRoute, withQuery } from '../router';
@@ -60,6 +61,8 @@ export function ProblemsPage() {
         if (!live) return;
         setGroups(Object.fromEntries(answers.map((a) => [a.kind, a.items])));
         setMeta(answers[0]!.meta);
+        // The menu's count follows what this page shows.
+        window.dispatchEvent(new Event(PROBLEMS_CHANGED));
         setError(null);
       })
       .catch((err: unknown) => live && setError(errorMessage(err)));
@@ -67,6 +70,11 @@ export function ProblemsPage() {
       live = false;
     };
   }, [type, reload]);
+
+  const nameOf = (type: RecordType, id: string) =>
+    Object.values(groups ?? {})
+      .flat()
+      .find((p) => p.record.type === type && p.record.id === id)?.record.name ?? id;
 
   const retryOne = async (entry: ProblemEntry) => {
     setBusy(entry.record.id);
@@ -95,7 +103,10 @@ export function ProblemsPage() {
       setOutcome({
         kind: notQueued > 0 ? 'warning' : 'success',
         text: `${label}: ${queued} queued for push, ${notQueued} not queued${more ? '; more remain, retry again for them' : ''}.`,
-        details: results.filter((r) => !r.queued).slice(0, 20).map((r) => `${TYPE_LABELS[r.recordType].one} ${r.id}: ${r.cause ?? 'not queued'}`),
+        details: results
+          .filter((r) => !r.queued)
+          .slice(0, 20)
+          .map((r) => `${nameOf(r.recordType, r.id)} (${TYPE_LABELS[r.recordType].one.toLowerCase()}): ${r.cause ?? 'not queued'}`),
       });
       setReload((n) => n + 1);
     } catch (err) {
