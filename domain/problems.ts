@@ -1,6 +1,7 @@
 /**
  * The kinds of records that need a person, and which kind a record's link puts it in. The SQL that finds
- * them (db/problems.ts) states the same conditions; `problemKindOf` is the reference it is tested against.
+ * them (db/problems.ts) states the same conditions; `problemKindOf` is their reference, in words a test
+ * can check.
  * Pure: safe to import from workflows.
  */
 import { MISSING_VALUE_ERROR } from './pre-push';

@@ -191,7 +191,8 @@ async function afterSave(
     history.push({ ...historyKey(record), kind: 'error', origin, summary: `Not queued: ${missing.message}` });
     return { decision: { queue: false }, link: next };
   }
-  const next = await applyLinkEvent(trx, key, 'push_requested', { requestedVersion: record.version, stateReason: null }, link ?? null);
+  // What the push waited for is found again by the push itself, if it still waits.
+  const next = await applyLinkEvent(trx, key, 'push_requested', { requestedVersion: record.version, stateReason: null, waitingFor: null }, link ?? null);
   history.push({ ...historyKey(record), kind: 'queued', origin, summary: 'Queued for push to Kaseya BMS' });
   return { decision: { queue: true, version: record.version }, link: next };
 }

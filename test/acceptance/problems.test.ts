@@ -5,25 +5,29 @@
  * fix link; retry one and retry all of a kind; who may see and who may act; bad input.
  */
 import assert from 'node:assert/strict';
-import type { HttpClient } from '../helpers/api-client';
+import type { ApiResponse, HttpClient } from '../helpers/api-client';
+import { answerChecker, type OpenApiDocument } from '../helpers/openapi';
 import { startStack, type Stack } from '../helpers/stack';
 import { simRequests, served, waitFor, waitForSyncState } from '../helpers/sync';
 
 describe('problems: every record that needs a person, with its fix', function () {
   this.timeout(180_000);
   let stack: Stack;
+  let checkAnswer: (method: string, path: string, res: ApiResponse) => void;
   const SETTINGS = '/api/v1/integrations/kaseya-bms/sync-settings';
 
   before(async () => {
     stack = await startStack({ twoWay: true, pushIdleTimeoutMs: 1_500 });
     const res = await stack.admin.patch(SETTINGS, { settings: { contactDefaults: { emailType: 'Work', phoneType: null } } });
     assert.equal(res.status, 200, JSON.stringify(res.body));
+    checkAnswer = answerChecker((await stack.anonymous.get('/api/v1/openapi.json')).body as OpenApiDocument);
   });
   after(async () => stack?.stop());
 
   async function problems(api: HttpClient, query = ''): Promise<{ data: any[]; meta: any }> {
     const res = await api.get(`/api/v1/problems?limit=200${query}`);
     assert.equal(res.status, 200, JSON.stringify(res.body));
+    checkAnswer('GET', `/problems?limit=200${query}`, res);
     return res.body;
   }
 
@@ -95,6 +99,7 @@ describe('problems: every record that needs a person, with its fix', function ()
   it('retries all failed pushes, then the waiting contact: both reach BMS and leave the list', async () => {
     const all = await stack.admin.post('/api/v1/problems/retry-all', { kind: 'failed' });
     assert.equal(all.status, 200, JSON.stringify(all.body));
+    checkAnswer('POST', '/problems/retry-all', all);
     assert.ok(all.body.data.queued >= 1, JSON.stringify(all.body.data));
     assert.equal(all.body.data.attempted, all.body.data.queued + all.body.data.notQueued);
     assert.ok(all.body.data.results.some((r: any) => r.id === refusedOrg.id && r.queued && r.state === 'queued'));
@@ -102,6 +107,7 @@ describe('problems: every record that needs a person, with its fix', function ()
 
     const one = await stack.admin.post('/api/v1/problems/retry', { recordType: 'contact', recordId: waitingContact.id });
     assert.equal(one.status, 202, JSON.stringify(one.body));
+    checkAnswer('POST', '/problems/retry', one);
     assert.deepEqual(one.body.data, { recordType: 'contact', id: waitingContact.id, queued: true, state: 'queued' });
     await waitForSyncState(stack.admin, 'contacts', waitingContact.id, 'synced');
     assert.equal(await entryFor(refusedOrg.id), undefined);
@@ -271,6 +277,7 @@ describe('problems: every record that needs a person, with its fix', function ()
     ];
     for (const [request, status, name] of cases) {
       const res = await request;
+      assert.ok(res.body.error?.code, 'the error envelope');
       assert.equal(res.status, status, JSON.stringify(res.body));
       if (name) assert.equal(field(res), name, JSON.stringify(res.body));
     }
