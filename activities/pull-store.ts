@@ -15,7 +15,6 @@ import type { SyncState } from '../domain/sync-state';
 import { parseBmsTime } from '../bms/wire';
 import type { ActivityDeps } from './context';
 
-export type { PulledItem };
 
 export interface StoreContext {
   deps: ActivityDeps;

@@ -13,7 +13,8 @@ import { addRunCounts, addRunLog, completedRunStartedAfter, finishRun, getWaterm
 import { analyzeTables } from '../db/statistics';
 import { addCounts, emptyCounts, writtenCount } from '../domain/pull-counts';
 import { signalRecordPush } from '../lib/temporal';
-import type { BeginPullInput, BeginPullResult, PullChunkInput, PullChunkResult, PullCounts, PullCursor, PullEntity } from '../workflows/definitions';
+import type { PullCounts } from '../domain/pull-counts';
+import type { BeginPullInput, BeginPullResult, PullChunkInput, PullChunkResult, PullCursor, PullEntity } from '../workflows/definitions';
 import { PAGE_SIZE } from '../bms/client';
 import { type ActivityDeps, BmsClients } from './context';
 import { ensureLookups } from './lookups';

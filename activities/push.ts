@@ -6,7 +6,8 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { activityInfo, ApplicationFailure, Context } from '@temporalio/activity';
-import { addHistory, diff } from '../db/history';
+import { addHistory } from '../db/history';
+import { diff } from '../domain/merge';
 import { type Integration, getIntegration } from '../db/integrations';
 import { applyLinkEvent, getLink, updateLink } from '../db/links';
 import { getRecord, type StoredRecord } from '../db/records';
@@ -15,7 +16,7 @@ import { changedFields } from '../domain/merge';
 import { fieldSpecs, type RecordFields, type RecordType, syncedFieldNames } from '../domain/records';
 import { MissingValueError, prePushProblems } from '../domain/pre-push';
 import { syncExclusion } from '../domain/rules';
-import { isLive, NOT_LIVE_STATES } from '../domain/sync-state';
+import { isLive, NOT_LIVE_STATES, orphaning } from '../domain/sync-state';
 import type { PushFailure, PushRecordInput, PushResult, RequestPushResult } from '../workflows/definitions';
 import { recordPushWorkflowId } from '../workflows/definitions';
 import { signalRecordPush } from '../lib/temporal';
@@ -210,14 +211,15 @@ export function createPushActivities(deps: ActivityDeps) {
           await recordSuccess(record, { bmsId: link.bmsId, modifiedOn }, changed, `Pushed ${Object.keys(changed).join(', ')}`);
           return { outcome: 'updated', pushedVersion: record.version, bmsId: link.bmsId };
         } catch (err) {
-          if (err instanceof BmsNotFoundError) {
+          const orphan = err instanceof BmsNotFoundError ? orphaning(link, 'the Kaseya BMS record no longer exists') : null;
+          if (orphan) {
             await deps.db.transaction(async (trx) => {
               await applyLinkEvent(trx, { accountId, type: recordType, recordId }, 'orphaned', {
-                stateReason: 'the Kaseya BMS record no longer exists',
+                stateReason: orphan.reason,
                 pushedVersion: record.version,
                 waitingFor: null,
               });
-              await addHistory(trx, { accountId, recordType, recordId, kind: 'orphaned', summary: 'Kaseya BMS record not found on push' });
+              await addHistory(trx, { accountId, recordType, recordId, kind: 'orphaned', summary: orphan.summary });
             });
             return { outcome: 'orphaned', pushedVersion: record.version, bmsId: link.bmsId };
           }

@@ -63,7 +63,7 @@ export const SyncView = z.object({
   lastError: z
     .object({ type: z.string().describe('BMS error class, MappingError, or MissingValueError (the pre-push check found a required value missing)'), message: z.string(), at: timestamp, retrying: z.boolean().optional() })
     .nullable(),
-  syncDisabled: z.boolean(),
+  live: z.boolean().describe('Whether the record syncs with a Kaseya BMS record: it has one, and its link is neither orphaned nor disabled'),
   workflowId: z.string().describe('The record push workflow in Temporal'),
   workflowUrl: z.string().describe('The workflow in the Temporal Web UI'),
   historyUrl: z.string().describe("All of the record's workflows in the Temporal Web UI"),

@@ -5,7 +5,6 @@
 import { OpenAPIRegistry, OpenApiGeneratorV31, type RouteConfig } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
 import { RECORD_COLLECTIONS, RECORD_TYPES } from '../domain/records';
-import { SyncSettingsSchema } from '../domain/settings';
 import {
   Account,
   ApiKeyView,
@@ -35,20 +34,24 @@ import {
   User,
   UserView,
 } from './contract';
-import { NewApiKey, NewUser, UserChange } from './routes/access';
-import { OwnPasswordChange, PasswordReset } from './routes/passwords';
 import {
   ConnectionBody,
   IdParams,
   ListQuery,
   LoginBody,
   ManageBody,
+  NewApiKey,
+  NewUser,
+  OwnPasswordChange,
+  PasswordReset,
   ProblemsQuery,
   recordBodySchema,
   RetryAllBody,
   RetryOneBody,
   recordUpdateSchema,
   RunsQuery,
+  SettingsBody,
+  UserChange,
 } from './schemas';
 import { IDEMPOTENCY_KEY_MAX_LENGTH } from './preconditions';
 import { IDEMPOTENCY_KEY_TTL_HOURS } from '../db/idempotency';
@@ -247,7 +250,7 @@ export function buildOpenApiDocument(): object {
     path: `${bms}/sync-settings`,
     tags: ['Kaseya BMS'],
     summary: 'Change Sync Settings and/or two-way sync (administrators and managers; two-way needs Select or Enterprise)',
-    request: { body: { content: { 'application/json': { schema: z.object({ settings: SyncSettingsSchema.partial().optional(), twoWayEnabled: z.boolean().optional() }) } } } },
+    request: { body: { content: { 'application/json': { schema: SettingsBody } } } },
     responses: { 200: json(z.object({ data: SettingsView }), 'Saved') },
   });
   route({ method: 'post', path: `${bms}/sync`, tags: ['Kaseya BMS'], summary: 'Sync now (after any pull already running)', responses: { 202: json(z.object({ data: SyncTriggered }), 'Triggered') } });
@@ -318,9 +321,10 @@ export function buildOpenApiDocument(): object {
     method: 'post',
     path: '/users/{id}/password',
     tags: ['Access'],
-    summary: "Set a user's password (an administrator's session only; weak passwords are refused: 400 weak_password); the user's sessions end",
+    summary:
+      "Set another user's password (an administrator's session only; one's own is changed at /me/password with the current one; weak passwords are refused: 400 weak_password); the user's sessions end",
     request: { params: IdParams, body: { content: { 'application/json': { schema: PasswordReset } } } },
-    responses: { 204: { description: 'Set' }, 403: json(ErrorEnvelope, 'forbidden for other roles, or session_required for an API key') },
+    responses: { 204: { description: 'Set' }, 403: json(ErrorEnvelope, 'forbidden for other roles, session_required for an API key, current_password_required for one\'s own') },
   });
   route({
     method: 'post',

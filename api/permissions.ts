@@ -2,7 +2,7 @@
  * Who may do what, in one table: every route names the action it needs; roles map to actions here.
  * Integration and Sync Settings changes and "Sync now" are for administrators and managers only (R9).
  */
-import type { Role } from '../services/accounts';
+import type { Role } from '../domain/access';
 
 export const ACTIONS = [
   'records:read',

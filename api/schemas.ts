@@ -5,8 +5,11 @@
 import { z } from 'zod';
 import { type FieldSpec, RECORD_FIELDS, RECORD_TYPES, type RecordFields, type RecordType } from '../domain/records';
 import { PROBLEM_KINDS } from '../domain/problems';
+import { SyncSettingsChangeSchema } from '../domain/settings';
 import { SYNC_STATES } from '../domain/sync-state';
+import { ROLES } from '../domain/access';
 import { BULK_ACTIONS } from '../services/records';
+import { MIN_PASSWORD_LENGTH } from '../services/passwords';
 import { checkBaseUrlSyntax } from '../lib/outbound';
 
 const emailItem = z.strictObject({
@@ -87,6 +90,19 @@ export const ListQuery = z.strictObject({
     .optional(),
 });
 
+export const NewApiKey = z.strictObject({ name: z.string().trim().min(1).max(100), role: z.enum(ROLES) });
+export const NewUser = z.strictObject({
+  email: z.email().max(255),
+  name: z.string().trim().min(1).max(200),
+  role: z.enum(ROLES),
+  password: z.string().min(10, 'must be at least 10 characters').max(1024),
+});
+export const UserChange = z.strictObject({ role: z.enum(ROLES).optional(), disabled: z.boolean().optional() });
+
+const newPassword = z.string().min(MIN_PASSWORD_LENGTH, `must be at least ${MIN_PASSWORD_LENGTH} characters`).max(1024);
+export const OwnPasswordChange = z.strictObject({ currentPassword: z.string().min(1).max(1024), newPassword });
+export const PasswordReset = z.strictObject({ password: newPassword });
+
 export const LoginBody = z.strictObject({
   email: z.string().trim().min(3).max(255),
   password: z.string().min(1).max(1024),
@@ -112,8 +128,12 @@ export const ConnectionBody = z.strictObject({
   password: z.string().min(1).max(500).optional(),
 });
 
+/**
+ * A Sync Settings change: only the sections and fields to change, merged into the stored settings, which
+ * are then checked as a whole (e.g. type ids against the BMS lookups).
+ */
 export const SettingsBody = z.strictObject({
-  settings: z.record(z.string(), z.unknown()).optional(),
+  settings: SyncSettingsChangeSchema.optional().describe('The Sync Settings fields to change; the rest keep their stored values'),
   twoWayEnabled: z.boolean().optional(),
 });
 
@@ -146,3 +166,16 @@ export const RetryAllBody = z.strictObject({
   kind: z.enum(PROBLEM_KINDS),
   recordType: z.enum(RECORD_TYPES).optional(),
 });
+
+/** The request bodies as a client writes them (the web UI's request types come from here). */
+export type LoginRequest = z.input<typeof LoginBody>;
+export type ConnectionRequest = z.input<typeof ConnectionBody>;
+export type SettingsRequest = z.input<typeof SettingsBody>;
+export type ManageRequest = z.input<typeof ManageBody>;
+export type NewApiKeyRequest = z.input<typeof NewApiKey>;
+export type NewUserRequest = z.input<typeof NewUser>;
+export type UserChangeRequest = z.input<typeof UserChange>;
+export type OwnPasswordChangeRequest = z.input<typeof OwnPasswordChange>;
+export type PasswordResetRequest = z.input<typeof PasswordReset>;
+export type RetryOneRequest = z.input<typeof RetryOneBody>;
+export type RetryAllRequest = z.input<typeof RetryAllBody>;

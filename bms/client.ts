@@ -23,8 +23,9 @@ import {
   BmsServerError,
   BmsValidationError,
   isBmsError,
+  RateBudgetBusyError,
 } from './errors';
-import { type RateBudget, RateBudgetBusyError, unlimitedBudget } from './rate-budget';
+import { type RateBudget, unlimitedBudget } from './rate-budget';
 import type {
   BmsAccount,
   BmsAccountLookup,

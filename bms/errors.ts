@@ -116,6 +116,23 @@ export class BmsDestinationRefusedError extends BmsError {
   }
 }
 
+/** The name of `RateBudgetBusyError`: the push workflow hands a push over to the regular activity on it. */
+export const RATE_BUDGET_BUSY_ERROR = 'RateBudgetBusyError';
+
+/**
+ * No slot in the rate budget (bms/rate-budget.ts) within the caller's `maxWaitMs`: nothing was sent;
+ * try again where a long wait is fine.
+ */
+export class RateBudgetBusyError extends Error {
+  override readonly name = RATE_BUDGET_BUSY_ERROR;
+  constructor(
+    readonly endpoint: string,
+    readonly waitMs: number,
+  ) {
+    super(`The Kaseya BMS request budget for ${endpoint} has no slot for another ${waitMs} ms`);
+  }
+}
+
 /**
  * The errors a retry cannot fix, by name: the workflows' retry policies list them as non-retryable. This
  * module has no imports, so workflow code may import it too.

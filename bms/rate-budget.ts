@@ -7,7 +7,7 @@ export interface RateBudget {
   /**
    * Resolves when one request to `endpoint` may be sent now; waits while the budget is spent. With
    * `maxWaitMs`, a caller that would have to wait longer than that for its slot is refused at once with
-   * `RateBudgetBusyError` instead (e.g. a push's quick first attempt inside a workflow task).
+   * `RateBudgetBusyError` (bms/errors.ts) instead (e.g. a push's quick first attempt inside a workflow task).
    */
   acquire(tenantKey: string, endpoint: string, signal?: AbortSignal, maxWaitMs?: number): Promise<void>;
   /** BMS asked us to wait (429 Retry-After): hold every caller of `endpoint` back for `ms`. */
@@ -18,15 +18,3 @@ export const unlimitedBudget: RateBudget = {
   acquire: () => Promise.resolve(),
   backOff: () => Promise.resolve(),
 };
-
-/** No slot within the caller's `maxWaitMs`: nothing was sent; try again where a long wait is fine. */
-export class RateBudgetBusyError extends Error {
-  // The push workflow keys its hand-over to the regular activity off this name.
-  override readonly name = 'RateBudgetBusyError';
-  constructor(
-    readonly endpoint: string,
-    readonly waitMs: number,
-  ) {
-    super(`The Kaseya BMS request budget for ${endpoint} has no slot for another ${waitMs} ms`);
-  }
-}

@@ -2,6 +2,7 @@
  * Snapshots of BMS asset summaries (`bms_asset_snapshots`): per asset, the hash of the summary last listed
  * and of the one its last full read saw, so a pull reads in full only the assets whose summary moved.
  */
+import { createHash } from 'node:crypto';
 import type { Knex } from 'knex';
 import type { Db } from './index';
 import { liveLinkSql } from './links';
@@ -10,8 +11,19 @@ type Conn = Db | Knex.Transaction;
 
 const SNAPSHOTS = 'bms_asset_snapshots';
 
-/** The hash of `bms_id` that the pull's listing tally sums (`idHash` in the assets puller). */
+/**
+ * A listing's digest: the sum of 48 bits of the md5 of each asset id. The pull sums it over the ids it
+ * listed (`listingDigest`) and PostgreSQL over the snapshots it holds (`ID_HASH_SQL`, in
+ * `assetSnapshotTally`); equal counts and digests mean the same set of ids. The two are the same hash,
+ * checked against each other by test/integration/asset-digest.test.ts.
+ */
 const ID_HASH_SQL = `('x' || substr(md5(bms_id::text), 1, 12))::bit(48)::bigint`;
+
+export function listingDigest(ids: readonly number[]): bigint {
+  let sum = 0n;
+  for (const id of ids) sum += BigInt(`0x${createHash('md5').update(String(id)).digest('hex').slice(0, 12)}`);
+  return sum;
+}
 
 export interface AssetSnapshot {
   bms_id: number;

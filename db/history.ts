@@ -5,11 +5,9 @@ import type { RecordType } from '../domain/records';
 import type { Db } from './index';
 import { jsonInsert } from './rows';
 
-export { diff, type FieldDiff } from '../domain/merge';
 
 type Conn = Db | Knex.Transaction;
 
-export { HISTORY_KINDS, type HistoryKind } from '../domain/history';
 
 export interface HistoryEntry {
   accountId: string;

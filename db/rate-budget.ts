@@ -7,7 +7,8 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { RateBudget } from '../bms/rate-budget';
-import { RateBudgetBusyError, unlimitedBudget } from '../bms/rate-budget';
+import { unlimitedBudget } from '../bms/rate-budget';
+import { RateBudgetBusyError } from '../bms/errors';
 import type { Db } from './index';
 
 export interface RateBudgetOptions {

@@ -19,7 +19,6 @@ import type { SyncState } from '../domain/sync-state';
 import type { Db } from './index';
 import { iso, jsonInsert } from './rows';
 
-export { WRITE_ORIGINS, type WriteOrigin } from '../domain/records';
 
 export interface StoredRecord {
   id: string;

@@ -12,7 +12,7 @@ import { emptyCounts, type PullCounts } from './pull-counts';
 import { fieldSpecs, type RecordFields, type RecordType, syncedFieldNames } from './records';
 import { syncExclusion } from './rules';
 import type { SyncSettings } from './settings';
-import { canTransition, type SyncState, transition } from './sync-state';
+import { canTransition, orphaning, type SyncState, transition } from './sync-state';
 
 export interface PulledItem {
   bmsId: number;
@@ -206,10 +206,11 @@ export function planPullPage(input: PagePlanInput): PagePlan {
     const remote = remoteOf(item);
     const exclusion = syncExclusion(type, remote, settings, lookups);
     if (exclusion) {
-      if (stored.state !== 'orphaned') {
-        plan.links.push(link(record.id, item, transition(stored.state, 'orphaned'), stored.base ?? remote, `no longer synced: ${exclusion}`));
-        plan.states.set(item.bmsId, 'orphaned');
-        plan.history.push({ recordId: record.id, kind: 'orphaned', summary: `Orphaned: ${exclusion}` });
+      const orphan = orphaning({ bmsId: item.bmsId, state: stored.state }, `no longer synced: ${exclusion}`);
+      if (orphan) {
+        plan.links.push(link(record.id, item, orphan.state, stored.base ?? remote, orphan.reason));
+        plan.states.set(item.bmsId, orphan.state);
+        plan.history.push({ recordId: record.id, kind: 'orphaned', summary: orphan.summary });
         plan.counts.orphaned++;
       } else plan.counts.unchanged++;
       continue;

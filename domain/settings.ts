@@ -85,3 +85,22 @@ export function readStoredSettings(stored: unknown): SyncSettings {
   if (parsed.success) return parsed.data;
   return defaultSyncSettings();
 }
+
+/**
+ * `schema` as a change to it: every field optional, no defaults filled in (a field left out keeps its
+ * stored value), nested objects likewise; strict objects stay strict.
+ */
+function changeOf(schema: z.ZodType): z.ZodType {
+  let inner = schema;
+  while (inner instanceof z.ZodDefault || inner instanceof z.ZodOptional) inner = inner.unwrap() as z.ZodType;
+  if (!(inner instanceof z.ZodObject)) return inner;
+  const shape: Record<string, z.ZodType> = {};
+  for (const [name, field] of Object.entries(inner.shape as Record<string, z.ZodType>)) shape[name] = changeOf(field).optional();
+  return inner.def.catchall instanceof z.ZodNever ? z.strictObject(shape) : z.object(shape);
+}
+
+/** A change to Sync Settings: any section, and in it any field. */
+export type SyncSettingsChange = { [K in keyof SyncSettings]?: Partial<SyncSettings[K]> };
+
+/** A Sync Settings change as sent: only the sections and fields to change, merged into the stored settings. */
+export const SyncSettingsChangeSchema = changeOf(SyncSettingsSchema) as z.ZodType<SyncSettingsChange, SyncSettingsChange>;

@@ -74,6 +74,23 @@ export function mayOrphan(link: { bmsId: number | null; state: SyncState } | nul
   return isLive(link) && canTransition(link!.state, 'orphaned');
 }
 
+/** What orphaning a link does: the state it moves to, the reason kept on it, and its history line. */
+export interface Orphaning {
+  state: SyncState;
+  reason: string;
+  summary: string;
+}
+
+/**
+ * Orphaning a link for `reason` (the BMS record is gone, inactive, or no longer matches the Sync Settings),
+ * or null when the link may not be orphaned now. Both writers of an orphaning, a pull page's bulk write
+ * and the per-record check for deleted records, take what they write from here.
+ */
+export function orphaning(link: { bmsId: number | null; state: SyncState } | null | undefined, reason: string): Orphaning | null {
+  if (!mayOrphan(link)) return null;
+  return { state: transition(link!.state, 'orphaned'), reason, summary: `Orphaned: ${reason}` };
+}
+
 /**
  * States a pull's bulk write leaves as it finds them: a save queued while the page was read keeps its
  * place in the push queue, and a person's switch-off stands.

@@ -3,7 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { Command, Option } from 'commander';
 import { loadConfig } from '../config';
 import { createDb, resolveDatabaseUrl } from '../db';
-import { createAccount, createUser, PLANS, type Plan } from '../services/accounts';
+import { type Plan, PLANS } from '../domain/access';
+import { createAccount, createUser } from '../services/accounts';
 import { requireStrongPassword } from '../services/passwords';
 
 const program = new Command('create-account')

@@ -25,12 +25,11 @@ import {
   passwordHashOf,
   setPasswordEndingSessions as storePasswordEndingSessions,
 } from '../db/accounts';
-import { type Plan, PLANS, type Role, ROLES, roleWithin } from '../domain/access';
+import { type Role, roleWithin } from '../domain/access';
 import { normalizeEmail } from '../domain/email';
 import { RuleError } from './errors';
 import { hashPassword, requireHashingCapacity, UNMATCHABLE_PASSWORD_HASH, verifyPassword } from './passwords';
 
-export { type Plan, PLANS, type Role, ROLES, roleWithin };
 
 /** Nobody hands out more than they have: refuses a `role` above the grantor's own. */
 export function assertRoleGrantable(grantorRole: Role, role: Role): void {
@@ -151,15 +150,12 @@ export async function changeOwnPassword(
 }
 
 /**
- * An administrator sets the password of a user of their account; the user's sessions end (except
- * `keepToken`'s, when administrators reset their own). False when the account has no such user.
+ * An administrator sets the password of another user of their account; the user's sessions end. False
+ * when the account has no such user.
  */
-export async function resetPassword(
-  db: Db,
-  input: { accountId: string; userId: string; password: string; keepToken?: string },
-): Promise<boolean> {
+export async function resetPassword(db: Db, input: { accountId: string; userId: string; password: string }): Promise<boolean> {
   if (!(await findUser(db, input.accountId, input.userId))) return false;
-  await setPasswordEndingSessions(db, input.userId, await hashPassword(input.password), input.keepToken);
+  await setPasswordEndingSessions(db, input.userId, await hashPassword(input.password), undefined);
   return true;
 }
 

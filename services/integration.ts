@@ -3,6 +3,7 @@
  * two-way switch (R1, R2, R10), the pull Schedule (R8), "Sync now", pause and resume.
  * The password is write-only: views never carry it.
  */
+import type { z } from 'zod';
 import type { Client } from '@temporalio/client';
 import type { IntegrationView, RunDetail, SyncRun as SyncRunView } from '../api/contract';
 import type { Config } from '../config';
@@ -18,7 +19,7 @@ import {
   updateIntegration,
 } from '../db/integrations';
 import { getRun, listRunLogs, listRuns, resetWatermarks, type SyncRun as StoredRun } from '../db/runs';
-import { defaultSyncSettings, type SyncSettings, SyncSettingsSchema } from '../domain/settings';
+import { defaultSyncSettings, type SyncSettings, SyncSettingsChangeSchema, SyncSettingsSchema } from '../domain/settings';
 import type { Logger } from '../lib/logger';
 import type { SecretBox } from '../lib/secrets';
 import { ensurePullSchedule, triggerPull, workflowUiUrl } from '../lib/temporal';
@@ -174,18 +175,21 @@ export interface SettingsChange {
   twoWayEnabled?: boolean;
 }
 
+function settingsRefused(error: z.ZodError): RuleError {
+  const issues = validationIssues(error, 'settings');
+  const first = issues[0]!;
+  return new RuleError(422, 'validation_error', `${first.field}: ${first.message}`, { field: first.field, issues });
+}
+
 /** Updates Sync Settings and/or the two-way switch; keeps the Schedule in step. */
 export async function updateSettings(deps: IntegrationServiceDeps, accountId: string, change: SettingsChange): Promise<IntegrationView> {
   const integration = await requireIntegration(deps.db, accountId);
   let settings: SyncSettings | undefined;
   if (change.settings !== undefined) {
-    const merged = deepMerge(integration.settings, change.settings);
-    const parsed = SyncSettingsSchema.safeParse(merged);
-    if (!parsed.success) {
-      const issues = validationIssues(parsed.error, 'settings');
-      const first = issues[0]!;
-      throw new RuleError(422, 'validation_error', `${first.field}: ${first.message}`, { field: first.field, issues });
-    }
+    const asChange = SyncSettingsChangeSchema.safeParse(change.settings);
+    if (!asChange.success) throw settingsRefused(asChange.error);
+    const parsed = SyncSettingsSchema.safeParse(deepMerge(integration.settings, asChange.data));
+    if (!parsed.success) throw settingsRefused(parsed.error);
     settings = parsed.data;
     checkTypeIds(settings, integration);
   }

@@ -16,7 +16,8 @@ import type { Knex } from 'knex';
 import type { BulkResult, HistoryEntry as HistoryEntryView, SyncSummary, SyncView } from '../api/contract';
 import type { TemporalConfig } from '../config';
 import type { Db } from '../db';
-import { addHistory, diff, type HistoryEntry, listHistory } from '../db/history';
+import { addHistory, type HistoryEntry, listHistory } from '../db/history';
+import { diff } from '../domain/merge';
 import { findAnswer, type IdempotentRequest, storeAnswer } from '../db/idempotency';
 import { getIntegration, type Integration } from '../db/integrations';
 import { applyLinkEvent, deleteLink, getLink, getLinks, type SyncLink } from '../db/links';
@@ -32,10 +33,9 @@ import {
   recordExists,
   type StoredRecord,
   updateRecord,
-  type WriteOrigin,
 } from '../db/records';
 import { sameValue } from '../domain/merge';
-import { fieldSpecs, RECORD_TYPES, type RecordFields, type RecordType, syncedFieldNames } from '../domain/records';
+import { fieldSpecs, RECORD_TYPES, type RecordFields, type RecordType, syncedFieldNames, type WriteOrigin } from '../domain/records';
 import { MISSING_VALUE_ERROR, prePushProblems } from '../domain/pre-push';
 import { syncExclusion } from '../domain/rules';
 import { canTransition, isLive, SYNC_STATES, type SyncState, syncMessage } from '../domain/sync-state';
@@ -85,7 +85,7 @@ export function syncView(
     lastPushedAt: link?.lastPushedAt ?? null,
     lastPulledAt: link?.lastPulledAt ?? null,
     lastError: link?.lastError ?? null,
-    syncDisabled: link?.state === 'disabled',
+    live: isLive(link),
     workflowId,
     workflowUrl: workflowUiUrl(config, workflowId),
     historyUrl: recordWorkflowsUiUrl(config, record.type, record.id),

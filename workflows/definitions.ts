@@ -147,7 +147,6 @@ export interface PullChunkInput {
   cursor: PullCursor | null;
 }
 
-export type { PullCounts };
 
 export interface PullChunkResult {
   /** null when the entity is done. */

@@ -27,7 +27,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { NON_RETRYABLE_BMS_ERRORS } from '../bms/errors';
+import { NON_RETRYABLE_BMS_ERRORS, RATE_BUDGET_BUSY_ERROR } from '../bms/errors';
 import {
   type PushOutcome,
   type PushRecordInput,
@@ -40,8 +40,6 @@ import {
 /** Refusals that a retry cannot fix; the record is marked failed until the next save. */
 export const PUSH_NON_RETRYABLE: readonly string[] = [...NON_RETRYABLE_BMS_ERRORS, 'MappingError'];
 
-/** The rate budget reports this when the local attempt would have to wait longer than it may. */
-export const RATE_BUDGET_BUSY = 'RateBudgetBusyError';
 
 /** How long the local attempt may wait for a rate-budget slot before the regular activity takes over. */
 export const LOCAL_PUSH_BUDGET_WAIT_MS = 2_000;
@@ -195,7 +193,7 @@ async function push(key: Omit<PushRecordInput, 'maxBudgetWaitMs'>): Promise<Push
   } catch (err) {
     if (isCancellation(err) || refusalOf(err)) throw err;
     const failure = applicationFailureOf(err);
-    if (failure?.type !== RATE_BUDGET_BUSY) {
+    if (failure?.type !== RATE_BUDGET_BUSY_ERROR) {
       const retryAfterMs = (failure?.details?.[0] as { retryAfterMs?: unknown } | undefined)?.retryAfterMs;
       await sleep(Math.min(Math.max(FIRST_RETRY_MS, typeof retryAfterMs === 'number' ? retryAfterMs : 0), MAX_RETRY_AFTER_MS));
     }

@@ -19,7 +19,16 @@
  * changed writes nothing to the data tables.
  */
 import { createHash } from 'node:crypto';
-import { assetSnapshotsNotIn, assetSnapshotTally, assetsDueForRefresh, deleteAssetSnapshots, getAssetSnapshots, markAssetsFetched, upsertAssetSummaries } from '../../db/asset-snapshots';
+import {
+  assetSnapshotsNotIn,
+  assetSnapshotTally,
+  assetsDueForRefresh,
+  deleteAssetSnapshots,
+  getAssetSnapshots,
+  listingDigest,
+  markAssetsFetched,
+  upsertAssetSummaries,
+} from '../../db/asset-snapshots';
 import { getLinksByBmsIds, getLinksByKeys, linkKey } from '../../db/links';
 import { getPullState, setPullState } from '../../db/runs';
 import { assetSummaryToConfiguration, assetToConfiguration } from '../../domain/mapping';
@@ -30,7 +39,8 @@ import { BmsNotFoundError } from '../../bms/errors';
 import type { BmsAsset, BmsAssetSummary } from '../../bms/types';
 import type { PullCursor } from '../../workflows/definitions';
 import type { PagePull, PullerContext } from './puller';
-import { type PulledItem, storePulled } from '../pull-store';
+import type { PulledItem } from '../../domain/pull-plan';
+import { storePulled } from '../pull-store';
 import { orphanRecords } from './orphans';
 import { nextInRotation } from './rotation';
 
@@ -56,11 +66,6 @@ export function deepRefreshPerPass(intervalMinutes: number): number {
  * left out, so renaming an account does not make every one of its assets read again.
  */
 const SUMMARY_KEYS = ['id', 'accountId', 'assetName', 'categoryId', 'categoryName', 'serialNumber', 'ipAddress', 'contactId', 'locationName', 'isActive'] as const;
-
-/** 48 bits of a hash of an asset id: its share of a listing's digest (the same as `ID_HASH_SQL` in db/asset-snapshots.ts). */
-export function idHash(id: number): bigint {
-  return BigInt(`0x${createHash('md5').update(String(id)).digest('hex').slice(0, 12)}`);
-}
 
 /**
  * What this worker saw of a pass's listing: the ids of each page it stored and the assets it read. Only
@@ -252,7 +257,7 @@ export const assetsPull: PagePull = {
     counts.seen = summaries.length;
     const ids = summaries.map((s) => s.id);
     listingOf(ctx).pages.set(page, ids);
-    const listed = { count: ids.length, digest: ids.reduce((sum, id) => sum + idHash(id), 0n) };
+    const listed = { count: ids.length, digest: listingDigest(ids) };
     if (summaries.length === 0) return { counts, maxModifiedOn: null, listed };
 
     const hashes = new Map(summaries.map((s) => [s.id, summaryHash(s)]));

@@ -19,7 +19,8 @@ import { PAGE_SIZE } from '../../bms/client';
 import type { BmsContact } from '../../bms/types';
 import type { PagePull, PullerContext } from './puller';
 import { laterTime } from './puller';
-import { type PulledItem, storePulled } from '../pull-store';
+import type { PulledItem } from '../../domain/pull-plan';
+import { storePulled } from '../pull-store';
 import { findDeleted, orphanRecords } from './orphans';
 
 export const contactsPull: PagePull = {

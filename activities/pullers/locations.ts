@@ -3,7 +3,9 @@
  * (each carries its full `locations[]` with `addresses[]`), so locations cost no request of their own.
  * Called by the accounts puller once a page's organizations are stored. Only accounts whose
  * organization is synced are considered. A linked location that is gone from its account's list, or
- * inactive in BMS, is orphaned; an unlinked inactive one is not created.
+ * inactive in BMS, is orphaned; an unlinked inactive one is not created. The linked locations of an
+ * organization the page orphaned (its account is inactive or no longer matches the Sync Settings) are
+ * orphaned with it, as a deleted account's are.
  */
 import { getLinksByBmsIds, liveLocationLinksOfAccounts } from '../../db/links';
 import { accountLocationToLocation, locationModifiedOn } from '../../domain/mapping';
@@ -12,11 +14,13 @@ import { emptyCounts, type PullCounts } from '../../domain/pull-counts';
 import type { BmsAccount } from '../../bms/types';
 import { parseBmsTime } from '../../bms/wire';
 import type { PullerContext } from './puller';
-import { type PulledItem, storePulled } from '../pull-store';
+import type { PulledItem } from '../../domain/pull-plan';
+import { storePulled } from '../pull-store';
 import { orphanRecords } from './orphans';
 
 const GONE = 'the location no longer exists in Kaseya BMS';
 const INACTIVE = 'the location is inactive in Kaseya BMS';
+const ORGANIZATION_ORPHANED = 'its organization no longer syncs with Kaseya BMS';
 
 /** Stores the locations of a page of accounts; counts them on the run as `locations` (with the chunk's counts). */
 export async function storeAccountLocations(
@@ -44,6 +48,10 @@ export async function storeAccountLocations(
     }
   }
   const synced = new Set([...states].filter(([bmsId, state]) => isLive({ bmsId, state })).map(([id]) => id));
+  const withOrganization = await orphanWithOrganizations(
+    ctx,
+    withList.map((a) => a.id).filter((id) => states.get(id) === 'orphaned'),
+  );
 
   const items: PulledItem[] = [];
   const inactive = new Set<number>();
@@ -68,17 +76,33 @@ export async function storeAccountLocations(
     }
     listed.set(account.id, { present, modifiedOn: account.modifiedOn ?? null });
   }
-  if (listed.size === 0) return null;
+  if (listed.size === 0) {
+    if (withOrganization === 0) return null;
+    const counts = { ...emptyCounts(), orphaned: withOrganization };
+    ctx.addRunCounts('locations', counts);
+    return counts;
+  }
 
   const counts = items.length > 0 ? await storePulled({ ...ctx.store, type: 'location' }, items) : emptyCounts();
   // An organization this page created has no location linked before this page: none can have vanished.
   const known = new Map([...listed].filter(([bmsId]) => !organizations.created.has(bmsId)));
   const orphaned = known.size > 0 ? await orphanVanished(ctx, known, inactive) : { total: 0, inactive: 0 };
   counts.seen += inactive.size;
-  counts.orphaned += orphaned.total;
+  counts.orphaned += orphaned.total + withOrganization;
   counts.skipped += inactive.size - orphaned.inactive;
   ctx.addRunCounts('locations', counts);
   return counts;
+}
+
+/** Orphans the live linked locations of these accounts, whose organizations are orphaned; returns how many. */
+async function orphanWithOrganizations(ctx: PullerContext, accountBmsIds: number[]): Promise<number> {
+  if (accountBmsIds.length === 0) return 0;
+  const rows = await liveLocationLinksOfAccounts(ctx.deps.db, ctx.store.accountId, accountBmsIds, []);
+  return orphanRecords(
+    ctx,
+    'location',
+    rows.map((r) => ({ recordId: r.recordId, bmsId: r.bmsId, reason: ORGANIZATION_ORPHANED })),
+  );
 }
 
 /**

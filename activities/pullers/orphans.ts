@@ -3,7 +3,7 @@ import { addHistory } from '../../db/history';
 import { applyLinkEvent, getLink, getLinksByBmsIds, liveBmsIds } from '../../db/links';
 import { addRunLog, getPullState, setPullState } from '../../db/runs';
 import type { RecordType } from '../../domain/records';
-import { mayOrphan } from '../../domain/sync-state';
+import { orphaning } from '../../domain/sync-state';
 import { PAGE_SIZE } from '../../bms/client';
 import { BmsNotFoundError } from '../../bms/errors';
 import type { PullerContext } from './puller';
@@ -20,9 +20,10 @@ export async function orphanRecords(
     const done = await ctx.deps.db.transaction(async (trx) => {
       const link = await getLink(trx, type, target.recordId, true);
       // The link may have changed since it was read (e.g. relinked by a push): re-check under the lock.
-      if (!link || link.bmsId !== target.bmsId || !mayOrphan(link)) return false;
+      const orphan = link && link.bmsId === target.bmsId ? orphaning(link, target.reason) : null;
+      if (!orphan) return false;
       await applyLinkEvent(trx, { accountId: ctx.store.accountId, type, recordId: target.recordId }, 'orphaned', {
-        stateReason: target.reason,
+        stateReason: orphan.reason,
         lastPulledAt: new Date(),
       });
       await addHistory(trx, {
@@ -31,7 +32,7 @@ export async function orphanRecords(
         recordId: target.recordId,
         kind: 'orphaned',
         origin: 'pull',
-        summary: `Orphaned: ${target.reason}`,
+        summary: orphan.summary,
         changes: { bmsId: target.bmsId },
       });
       return true;

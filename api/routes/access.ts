@@ -1,6 +1,5 @@
 /** /api/v1/account, /api/v1/users and /api/v1/api-keys: who may use this account, and how. */
 import { Router } from 'express';
-import { z } from 'zod';
 import type { Db } from '../../db';
 import {
   assertRoleGrantable,
@@ -10,24 +9,14 @@ import {
   listUsers,
   requireAccount,
   revokeApiKey,
-  ROLES,
   updateUser,
 } from '../../services/accounts';
 import { requireStrongPassword } from '../../services/passwords';
 import { principalOf, requirePermission } from '../auth';
 import type { NewApiKeyAnswer } from '../contract';
 import { ApiError } from '../errors';
-import { IdParams } from '../schemas';
+import { IdParams, NewApiKey, NewUser, UserChange } from '../schemas';
 import { parse } from '../validate';
-
-export const NewApiKey = z.strictObject({ name: z.string().trim().min(1).max(100), role: z.enum(ROLES) });
-export const NewUser = z.strictObject({
-  email: z.email().max(255),
-  name: z.string().trim().min(1).max(200),
-  role: z.enum(ROLES),
-  password: z.string().min(10, 'must be at least 10 characters').max(1024),
-});
-export const UserChange = z.strictObject({ role: z.enum(ROLES).optional(), disabled: z.boolean().optional() });
 
 function isUniqueViolation(err: unknown): boolean {
   return (err as { code?: string }).code === '23505';

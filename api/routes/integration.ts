@@ -1,6 +1,7 @@
 /** /api/v1/integrations/kaseya-bms: connection, Sync Settings, Sync now, pause/resume, runs, lookups. */
 import { type RequestHandler, Router } from 'express';
 import { rateLimit } from 'express-rate-limit';
+import { z } from 'zod';
 import { getIntegration } from '../../db/integrations';
 import {
   connect,
@@ -68,7 +69,8 @@ export function integrationRoutes(deps: IntegrationServiceDeps): Router {
   });
 
   router.patch('/sync-settings', requirePermission('integration:write'), async (req, res) => {
-    const body = parse(SettingsBody, req.body, 'body');
+    // The envelope here (400); the settings change by the service, as a change and merged with what is stored (422).
+    const body = parse(SettingsBody.extend({ settings: z.unknown().optional() }), req.body, 'body');
     const view = await updateSettings(deps, principalOf(res).accountId, body);
     res.json({ data: settingsView(view) });
   });

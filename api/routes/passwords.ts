@@ -1,18 +1,13 @@
 /** /api/v1/me/password (a person changes their own) and /api/v1/users/{id}/password (an administrator resets one). */
 import { Router } from 'express';
-import { z } from 'zod';
 import type { Db } from '../../db';
 import { changeOwnPassword, personalFacts, resetPassword } from '../../services/accounts';
-import { MIN_PASSWORD_LENGTH, requireStrongPassword } from '../../services/passwords';
+import { requireStrongPassword } from '../../services/passwords';
 import { credentialOf, principalOf, requirePermission } from '../auth';
 import { ApiError } from '../errors';
-import { IdParams } from '../schemas';
+import { IdParams, OwnPasswordChange, PasswordReset } from '../schemas';
 import { parse } from '../validate';
 import { LOGIN_FAILURES_ALLOWED, passwordGuessThrottle } from './auth';
-
-const newPassword = z.string().min(MIN_PASSWORD_LENGTH, `must be at least ${MIN_PASSWORD_LENGTH} characters`).max(1024);
-export const OwnPasswordChange = z.strictObject({ currentPassword: z.string().min(1).max(1024), newPassword });
-export const PasswordReset = z.strictObject({ password: newPassword });
 
 export function passwordRoutes(db: Db): Router {
   const router = Router();
@@ -52,13 +47,18 @@ export function passwordRoutes(db: Db): Router {
       throw new ApiError(403, 'session_required', 'Only an administrator logged in can set a password; an API key cannot');
     }
     const { id } = parse(IdParams, req.params, 'path');
+    // One's own password is changed with the current one (POST /me/password): a session left open, or
+    // stolen, must not be enough to take the login over.
+    if (id === principal.userId) {
+      throw new ApiError(403, 'current_password_required', 'Change your own password with your current password (POST /api/v1/me/password)', {
+        field: 'currentPassword',
+      });
+    }
     const body = parse(PasswordReset, req.body, 'body');
     const facts = await personalFacts(db, principal.accountId, id);
     if (!facts) throw new ApiError(404, 'not_found', `No user with id ${id}`);
     await requireStrongPassword(body.password, facts);
-    // Administrators resetting their own password keep the session they do it from.
-    const keepToken = id === principal.userId ? credentialOf(req) : undefined;
-    if (!(await resetPassword(db, { accountId: principal.accountId, userId: id, password: body.password, keepToken }))) {
+    if (!(await resetPassword(db, { accountId: principal.accountId, userId: id, password: body.password }))) {
       throw new ApiError(404, 'not_found', `No user with id ${id}`);
     }
     res.status(204).end();

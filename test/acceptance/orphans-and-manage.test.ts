@@ -140,4 +140,26 @@ describe('orphans and managing synced data', function () {
     const others = (await stack.admin.get('/api/v1/organizations?syncState=synced&pageSize=200')).body.data as any[];
     assert.equal(others.length, organizations.length - 1, 'the other organizations were checked and are still synced');
   });
+
+  it('orphans the locations of an organization whose account became inactive in BMS, with it', async () => {
+    const organizations = (await stack.admin.get('/api/v1/organizations?syncState=synced&pageSize=200')).body.data as any[];
+    const locations = (await stack.admin.get('/api/v1/locations?syncState=synced&pageSize=200')).body.data as any[];
+    const organization = organizations.find((o) => locations.some((l) => l.organizationId === o.id));
+    assert.ok(organization, 'a synced organization with synced locations');
+    const itsLocations = locations.filter((l) => l.organizationId === organization.id);
+    assert.equal((await stack.simAdmin.patch(`/_sim/accounts/${organization.sync.bmsId}`, { isActive: false })).status, 200);
+
+    const run = await syncNowAndWait(stack.admin);
+    assert.equal(run.counts.accounts.orphaned, 1, JSON.stringify(run.counts));
+    assert.equal(run.counts.locations?.orphaned, itsLocations.length, JSON.stringify(run.counts));
+    const orphan = (await stack.admin.get(`/api/v1/organizations/${organization.id}`)).body.data;
+    assert.equal(orphan.sync.state, 'orphaned');
+    const orphanLocations = (await stack.admin.get(`/api/v1/locations?organizationId=${organization.id}&pageSize=200`)).body.data as any[];
+    assert.deepEqual(
+      orphanLocations.map((l) => [l.id, l.sync.state, l.sync.message]).sort(),
+      itsLocations.map((l) => [l.id, 'orphaned', 'Orphaned: its organization no longer syncs with Kaseya BMS']).sort(),
+    );
+    const stillSynced = (await stack.admin.get('/api/v1/locations?syncState=synced&pageSize=200')).body.data as any[];
+    assert.equal(stillSynced.length, locations.length - itsLocations.length, "the other organizations' locations still sync");
+  });
 });

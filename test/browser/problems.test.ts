@@ -7,7 +7,8 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import type { Browser } from 'playwright-core';
-import { createUser, type Role } from '../../services/accounts';
+import type { Role } from '../../domain/access';
+import { createUser } from '../../services/accounts';
 import { startStack, type Stack } from '../helpers/stack';
 import { waitForSyncState } from '../helpers/sync';
 import type { Page } from 'playwright-core';

@@ -6,7 +6,8 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BmsClient, type BmsClientOptions, BmsTokens, refreshMarginMs } from '../../bms/client';
-import { type RateBudget, RateBudgetBusyError } from '../../bms/rate-budget';
+import { RateBudgetBusyError } from '../../bms/errors';
+import type { RateBudget } from '../../bms/rate-budget';
 import { type ActivityDeps, BmsClients, BmsTokenShelf } from '../../activities/context';
 import { createLogger } from '../../lib/logger';
 import { outboundPolicyFor, parseAllowList } from '../../lib/outbound';

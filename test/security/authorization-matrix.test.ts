@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { type Action, allowed } from '../../api/permissions';
 import { RECORD_COLLECTIONS } from '../../domain/records';
-import { ROLES, type Role } from '../../services/accounts';
+import { ROLES, type Role } from '../../domain/access';
 import type { HttpClient } from '../helpers/api-client';
 import { startStack, type Stack } from '../helpers/stack';
 

@@ -177,6 +177,13 @@ describe('login hardening', function () {
     assert.equal((await session.get('/api/v1/me')).status, 401, 'the user’s session ended');
     assert.equal((await stack.anonymous.post('/api/v1/auth/login', { email, password: STRONGER })).status, 200);
 
+    const self = (await stack.admin.get('/api/v1/me')).body.data;
+    const own = await stack.admin.post(`/api/v1/users/${self.userId}/password`, { password: 'Taken-Over-Without-Current-1' });
+    assert.equal(own.status, 403, 'an administrator’s own password needs the current one');
+    assert.equal(own.body.error.code, 'current_password_required');
+    assert.equal(own.body.error.details.field, 'currentPassword');
+    assert.equal((await stack.admin.get('/api/v1/me')).status, 200, 'the session stays');
+
     const other = await stack.otherAccount();
     const theirs = await other.admin.post(`/api/v1/users/${user.id}/password`, { password: 'Another-Account-Try-1' });
     assert.equal(theirs.status, 404, 'another account cannot reach the user');

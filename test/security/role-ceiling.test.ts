@@ -6,7 +6,8 @@
 import assert from 'node:assert/strict';
 import type { Knex } from 'knex';
 import { type Action, allowed } from '../../api/permissions';
-import { createApiKey, ROLES, type Role, roleWithin, updateUser } from '../../services/accounts';
+import { ROLES, type Role, roleWithin } from '../../domain/access';
+import { createApiKey, updateUser } from '../../services/accounts';
 import type { ApiResponse, HttpClient } from '../helpers/api-client';
 import { startStack, type Stack } from '../helpers/stack';
 

@@ -4,6 +4,7 @@ import {
   InvalidTransitionError,
   MESSAGE_NOT_YET_PUSHED,
   MESSAGE_QUEUED,
+  orphaning,
   SYNC_STATES,
   syncMessage,
   transition,
@@ -36,5 +37,15 @@ describe('sync state machine', () => {
     assert.equal(MESSAGE_NOT_YET_PUSHED, 'Record not yet pushed to Kaseya BMS. To trigger a push, try updating the record.');
     assert.equal(syncMessage({ state: 'queued', twoWayEnabled: true, integrationConnected: true }), MESSAGE_QUEUED);
     assert.equal(MESSAGE_QUEUED, 'Queued for push to Kaseya BMS');
+  });
+
+  it('orphans only a live link, with the reason kept on it and in its history line', () => {
+    for (const state of SYNC_STATES) {
+      const o = orphaning({ bmsId: 7, state }, 'the account no longer exists in Kaseya BMS');
+      if (state === 'orphaned' || state === 'disabled') assert.equal(o, null, state);
+      else assert.deepEqual(o, { state: 'orphaned', reason: 'the account no longer exists in Kaseya BMS', summary: 'Orphaned: the account no longer exists in Kaseya BMS' });
+    }
+    assert.equal(orphaning({ bmsId: null, state: 'synced' }, 'gone'), null);
+    assert.equal(orphaning(undefined, 'gone'), null);
   });
 });

@@ -7,7 +7,8 @@ import { activityInfo } from '@temporalio/activity';
 import { type Client, WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Activities } from '../../activities';
-import type { BeginPullResult, PullChunkInput, PullChunkResult, PullCounts, PullEntity } from '../../workflows/definitions';
+import type { PullCounts } from '../../domain/pull-counts';
+import type { BeginPullResult, PullChunkInput, PullChunkResult, PullEntity } from '../../workflows/definitions';
 import { pullWorkflow } from '../../workflows/pull';
 import { ended, uniqueId, withWorker, workflowTestEnv } from './workflow-env';
 

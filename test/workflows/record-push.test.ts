@@ -7,6 +7,7 @@ import { activityInfo } from '@temporalio/activity';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure, defaultPayloadConverter } from '@temporalio/common';
 import type { Activities } from '../../activities';
+import { RATE_BUDGET_BUSY_ERROR } from '../../bms/errors';
 import { pushStatusQuery, recordSavedSignal, type PushFailure, type PushResult, type RecordPushInput, type RequestPushResult } from '../../workflows/definitions';
 import { recordPushWorkflow } from '../../workflows/record-push';
 import { waitFor } from '../helpers/sync';
@@ -179,7 +180,7 @@ describe('record push workflow', function () {
   it('does not retry a refusal from the push activity that took over from the local attempt', async () => {
     const { state, activities } = pushStubs({
       push: (call) => {
-        if (call.local) throw ApplicationFailure.create({ type: 'RateBudgetBusyError', message: 'rate budget busy' });
+        if (call.local) throw ApplicationFailure.create({ type: RATE_BUDGET_BUSY_ERROR, message: 'rate budget busy' });
         // Retryable as thrown: the workflow's retry policy knows the type as a refusal.
         throw ApplicationFailure.create({ type: 'BmsValidationError', message: 'Account name is required' });
       },

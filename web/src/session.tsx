@@ -2,7 +2,7 @@
 import { createContext } from 'preact';
 import { useContext } from 'preact/hooks';
 import { api, clearToken, setToken } from './api';
-import type { Account, Me, Permissions, RecordsMeta, RecordType, RecordTypeMeta, User } from './types';
+import type { Account, LoginRequest, Me, Permissions, RecordsMeta, RecordType, RecordTypeMeta, User } from './types';
 
 export interface Session {
   me: Me;
@@ -56,7 +56,7 @@ export async function loadSession(): Promise<Session> {
 
 /** `accountId` is needed only when the email and password open users in several accounts (409 account_required). */
 export async function logIn(email: string, password: string, accountId?: string): Promise<Session> {
-  const res = await api.post<{ token: string; user: User; account: Account }>('/auth/login', { email, password, accountId });
+  const res = await api.post<{ token: string; user: User; account: Account }>('/auth/login', { email, password, accountId } satisfies LoginRequest);
   setToken(res.data.token);
   return loadSession();
 }

@@ -41,3 +41,13 @@ export type {
   UserView,
 } from '../../api/contract';
 export type { FieldKind, RecordType } from '../../domain/records';
+/** The request bodies the UI sends, typed by the API's own request schemas (api/schemas.ts). */
+export type {
+  ConnectionRequest,
+  LoginRequest,
+  ManageRequest,
+  OwnPasswordChangeRequest,
+  RetryAllRequest,
+  RetryOneRequest,
+  SettingsRequest,
+} from '../../api/schemas';

@@ -2,6 +2,7 @@
 import { useState } from 'preact/hooks';
 import { api, ApiError, errorMessage } from '../api';
 import { Notice, PageTitle } from '../components/Page';
+import type { OwnPasswordChangeRequest } from '../types';
 
 const FIELDS = [
   { name: 'currentPassword', label: 'Current password', autoComplete: 'current-password' },
@@ -25,7 +26,7 @@ export function ChangePasswordPage() {
     setBusy(true);
     setResult(null);
     try {
-      await api.post('/me/password', { currentPassword: form.currentPassword, newPassword: form.newPassword });
+      await api.post('/me/password', { currentPassword: form.currentPassword, newPassword: form.newPassword } satisfies OwnPasswordChangeRequest);
       setForm(empty);
       setResult({ ok: true, message: 'Password changed. You stay logged in here; your other sessions have ended.' });
     } catch (err) {

@@ -12,7 +12,7 @@ import { countsText, RunCountsTable, RunStatus, totals } from '../components/Syn
 import { formatTime, PLAN_LABELS, ROLE_LABELS } from '../labels';
 import { Link, useFocusHash } from '../router';
 import { can, useSession } from '../session';
-import type { Integration, IntegrationView, LookupEntry, Lookups, SettingsView, SyncRun, SyncSettings } from '../types';
+import type { ConnectionRequest, Integration, IntegrationView, LookupEntry, Lookups, SettingsRequest, SettingsView, SyncRun, SyncSettings } from '../types';
 
 const INTEGRATION = '/integrations/kaseya-bms';
 const POLL_MS = 1000;
@@ -114,7 +114,7 @@ function ConnectionSection({ integration, onConnected }: { integration: Integrat
         tenant: form.tenant.trim(),
         username: form.username.trim(),
         ...(form.password ? { password: form.password } : {}),
-      };
+      } satisfies ConnectionRequest;
       const res = await api.put<IntegrationView>(INTEGRATION, body);
       setForm({ ...form, password: '' });
       setResult({ ok: true, message: `Connection tested and saved: connected to tenant “${res.data.tenant}” as ${res.data.username}.` });
@@ -460,10 +460,11 @@ function SyncSettingsSection(props: { integration: IntegrationView; lookups: Loo
           configurations: s.configurations,
           locations: s.locations,
           contacts: s.contacts,
-          pull: { intervalMinutes: Number.isFinite(minutes) && intervalText.trim() !== '' ? minutes : intervalText, cron: s.pull.cron?.trim() || null },
+          // Text that is not a number is sent as typed, so the API's refusal names the field.
+          pull: { intervalMinutes: Number.isFinite(minutes) && intervalText.trim() !== '' ? minutes : (intervalText as unknown as number), cron: s.pull.cron?.trim() || null },
           contactDefaults: s.contactDefaults,
         },
-      });
+      } satisfies SettingsRequest);
       setS(structuredClone(res.data.settings));
       setIntervalText(String(res.data.settings.pull.intervalMinutes));
       props.onSaved(res.data);
@@ -624,7 +625,7 @@ function TwoWaySection({ integration, onChange }: { integration: IntegrationView
     setPending(on);
     setStatus(null);
     try {
-      const res = await api.patch<SettingsView>(`${INTEGRATION}/sync-settings`, { twoWayEnabled: on });
+      const res = await api.patch<SettingsView>(`${INTEGRATION}/sync-settings`, { twoWayEnabled: on } satisfies SettingsRequest);
       onChange(res.data.twoWayEnabled);
       setStatus({
         ok: true,

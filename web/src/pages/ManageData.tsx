@@ -11,7 +11,7 @@ import { SummaryTable } from '../components/SyncTables';
 import { recordTitle, TYPE_LABELS, TYPE_ORDER, typeFromPath } from '../labels';
 import { Link, navigate, useRoute, withQuery } from '../router';
 import { can, useSession } from '../session';
-import type { BulkResult, ListMeta, RecordJson, RecordType, SyncState, SyncSummary } from '../types';
+import type { BulkResult, ListMeta, ManageRequest, RecordJson, RecordType, SyncState, SyncSummary } from '../types';
 
 const SECTIONS: Array<{ id: string; label: string; state: SyncState; explain: string }> = [
   { id: 'synced', label: 'Synced items', state: 'synced', explain: 'Records linked to a Kaseya BMS record and in step with it.' },
@@ -88,7 +88,7 @@ export function ManageDataPage() {
       const res = await api.post<BulkResult[]>('/integrations/kaseya-bms/manage', {
         action,
         records: [...selected].map((id) => ({ recordType: type, id })),
-      });
+      } satisfies ManageRequest);
       const ok = res.data.filter((r) => r.ok).length;
       const failures = res.data.filter((r) => !r.ok);
       setOutcome({

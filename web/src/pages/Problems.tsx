@@ -10,7 +10,7 @@ import { Loading, Notice, PageTitle } from '../components/Page';
 import { TYPE_LABELS, TYPE_ORDER, typeFromPath } from '../labels';
 import { Link, navigate, useRoute, withQuery } from '../router';
 import { can, useSession } from '../session';
-import type { ProblemEntry, ProblemKind, ProblemsPageMeta, RecordType, RetryAllResult, RetryResult } from '../types';
+import type { ProblemEntry, ProblemKind, ProblemsPageMeta, RecordType, RetryAllRequest, RetryAllResult, RetryOneRequest, RetryResult } from '../types';
 
 const KINDS: Array<{ kind: ProblemKind; label: string; explain: string; retry: boolean }> = [
   { kind: 'failed', label: 'Pushes Kaseya BMS refused', explain: 'Kaseya BMS refused these pushes; its reason is shown. Correct the record, then retry.', retry: true },
@@ -80,7 +80,7 @@ export function ProblemsPage() {
     setBusy(entry.record.id);
     setOutcome(null);
     try {
-      const res = await api.post<RetryResult>('/problems/retry', { recordType: entry.record.type, recordId: entry.record.id });
+      const res = await api.post<RetryResult>('/problems/retry', { recordType: entry.record.type, recordId: entry.record.id } satisfies RetryOneRequest);
       setOutcome(
         res.data.queued
           ? { kind: 'success', text: `${entry.record.name}: queued for push to Kaseya BMS.`, details: [] }
@@ -98,7 +98,8 @@ export function ProblemsPage() {
     setBusy(kind);
     setOutcome(null);
     try {
-      const res = await api.post<RetryAllResult>('/problems/retry-all', { kind, ...(type ? { recordType: type } : {}) });
+      const body: RetryAllRequest = type ? { kind, recordType: type } : { kind };
+      const res = await api.post<RetryAllResult>('/problems/retry-all', body);
       const { queued, notQueued, more, results } = res.data;
       setOutcome({
         kind: notQueued > 0 ? 'warning' : 'success',

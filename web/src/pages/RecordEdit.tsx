@@ -13,7 +13,7 @@ import { fieldLabel, formatTime, recordTitle, TYPE_LABELS } from '../labels';
 import { forgetTitle } from '../records';
 import { Link, navigate, useFocusHash, useRoute } from '../router';
 import { can, typeMeta, useSession } from '../session';
-import type { FieldMeta, HistoryEntry, Integration, ListItem, Lookups, RecordJson, RecordType, SyncView } from '../types';
+import type { FieldMeta, HistoryEntry, Integration, ListItem, Lookups, RecordJson, RecordType } from '../types';
 
 type Values = Record<string, unknown>;
 
@@ -26,11 +26,6 @@ const NO_ERRORS: FormErrors = { fields: {} };
 
 function same(a: unknown, b: unknown): boolean {
   return JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
-}
-
-/** Mirrors the API's rule (services/records.ts): a link to a live BMS record. */
-export function isLinked(sync: SyncView): boolean {
-  return sync.bmsId !== null && sync.state !== 'orphaned' && sync.state !== 'disabled' && !sync.syncDisabled;
 }
 
 function suggestionsFor(type: RecordType, name: string, lookups: Lookups | null): string[] | undefined {
@@ -321,10 +316,10 @@ export function RecordEditPage({ type, id }: { type: RecordType; id: string }) {
   const canWrite = can(session, 'records:write');
   const canManage = can(session, 'integration:write');
   const twoWay = integration.connected && integration.twoWayEnabled;
-  const locked = integration.connected && !integration.twoWayEnabled && isLinked(record.sync);
+  const locked = integration.connected && !integration.twoWayEnabled && record.sync.live;
   const changed = meta.fields.filter((f) => f.name in draft && !same(cleanValue(f, draft[f.name]), record[f.name]));
   const dirty = changed.length > 0;
-  const disabled = record.sync.syncDisabled || record.sync.state === 'disabled';
+  const disabled = record.sync.state === 'disabled';
 
   const edit = (next: Values) => {
     if (draftVersion === null) setDraftVersion(record.version);
