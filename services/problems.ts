@@ -216,6 +216,8 @@ export async function retryRecord(deps: RecordServiceDeps, principal: Principal,
   if (!integration?.twoWayEnabled) {
     throw new RuleError(409, 'two_way_off', 'Two-way sync is off, so nothing is pushed to Kaseya BMS; turn it on in Sync Settings to retry');
   }
+  // Another account's record is not found, whatever its link says.
+  if ((await getRecordsByIds(deps.db, principal.accountId, type, [id])).length === 0) throw new RuleError(404, 'not_found', `No ${type} with id ${id}`);
   const [link] = [...(await getLinks(deps.db, type, [id])).values()];
   if (link?.state === 'orphaned') {
     throw new RuleError(409, 'orphaned', `This ${type} is disconnected from Kaseya BMS; reconnect it in Review matches instead of retrying`, { field: 'recordId' });

@@ -283,5 +283,10 @@ describe('problems: every record that needs a person, with its fix', function ()
     }
     const missing = await stack.admin.post('/api/v1/problems/retry', { recordType: 'contact', recordId: '00000000-0000-4000-8000-000000000000' });
     assert.equal(missing.status, 404);
+    // Another account's record is neither listed nor retried.
+    const other = await stack.otherAccount();
+    const theirs = (await other.admin.post('/api/v1/organizations', { name: 'Their Problem Ltd' })).body.data;
+    assert.equal((await stack.admin.post('/api/v1/problems/retry', { recordType: 'organization', recordId: theirs.id })).status, 404);
+    assert.ok((await problems(stack.admin)).data.every((p) => p.record.id !== theirs.id));
   });
 });
