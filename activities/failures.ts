@@ -7,7 +7,7 @@ import type { BmsError } from '../bms/errors';
 /** Turns a BMS or mapping error into a Temporal failure whose type drives the retry policy. */
 export function toFailure(err: unknown): unknown {
   if (err instanceof MappingError) {
-    return ApplicationFailure.create({ type: 'MappingError', message: err.message, nonRetryable: true, details: [{ field: err.field }] });
+    return ApplicationFailure.create({ type: err.name, message: err.message, nonRetryable: true, details: [{ field: err.field }] });
   }
   if (isBmsError(err)) {
     const e = err as BmsError & { retryAfterMs?: number };

@@ -15,9 +15,10 @@ import { getRecord, type StoredRecord } from '../db/records';
 import { type CreateDefaults, type Lookups, MappingError } from '../domain/mapping';
 import { changedFields } from '../domain/merge';
 import { fieldSpecs, type RecordFields, type RecordType, syncedFieldNames } from '../domain/records';
+import { MissingValueError, prePushProblems } from '../domain/pre-push';
 import { syncExclusion } from '../domain/rules';
 import { isLive, NOT_LIVE_STATES, orphaning } from '../domain/sync-state';
-import type { PushFailure, PushRecordInput, PushResult } from '../workflows/definitions';
+import type { PushFailure, PushRecordInput, PushResult, RequestPushResult } from '../workflows/definitions';
 import { recordPushWorkflowId } from '../workflows/definitions';
 import { signalRecordPush } from '../lib/temporal';
 import { BmsNotFoundError } from '../bms/errors';
@@ -113,6 +114,7 @@ export function createPushActivities(deps: ActivityDeps) {
         lastPushedAt: new Date(),
         lastError: null,
         stateReason: null,
+        waitingFor: null,
       };
       const key = { accountId: record.accountId, type: record.type, recordId: record.id };
       if (newerSave) await updateLink(trx, record.type, record.id, changes);
@@ -188,6 +190,7 @@ export function createPushActivities(deps: ActivityDeps) {
           await applyLinkEvent(trx, { accountId, type: recordType, recordId }, 'push_excluded', {
             stateReason: reason,
             pushedVersion: record.version,
+            waitingFor: null,
           });
           await addHistory(trx, { accountId, recordType, recordId, kind: 'excluded', summary: `Not pushed: ${reason}` });
         });
@@ -198,7 +201,14 @@ export function createPushActivities(deps: ActivityDeps) {
 
       const { refs, needs, exclusion: refExclusion } = await resolveRefs(deps.db, record, integration, lookups);
       if (refExclusion) return excluded(refExclusion);
-      if (needs) return { outcome: 'waiting', pushedVersion: 0, needs };
+      if (needs) {
+        // Said on the record, so a person sees what it waits for (cleared when the push ends either way).
+        await updateLink(deps.db, recordType, recordId, { waitingFor: needs });
+        return { outcome: 'waiting', pushedVersion: 0, needs };
+      }
+      // What BMS requires and the record lacks refuses the push before anything is sent.
+      const missing = prePushProblems({ type: recordType, fields: synced, settings: integration.settings, lookups, inBms: Boolean(link?.bmsId) })[0];
+      if (missing) throw new MissingValueError(missing.message, missing.field);
 
       const pusher = pushers[recordType];
       if (!pusher) throw new MappingError(`Pushing ${recordType} records is not supported`, 'type');
@@ -232,6 +242,7 @@ export function createPushActivities(deps: ActivityDeps) {
               await applyLinkEvent(trx, { accountId, type: recordType, recordId }, 'orphaned', {
                 stateReason: orphan.reason,
                 pushedVersion: record.version,
+                waitingFor: null,
               });
               await addHistory(trx, { accountId, recordType, recordId, kind: 'orphaned', summary: orphan.summary });
             });
@@ -273,6 +284,7 @@ export function createPushActivities(deps: ActivityDeps) {
         stateReason: input.error.message,
         lastError: { type: input.error.type, message: input.error.message, at: new Date().toISOString() },
         pushedVersion: input.version,
+        waitingFor: null,
       });
       await addHistory(trx, {
         accountId,
@@ -287,18 +299,27 @@ export function createPushActivities(deps: ActivityDeps) {
     });
   }
 
-  /** Queues a push of a record another push depends on (e.g. a contact's organization). */
-  async function requestPush(input: { accountId: string; recordType: RecordType; recordId: string }): Promise<void> {
+  /**
+   * Queues a push of a record another push depends on (e.g. a contact's organization). A dependency whose
+   * own push was refused is not queued again: only a person can fix it (it is listed among the problems,
+   * and so is the record waiting on it), and re-queuing it would only be refused again, over and over.
+   */
+  async function requestPush(input: { accountId: string; recordType: RecordType; recordId: string }): Promise<RequestPushResult> {
     const record = await getRecord(deps.db, input.accountId, input.recordType, input.recordId);
-    if (!record) return;
-    await deps.db.transaction(async (trx) => {
+    if (!record) return { queued: false, blocked: `the ${input.recordType} was deleted` };
+    const outcome = await deps.db.transaction(async (trx): Promise<RequestPushResult | 'queue'> => {
       const link = await getLink(trx, input.recordType, input.recordId, true);
-      if (link?.state === 'queued' || link?.state === 'disabled' || link?.bmsId) return;
+      if (link?.state === 'failed') return { queued: false, blocked: `its ${input.recordType}'s push was refused: ${link.stateReason ?? 'unknown error'}` };
+      if (link?.state === 'queued' || link?.bmsId) return { queued: false };
+      if (link?.state === 'disabled') return { queued: false, blocked: `sync is disabled for its ${input.recordType}` };
       await applyLinkEvent(trx, { accountId: input.accountId, type: input.recordType, recordId: input.recordId }, 'push_requested', {
         requestedVersion: record.version,
       });
+      return 'queue';
     });
+    if (outcome !== 'queue') return outcome;
     await signalRecordPush(deps.temporal, deps.taskQueues.push, { ...input, version: record.version }, { idleTimeoutMs: deps.pushIdleTimeoutMs });
+    return { queued: true };
   }
 
   return { pushRecord, markPushFailed, requestPush };

@@ -23,6 +23,7 @@ import { adoptionRoutes } from './routes/adoptions';
 import { integrationRoutes } from './routes/integration';
 import { IMPORT_BODY_LIMIT, recordRoutes } from './routes/records';
 import { accessRoutes } from './routes/access';
+import { problemRoutes } from './routes/problems';
 import { metaRoutes } from './routes/meta';
 import { securityHeaders, webUiRoutes } from './routes/web-ui';
 import { buildOpenApiDocument } from './openapi';
@@ -94,6 +95,7 @@ export function createApp(deps: ApiDeps): Express {
   };
   api.use(recordRoutes(recordDeps));
   api.use('/adoptions', adoptionRoutes(recordDeps));
+  api.use('/problems', problemRoutes(recordDeps));
   api.use('/integrations/kaseya-bms', integrationRoutes(deps));
   api.use(accessRoutes(deps.db));
   api.use(metaRoutes());

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { PLANS, ROLES } from '../domain/access';
 import { ADOPTION_ACTIONS, ADOPTION_PROGRESS, ADOPTION_STATUSES } from '../domain/adoption';
 import { HISTORY_KINDS } from '../domain/history';
+import { PROBLEM_KINDS } from '../domain/problems';
 import { FIELD_KINDS, type FieldSpec, RECORD_FIELDS, RECORD_TYPES, type RecordType, WRITE_ORIGINS } from '../domain/records';
 import { SyncSettingsSchema } from '../domain/settings';
 import { SYNC_STATES } from '../domain/sync-state';
@@ -60,7 +61,9 @@ export const SyncView = z.object({
   bmsId: z.number().int().nullable(),
   lastPushedAt: timestamp.nullable(),
   lastPulledAt: timestamp.nullable(),
-  lastError: z.object({ type: z.string(), message: z.string(), at: timestamp, retrying: z.boolean().optional() }).nullable(),
+  lastError: z
+    .object({ type: z.string().describe('BMS error class, MappingError, or MissingValueError (the pre-push check found a required value missing)'), message: z.string(), at: timestamp, retrying: z.boolean().optional() })
+    .nullable(),
   live: z.boolean().describe('Whether the record syncs with a Kaseya BMS record: it has one, and its link is neither orphaned nor disabled'),
   workflowId: z.string().describe('The record push workflow in Temporal'),
   workflowUrl: z.string().describe('The workflow in the Temporal Web UI'),
@@ -378,3 +381,59 @@ export const SettingsPreview = z.object({
   countedBy: z.string().describe('How the BMS counts were made'),
 });
 export type SettingsPreview = z.infer<typeof SettingsPreview>;
+export const ProblemKind = z.enum(PROBLEM_KINDS);
+export type ProblemKind = z.infer<typeof ProblemKind>;
+
+export const ProblemRecord = z.object({
+  type: RecordTypeName,
+  id: z.uuid(),
+  name: z.string(),
+  organization: z.object({ id: z.uuid(), name: z.string() }).nullable().describe('The organization the record belongs to (null for an organization)'),
+  href: z.string().describe("The record's page in the web UI"),
+});
+export type ProblemRecord = z.infer<typeof ProblemRecord>;
+
+export const ProblemFix = z.object({
+  label: z.string().describe('What to do, in plain words'),
+  href: z.string().describe("Where to do it in the web UI: the record's field (#field-<name>), the record it waits for, or the Sync Settings section"),
+});
+export type ProblemFix = z.infer<typeof ProblemFix>;
+
+export const ProblemEntry = z.object({
+  kind: ProblemKind,
+  record: ProblemRecord,
+  cause: z.string().describe('Why the record needs a person, in plain words (for a failed push, BMS\'s reason)'),
+  fix: ProblemFix,
+  since: timestamp.describe('When the record came to this state'),
+  retryable: z.boolean().describe('Whether retry applies (disconnected records are reconnected instead)'),
+  waitingFor: ProblemRecord.optional().describe('For a waiting push: the record that must reach Kaseya BMS first'),
+});
+export type ProblemEntry = z.infer<typeof ProblemEntry>;
+
+export const ProblemCounts = z.record(ProblemKind, z.number().int()).describe('Records of each kind (for the type asked, if any)');
+export type ProblemCounts = z.infer<typeof ProblemCounts>;
+
+export const ProblemsPageMeta = z.object({
+  counts: ProblemCounts,
+  total: z.number().int().describe('All records that need a person (for the type asked, if any)'),
+  nextCursor: z.string().nullable().describe('Pass as cursor for the next page; null on the last'),
+});
+export type ProblemsPageMeta = z.infer<typeof ProblemsPageMeta>;
+
+export const RetryResult = z.object({
+  recordType: RecordTypeName,
+  id: z.uuid(),
+  queued: z.boolean().describe('The push was queued again'),
+  state: SyncState.describe('The sync state after the retry'),
+  cause: z.string().optional().describe('Why it was not queued (it stays listed)'),
+});
+export type RetryResult = z.infer<typeof RetryResult>;
+
+export const RetryAllResult = z.object({
+  attempted: z.number().int(),
+  queued: z.number().int(),
+  notQueued: z.number().int(),
+  more: z.boolean().describe('More records of the kind remain beyond this bounded batch; retry again for them'),
+  results: z.array(RetryResult),
+});
+export type RetryAllResult = z.infer<typeof RetryAllResult>;

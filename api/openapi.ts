@@ -21,6 +21,10 @@ import {
   NewApiKeyAnswer,
   PageMeta,
   Permissions,
+  ProblemEntry,
+  ProblemsPageMeta,
+  RetryAllResult,
+  RetryResult,
   RecordsMeta,
   recordJsonSchema,
   RunDetail,
@@ -45,7 +49,10 @@ import {
   NewUser,
   OwnPasswordChange,
   PasswordReset,
+  ProblemsQuery,
   recordBodySchema,
+  RetryAllBody,
+  RetryOneBody,
   recordUpdateSchema,
   HistoryQuery,
   RecordHistoryQuery,
@@ -353,6 +360,34 @@ export function buildOpenApiDocument(): object {
   });
   route({ method: 'get', path: `${bms}/runs/{id}`, tags: ['Kaseya BMS'], request: { params: IdParams }, responses: { 200: json(z.object({ data: RunDetail }), 'A run with its log') } });
 
+  route({
+    method: 'get',
+    path: '/problems',
+    tags: ['Problems'],
+    summary: 'Every record that needs a person: failed pushes, missing required values, waiting pushes, excluded and disconnected records',
+    request: { query: ProblemsQuery },
+    responses: { 200: json(z.object({ data: z.array(ProblemEntry), meta: ProblemsPageMeta }), 'Newest problem first, with counts per kind') },
+  });
+  route({
+    method: 'post',
+    path: '/problems/retry',
+    tags: ['Problems'],
+    summary: "Retry one record's push (administrator or manager, in the web UI): queued again the way a save queues it, unless it still lacks a value or is excluded",
+    request: { body: { content: { 'application/json': { schema: RetryOneBody } } } },
+    responses: {
+      202: json(z.object({ data: RetryResult }), 'Queued again'),
+      200: json(z.object({ data: RetryResult }), 'Not queued: the cause is given and the record stays listed'),
+      409: json(ErrorEnvelope, 'two_way_off, orphaned (reconnect instead) or sync_disabled'),
+    },
+  });
+  route({
+    method: 'post',
+    path: '/problems/retry-all',
+    tags: ['Problems'],
+    summary: 'Retry every record of a kind (at most 200 at once; `more` says whether others remain)',
+    request: { body: { content: { 'application/json': { schema: RetryAllBody } } } },
+    responses: { 200: json(z.object({ data: RetryAllResult }), 'How many were queued and why the others were not'), 409: json(ErrorEnvelope, 'two_way_off') },
+  });
   route({
     method: 'get',
     path: '/meta/records',

@@ -13,6 +13,7 @@ export const ACTIONS = [
   'integration:read',
   'integration:write',
   'sync:trigger',
+  'problems:retry',
   'api-keys:manage',
   'users:manage',
 ] as const;
@@ -20,7 +21,7 @@ export type Action = (typeof ACTIONS)[number];
 
 export const PERMISSIONS: Record<Role, readonly Action[]> = {
   administrator: ACTIONS,
-  manager: ['records:read', 'records:write', 'records:import', 'records:adopt', 'integration:read', 'integration:write', 'sync:trigger', 'api-keys:manage'],
+  manager: ['records:read', 'records:write', 'records:import', 'records:adopt', 'integration:read', 'integration:write', 'sync:trigger', 'problems:retry', 'api-keys:manage'],
   editor: ['records:read', 'records:write', 'records:import', 'integration:read'],
   'read-only': ['records:read', 'integration:read'],
 };

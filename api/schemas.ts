@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { type FieldSpec, RECORD_FIELDS, RECORD_TYPES, type RecordFields, type RecordType } from '../domain/records';
+import { PROBLEM_KINDS } from '../domain/problems';
 import { SyncSettingsChangeSchema } from '../domain/settings';
 import { HISTORY_FILTER_NAMES, type HistoryFilter } from '../domain/history';
 import { SYNC_STATES } from '../domain/sync-state';
@@ -204,6 +205,23 @@ export const ManageBody = z.strictObject({
     .max(500),
 });
 
+export const ProblemsQuery = z.strictObject({
+  kind: z.enum(PROBLEM_KINDS).optional(),
+  type: z.enum(RECORD_TYPES).optional().describe('Only records of this type'),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: z.string().max(500).optional().describe('From the previous page\'s meta.nextCursor'),
+});
+
+export const RetryOneBody = z.strictObject({
+  recordType: z.enum(RECORD_TYPES),
+  recordId: z.uuid('must be a record id'),
+});
+
+export const RetryAllBody = z.strictObject({
+  kind: z.enum(PROBLEM_KINDS),
+  recordType: z.enum(RECORD_TYPES).optional(),
+});
+
 /** The request bodies as a client writes them (the web UI's request types come from here). */
 export type LoginRequest = z.input<typeof LoginBody>;
 export type ConnectionRequest = z.input<typeof ConnectionBody>;
@@ -226,3 +244,5 @@ export const AdoptionConfirmBody = z.strictObject({
     .optional()
     .describe('The records of the preview to push (default: every one the preview would create, link or update)'),
 });
+export type RetryOneRequest = z.input<typeof RetryOneBody>;
+export type RetryAllRequest = z.input<typeof RetryAllBody>;

@@ -37,7 +37,7 @@ async function main(): Promise<void> {
       return Promise.resolve({ outcome: 'unchanged', pushedVersion: Number.MAX_SAFE_INTEGER });
     },
     markPushFailed: () => Promise.resolve(),
-    requestPush: () => Promise.resolve(),
+    requestPush: () => Promise.resolve({ queued: true }),
   };
   const connection = await NativeConnection.connect(connectionOptions(config.temporal));
   const worker = await Worker.create({

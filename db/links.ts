@@ -20,6 +20,12 @@ export interface LinkError {
   retrying?: boolean;
 }
 
+/** The record a queued push waits for (it must reach Kaseya BMS first). */
+export interface WaitingFor {
+  recordType: RecordType;
+  recordId: string;
+}
+
 export interface SyncLink {
   recordType: RecordType;
   recordId: string;
@@ -35,6 +41,7 @@ export interface SyncLink {
   lastPushedAt: string | null;
   lastPulledAt: string | null;
   lastError: LinkError | null;
+  waitingFor: WaitingFor | null;
   updatedAt: string;
 }
 
@@ -54,6 +61,7 @@ export function linkFromRow(row: Row): SyncLink {
     lastPushedAt: isoOrNull(row.last_pushed_at),
     lastPulledAt: isoOrNull(row.last_pulled_at),
     lastError: (row.last_error as LinkError | null) ?? null,
+    waitingFor: (row.waiting_for as WaitingFor | null) ?? null,
     updatedAt: isoOrNull(row.updated_at) ?? '',
   };
 }
@@ -131,6 +139,7 @@ export interface LinkChanges {
   lastPushedAt?: Date | string | null;
   lastPulledAt?: Date | string | null;
   lastError?: LinkError | null;
+  waitingFor?: WaitingFor | null;
 }
 
 export function linkChangesToRow(changes: LinkChanges): Row {
@@ -145,6 +154,7 @@ export function linkChangesToRow(changes: LinkChanges): Row {
   if (changes.lastPushedAt !== undefined) row.last_pushed_at = changes.lastPushedAt;
   if (changes.lastPulledAt !== undefined) row.last_pulled_at = changes.lastPulledAt;
   if (changes.lastError !== undefined) row.last_error = changes.lastError === null ? null : JSON.stringify(changes.lastError);
+  if (changes.waitingFor !== undefined) row.waiting_for = changes.waitingFor === null ? null : JSON.stringify(changes.waitingFor);
   return row;
 }
 

@@ -37,6 +37,7 @@ import {
 } from '../db/records';
 import { sameValue } from '../domain/merge';
 import { fieldSpecs, RECORD_TYPES, type RecordFields, type RecordType, syncedFieldNames, type WriteOrigin } from '../domain/records';
+import { MISSING_VALUE_ERROR, prePushProblems } from '../domain/pre-push';
 import { syncExclusion } from '../domain/rules';
 import { canTransition, isLive, SYNC_STATES, type SyncState, syncMessage } from '../domain/sync-state';
 import type { Logger } from '../lib/logger';
@@ -172,7 +173,27 @@ async function afterSave(
     return { decision: { queue: false }, link: next };
   }
   if (link?.state === 'orphaned') return unchanged;
-  const next = await applyLinkEvent(trx, key, 'push_requested', { requestedVersion: record.version, stateReason: null }, link ?? null);
+  // A value BMS requires and the record lacks: not queued (BMS would refuse it); the record says what is missing.
+  const lookups = integration.lookups.fetchedAt !== null ? integration.lookups : null;
+  const missing = prePushProblems({ type: record.type, fields: record.fields, settings: integration.settings, lookups, inBms: Boolean(link?.bmsId) })[0];
+  if (missing) {
+    const next = await applyLinkEvent(
+      trx,
+      key,
+      'push_failed',
+      {
+        stateReason: missing.message,
+        lastError: { type: MISSING_VALUE_ERROR, message: missing.message, at: new Date().toISOString() },
+        pushedVersion: record.version,
+        waitingFor: null,
+      },
+      link ?? null,
+    );
+    history.push({ ...historyKey(record), kind: 'error', origin, summary: `Not queued: ${missing.message}` });
+    return { decision: { queue: false }, link: next };
+  }
+  // What the push waited for is found again by the push itself, if it still waits.
+  const next = await applyLinkEvent(trx, key, 'push_requested', { requestedVersion: record.version, stateReason: null, waitingFor: null }, link ?? null);
   history.push({ ...historyKey(record), kind: 'queued', origin, summary: 'Queued for push to Kaseya BMS' });
   return { decision: { queue: true, version: record.version }, link: next };
 }

@@ -75,6 +75,13 @@ export interface PushResult {
   needs?: { recordType: RecordType; recordId: string };
 }
 
+/** What asking for a dependency's push did. */
+export interface RequestPushResult {
+  queued: boolean;
+  /** Why the dependency will not reach BMS until a person acts (its push was refused, its sync is off). */
+  blocked?: string;
+}
+
 export interface PushFailure {
   accountId: string;
   recordType: RecordType;

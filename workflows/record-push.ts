@@ -19,6 +19,7 @@ import {
   continueAsNew,
   isCancellation,
   log,
+  patched,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
@@ -80,6 +81,11 @@ const DEFAULT_MIN_PUSH_INTERVAL_MS = 2_000;
 /** Keep each run's history short; state is carried over. */
 const MAX_PUSHES_PER_RUN = 200;
 const DEPENDENCY_WAIT_MAX_MS = 60_000;
+/**
+ * Patch: a dependency wait counts towards continue-as-new, and a dependency only a person can fix (its push
+ * was refused) ends the wait instead of asking for its push about once a minute for ever.
+ */
+export const DEPENDENCY_WAIT_BOUNDED = 'dependency-wait-bounded';
 
 export async function recordPushWorkflow(input: RecordPushInput): Promise<void> {
   let requestedVersion = input.carried?.requestedVersion ?? 0;
@@ -91,6 +97,14 @@ export async function recordPushWorkflow(input: RecordPushInput): Promise<void> 
     requestedVersion = Math.max(requestedVersion, version);
   });
   setHandler(pushStatusQuery, () => ({ requestedVersion, pushedVersion, pushes, lastOutcome }));
+
+  /** Keeps each run's history short: a long run goes on as a new one, carrying only two versions. */
+  const continueAsNewIfLong = async () => {
+    if (pushes >= MAX_PUSHES_PER_RUN || workflowInfo().continueAsNewSuggested) {
+      await condition(allHandlersFinished);
+      await continueAsNew<typeof recordPushWorkflow>({ ...input, carried: { requestedVersion, pushedVersion } });
+    }
+  };
 
   const key = { accountId: input.accountId, recordType: input.recordType, recordId: input.recordId };
   let dependencyWaitMs = 1000;
@@ -126,18 +140,27 @@ export async function recordPushWorkflow(input: RecordPushInput): Promise<void> 
 
     if (result.outcome === 'waiting' && result.needs) {
       // The record depends on one that is not in BMS yet: ask for that push and try again shortly.
-      await requestPush({ accountId: input.accountId, ...result.needs });
+      const asked = await requestPush({ accountId: input.accountId, ...result.needs });
+      if (patched(DEPENDENCY_WAIT_BOUNDED)) {
+        if (asked?.blocked) {
+          // The dependency will not reach BMS until a person fixes it: stop asking (the record stays
+          // queued, waiting on it, and is listed as such); the next save or retry tries again.
+          log.info('Push waits on a record only a person can fix', { needs: result.needs, reason: asked.blocked });
+          pushedVersion = Math.max(pushedVersion, target);
+        } else {
+          await sleep(dependencyWaitMs);
+          dependencyWaitMs = Math.min(dependencyWaitMs * 2, DEPENDENCY_WAIT_MAX_MS);
+        }
+        await continueAsNewIfLong();
+        continue;
+      }
       await sleep(dependencyWaitMs);
       dependencyWaitMs = Math.min(dependencyWaitMs * 2, DEPENDENCY_WAIT_MAX_MS);
       continue;
     }
     dependencyWaitMs = 1000;
     pushedVersion = Math.max(pushedVersion, result.pushedVersion, target);
-
-    if (pushes >= MAX_PUSHES_PER_RUN || workflowInfo().continueAsNewSuggested) {
-      await condition(allHandlersFinished);
-      await continueAsNew<typeof recordPushWorkflow>({ ...input, carried: { requestedVersion, pushedVersion } });
-    }
+    await continueAsNewIfLong();
   }
   await condition(allHandlersFinished);
 }

@@ -37,7 +37,7 @@ export interface CreateDefaults {
 }
 
 export class MappingError extends Error {
-  override readonly name = 'MappingError';
+  override readonly name: string = 'MappingError';
   constructor(
     message: string,
     readonly field: string,

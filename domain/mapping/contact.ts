@@ -165,17 +165,54 @@ function requireName(contact: ContactSynced): string {
   return first;
 }
 
+/** A value a contact lacks for Kaseya BMS to take its create, and the field (or setting) it belongs to. */
+export interface ContactCreateProblem {
+  field: 'firstName' | 'emails' | 'phones';
+  message: string;
+  /** The problem is in Sync Settings (the chosen email type), not in the contact. */
+  inSettings?: boolean;
+}
+
 /**
- * `ContactInputDto` for `POST /v2/crm/contacts/summary`. IT Glue pushes a contact to BMS only with a
- * first name, a primary email, a primary phone and a location; the same rule holds here (the location
- * is the contact's own or the account's main one, so it is always there).
+ * What a contact lacks for BMS to take its create. IT Glue pushes a contact to BMS only with a first
+ * name, a primary email, a primary phone and a location (the location is the contact's own or the
+ * account's main one, so it is always there), and, when Sync Settings choose an email type for pushed
+ * contacts, an email of that type: one labelled with it, or one whose label BMS does not know (it is
+ * given the chosen type). `lookups` null: not fetched yet, so the lookup-dependent rules wait for the push.
  */
+export function contactCreateProblems(contact: ContactSynced, defaults: ContactTypeDefaults, lookups: Lookups | null): ContactCreateProblem[] {
+  const problems: ContactCreateProblem[] = [];
+  if (!text(contact.firstName)) problems.push({ field: 'firstName', message: 'A contact needs a first name' });
+  const emails = effectiveItems(contact.emails);
+  if (emails.length === 0) problems.push({ field: 'emails', message: 'A contact needs a primary email to be created in Kaseya BMS' });
+  else if (defaults.emailType && lookups && lookups.emailTypes.length > 0) {
+    const chosen = lookupId(lookups.emailTypes, defaults.emailType);
+    if (chosen === null) {
+      problems.push({
+        field: 'emails',
+        inSettings: true,
+        message: `The email type '${defaults.emailType}' chosen in Sync Settings does not exist in Kaseya BMS`,
+      });
+    } else if (!emails.some((e) => emailTypeId(e.label, { lookups, defaults }) === chosen)) {
+      problems.push({
+        field: 'emails',
+        message: `A contact needs an email of the type '${defaults.emailType}' chosen in Sync Settings to be created in Kaseya BMS`,
+      });
+    }
+  }
+  if (effectiveItems(contact.phones).length === 0) {
+    problems.push({ field: 'phones', message: 'A contact needs a primary phone to be created in Kaseya BMS' });
+  }
+  return problems;
+}
+
+/** `ContactInputDto` for `POST /v2/crm/contacts/summary`, for a contact `contactCreateProblems` passes. */
 export function contactToCreateBody(contact: ContactSynced, ctx: ContactPushContext): Record<string, unknown> {
+  const problem = contactCreateProblems(contact, ctx.defaults, ctx.lookups)[0];
+  if (problem) throw new MappingError(problem.message, problem.field);
   const firstName = requireName(contact);
   const emails = effectiveItems(contact.emails);
   const phones = effectiveItems(contact.phones);
-  if (emails.length === 0) throw new MappingError('A contact needs a primary email to be created in Kaseya BMS', 'emails');
-  if (phones.length === 0) throw new MappingError('A contact needs a primary phone to be created in Kaseya BMS', 'phones');
   return {
     FirstName: firstName,
     LastName: text(contact.lastName),

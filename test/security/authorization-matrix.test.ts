@@ -23,6 +23,7 @@ function expectedAction(method: string, path: string): Action | null | 'public' 
     if (method === 'get') return 'integration:read';
     return 'integration:write';
   }
+  if (path.startsWith('/problems')) return method === 'get' ? 'records:read' : 'problems:retry';
   const collection = Object.values(RECORD_COLLECTIONS).find((c) => path.startsWith(`/${c}`));
   if (collection) {
     if (path.endsWith('/import')) return 'records:import';

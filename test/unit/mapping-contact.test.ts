@@ -6,7 +6,9 @@ import {
   bmsContactToContact,
   type ContactPushContext,
   type ContactSynced,
+  type ContactTypeDefaults,
   contactCreateFollowUp,
+  contactCreateProblems,
   contactPatch,
   contactToCreateBody,
   effectiveItems,
@@ -218,7 +220,35 @@ describe('contact mapping: documentation → BMS', () => {
     assert.deepEqual(items('personal', 'MOBILE'), [52, 62], 'case-insensitive label match');
     assert.deepEqual(items('Unknown label', null), [51, 61], 'first lookup entry');
     assert.deepEqual(items('Unknown label', null, { emailType: 'Other', phoneType: 'Fax' }), [53, 64], 'Sync Settings defaults');
-    assert.deepEqual(items('Work', 'Office', { emailType: 'Other', phoneType: 'Fax' }), [51, 61], 'a known label wins over the default');
+    const both = contactToCreateBody(
+      {
+        ...alice,
+        emails: [{ value: 'x@y.example', label: 'Work', primary: true }, { value: 'z@y.example', label: null, primary: false }],
+        phones: [{ value: '1', label: 'Office', primary: true }],
+      },
+      { ...ctx, defaults: { emailType: 'Other', phoneType: 'Fax' } },
+    );
+    assert.deepEqual((both.Emails as any[]).map((e) => e.EmailTypeId), [51, 53], 'a known label wins over the default');
+    assert.equal((both.Phones as any[])[0].PhoneTypeId, 61);
+  });
+
+  it('requires an email of the type chosen in Sync Settings (an unknown label takes that type), and a chosen type BMS knows', () => {
+    const defaults: ContactTypeDefaults = { emailType: 'Work', phoneType: null };
+    const phones = [{ value: '1', label: null, primary: true }];
+    const problems = (labels: Array<string | null>, chosen = defaults) =>
+      contactCreateProblems({ ...alice, phones, emails: labels.map((label, i) => ({ value: `e${i}@y.example`, label, primary: i === 0 })) }, chosen, lookups);
+    assert.deepEqual(problems(['Personal']), [
+      { field: 'emails', message: "A contact needs an email of the type 'Work' chosen in Sync Settings to be created in Kaseya BMS" },
+    ]);
+    assert.deepEqual(problems(['Personal', 'work']), []);
+    assert.deepEqual(problems(['Personal', 'Desk phone email']), [], 'an unknown label is pushed with the chosen type');
+    assert.deepEqual(problems(['Personal'], { emailType: null, phoneType: null }), [], 'no type chosen: any email will do');
+    assert.deepEqual(problems(['Work'], { emailType: 'Telegram', phoneType: null }), [
+      { field: 'emails', inSettings: true, message: "The email type 'Telegram' chosen in Sync Settings does not exist in Kaseya BMS" },
+    ]);
+    assert.deepEqual(problems(['Personal'], defaults).length, 1);
+    assert.deepEqual(contactCreateProblems({ ...alice, emails: [], phones: [] }, defaults, lookups).map((p) => p.field), ['emails', 'phones']);
+    assert.deepEqual(contactCreateProblems({ ...alice, emails: [], phones }, defaults, null).map((p) => p.field), ['emails'], 'lookups not fetched yet');
   });
 
   it('refuses items when BMS has no types at all', () => {

@@ -8,7 +8,7 @@ import type { Client, WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure, defaultPayloadConverter } from '@temporalio/common';
 import type { Activities } from '../../activities';
 import { RATE_BUDGET_BUSY_ERROR } from '../../bms/errors';
-import { pushStatusQuery, recordSavedSignal, type PushFailure, type PushResult, type RecordPushInput } from '../../workflows/definitions';
+import { pushStatusQuery, recordSavedSignal, type PushFailure, type PushResult, type RecordPushInput, type RequestPushResult } from '../../workflows/definitions';
 import { recordPushWorkflow } from '../../workflows/record-push';
 import { waitFor } from '../helpers/sync';
 import { ended, firedTimerDurationsMs, gate, historyEvents, localActivityTimesMs, runHistories, uniqueId, withWorker, workflowTestEnv } from './workflow-env';
@@ -23,7 +23,9 @@ interface PushCall {
  * Stub push activities over an in-memory "database": `saved` is the record's latest saved version, which
  * a push reads and reports as pushed (like the real activity, which reads the record when it runs).
  */
-function pushStubs(behaviour: { push?: (call: PushCall, n: number) => Promise<PushResult> | PushResult } = {}) {
+function pushStubs(
+  behaviour: { push?: (call: PushCall, n: number) => Promise<PushResult> | PushResult; request?: () => RequestPushResult | undefined } = {},
+) {
   const state = {
     saved: 1,
     calls: [] as PushCall[],
@@ -43,7 +45,7 @@ function pushStubs(behaviour: { push?: (call: PushCall, n: number) => Promise<Pu
     },
     requestPush(input) {
       state.requested.push(input);
-      return Promise.resolve();
+      return Promise.resolve(behaviour.request?.() as RequestPushResult);
     },
   };
   return { state, activities };
@@ -232,6 +234,24 @@ describe('record push workflow', function () {
       assert.deepEqual(firedTimerDurationsMs(await runHistories(handle.workflowId)), [1_000, 2_000, 1_000, args.idleTimeoutMs]);
       const { requestedVersion, pushedVersion } = await handle.query(pushStatusQuery);
       assert.deepEqual({ requestedVersion, pushedVersion }, { requestedVersion: 2, pushedVersion: 2 });
+    });
+  });
+
+  it('stops waiting on a dependency only a person can fix (its push was refused) and ends when idle, instead of asking again every minute', async function () {
+    this.timeout(30_000);
+    const needs = { recordType: 'organization' as const, recordId: 'org-refused' };
+    const { state, activities } = pushStubs({
+      push: (): PushResult => ({ outcome: 'waiting', pushedVersion: 0, needs }),
+      request: () => ({ queued: false, blocked: "its organization's push was refused: Account name is required" }),
+    });
+    await withWorker(activities, async (taskQueue) => {
+      const args = input({ recordType: 'contact' });
+      const handle = await save(taskQueue, args, 1);
+      await ended(handle);
+      assert.equal(state.calls.length, 1, 'one push, then no more until a save or a retry');
+      assert.deepEqual(state.requested, [{ accountId: args.accountId, ...needs }]);
+      assert.deepEqual(firedTimerDurationsMs(await runHistories(handle.workflowId)), [args.idleTimeoutMs]);
+      assert.equal((await handle.query(pushStatusQuery)).lastOutcome, 'waiting');
     });
   });
 

@@ -13,6 +13,7 @@ import { LogsPage, RunPage } from './pages/Logs';
 import { ManageDataPage } from './pages/ManageData';
 import { NotFoundPage } from './pages/NotFound';
 import { OverviewPage } from './pages/Overview';
+import { ProblemsPage } from './pages/Problems';
 import { RecordCreatePage, RecordEditPage } from './pages/RecordEdit';
 import { RecordListPage } from './pages/RecordList';
 import { matchPath, navigate, type Route, useRoute } from './router';
@@ -27,6 +28,7 @@ function Page({ route }: { route: Route }) {
   if (path === '/manage') return <ManageDataPage />;
   if (path === '/adopt') return <AdoptPage />;
   if (path === '/logs') return <LogsPage />;
+  if (path === '/problems') return <ProblemsPage />;
   if (path === '/password') return <ChangePasswordPage />;
   const run = matchPath('/logs/:id', path);
   if (run) return <RunPage key={run.id} id={run.id!} />;

@@ -85,3 +85,22 @@ export function Link({ href, children, ...rest }: LinkProps) {
     </a>
   );
 }
+
+/**
+ * Once the page's content is there (`ready`), brings the element the address's #fragment names into view
+ * and focuses it: links from the Problems page land on the field or setting to fix.
+ */
+export function useFocusHash(ready: boolean): void {
+  useEffect(() => {
+    if (!ready || !location.hash) return;
+    const target = document.getElementById(decodeURIComponent(location.hash.slice(1)));
+    if (!target) return;
+    target.scrollIntoView({ block: 'center' });
+    const focusable = target.matches('input, select, textarea, button, a, [tabindex]') ? target : target.querySelector<HTMLElement>('input, select, textarea, button');
+    if (focusable) focusable.focus();
+    else {
+      target.setAttribute('tabindex', '-1');
+      target.focus();
+    }
+  }, [ready]);
+}

@@ -32,6 +32,7 @@ export type Action =
   | 'integration:read'
   | 'integration:write'
   | 'sync:trigger'
+  | 'problems:retry'
   | 'api-keys:manage'
   | 'users:manage';
 

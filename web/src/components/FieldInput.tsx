@@ -251,7 +251,7 @@ function ListField({ field, value, onChange, readOnly, hint, error, suggestions 
     onChange(next);
   };
   return (
-    <fieldset class={`field field-list${readOnly ? ' is-readonly' : ''}`} aria-describedby={describedBy(field.name, hint, error)}>
+    <fieldset id={`field-${field.name}`} class={`field field-list${readOnly ? ' is-readonly' : ''}`} aria-describedby={describedBy(field.name, hint, error)}>
       <legend>{fieldLabel(field.name)}</legend>
       {items.length === 0 ? <p class="muted">No {noun}s.</p> : null}
       {listId && !readOnly ? (

@@ -1,5 +1,7 @@
 /** The frame of every page after login: who is logged in (account, plan, user, role), the menu, the page. */
 import type { ComponentChildren } from 'preact';
+import { useEffect, useState } from 'preact/hooks';
+import { api } from '../api';
 import { PLAN_LABELS, ROLE_LABELS, TYPE_LABELS, TYPE_ORDER } from '../labels';
 import { Link } from '../router';
 import { type Action, can, useSession } from '../session';
@@ -8,6 +10,7 @@ const MENU: Array<{ href: string; label: string; section?: string; action?: Acti
   { href: '/', label: 'Overview' },
   ...TYPE_ORDER.map((t) => ({ href: `/${TYPE_LABELS[t].path}`, label: TYPE_LABELS[t].many, section: 'Documentation' })),
   { href: '/integration', label: 'Integration', section: 'Kaseya BMS' },
+  { href: '/problems', label: 'Problems', section: 'Kaseya BMS' },
   { href: '/manage', label: 'Manage data', section: 'Kaseya BMS' },
   { href: '/adopt', label: 'Adopt records', section: 'Kaseya BMS', action: 'records:adopt' },
   { href: '/logs', label: 'Logs', section: 'Kaseya BMS' },
@@ -17,8 +20,34 @@ function isCurrent(href: string, path: string): boolean {
   return href === '/' ? path === '/' : path === href || path.startsWith(`${href}/`);
 }
 
+/** Sent on `window` when a page changed what needs a person (e.g. after a retry): the menu's count is read again. */
+export const PROBLEMS_CHANGED = 'bms-docsync:problems-changed';
+
+/** How many records need a person (the Problems menu entry shows it), read again on each page change. */
+function useProblemCount(path: string): number | null {
+  const [count, setCount] = useState<number | null>(null);
+  const [tick, setTick] = useState(0);
+  useEffect(() => {
+    const again = () => setTick((t) => t + 1);
+    window.addEventListener(PROBLEMS_CHANGED, again);
+    return () => window.removeEventListener(PROBLEMS_CHANGED, again);
+  }, []);
+  useEffect(() => {
+    let live = true;
+    api
+      .get<unknown[]>('/problems?limit=1')
+      .then((res) => live && setCount((res.meta as unknown as { total: number }).total))
+      .catch(() => live && setCount(null));
+    return () => {
+      live = false;
+    };
+  }, [path, tick]);
+  return count;
+}
+
 export function Layout({ path, children }: { path: string; children: ComponentChildren }) {
   const { session, logout } = useSession();
+  const problems = useProblemCount(path);
   const skip = (event: MouseEvent) => {
     event.preventDefault();
     document.getElementById('main')?.focus();
@@ -64,6 +93,13 @@ export function Layout({ path, children }: { path: string; children: ComponentCh
                   <li key={m.href}>
                     <Link href={m.href} aria-current={isCurrent(m.href, path) ? 'page' : undefined}>
                       {m.label}
+                      {m.href === '/problems' && problems !== null ? (
+                        <span class={`menu-count${problems > 0 ? ' has-problems' : ''}`} data-testid="problem-count">
+                          {' '}
+                          {problems}
+                          <span class="visually-hidden"> records need you</span>
+                        </span>
+                      ) : null}
                     </Link>
                   </li>
                 ))}

@@ -10,7 +10,7 @@ import { ExternalLink } from '../components/ExternalLink';
 import { Loading, Notice, PageTitle } from '../components/Page';
 import { countsText, RunCountsTable, RunStatus, totals } from '../components/SyncTables';
 import { formatTime, PLAN_LABELS, ROLE_LABELS, TYPE_LABELS, TYPE_ORDER } from '../labels';
-import { Link } from '../router';
+import { Link, useFocusHash } from '../router';
 import { can, useSession } from '../session';
 import type { ConnectionRequest, Integration, IntegrationView, LookupEntry, Lookups, SettingsPreview, SettingsRequest, SettingsView, SyncRun, SyncSettings } from '../types';
 
@@ -445,6 +445,8 @@ function SyncSettingsSection(props: { integration: IntegrationView; lookups: Loo
   const [intervalText, setIntervalText] = useState(String(props.integration.settings.pull.intervalMinutes));
   const [busy, setBusy] = useState(false);
   const [result, setResult] = useState<{ ok: boolean; message: string; field?: string } | null>(null);
+  // A link to a setting (#contact-email-type, from the Problems page) lands on it.
+  useFocusHash(true);
 
   const [preview, setPreview] = useState<SettingsPreview | null>(null);
   // What the preview shows is what saving sends: any edit after it asks for a new one.

@@ -11,7 +11,7 @@ import { Loading, Notice, PageTitle } from '../components/Page';
 import { SyncBadge } from '../components/SyncBadge';
 import { displayValue, fieldLabel, formatTime, recordTitle, TYPE_LABELS } from '../labels';
 import { forgetTitle } from '../records';
-import { Link, navigate, useRoute } from '../router';
+import { Link, navigate, useFocusHash, useRoute } from '../router';
 import { can, typeMeta, useSession } from '../session';
 import type { FieldMeta, HistoryEntry, Integration, ListItem, Lookups, RecordJson, RecordType } from '../types';
 
@@ -242,6 +242,8 @@ export function RecordEditPage({ type, id }: { type: RecordType; id: string }) {
   const [confirmDelete, setConfirmDelete] = useState(false);
   const [loadError, setLoadError] = useState<string | null>(null);
   const [pollTick, setPollTick] = useState(0);
+  // A link to a field (#field-emails, from the Problems page) lands on it once the record is shown.
+  useFocusHash(record !== null);
 
   const refreshHistory = () => {
     api

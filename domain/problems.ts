@@ -1,0 +1,47 @@
+/**
+ * The kinds of records that need a person, and which kind a record's link puts it in. The SQL that finds
+ * them (db/problems.ts) states the same conditions; `problemKindOf` is their reference, in words a test
+ * can check.
+ * Pure: safe to import from workflows.
+ */
+import { MISSING_VALUE_ERROR } from './pre-push';
+import type { SyncState } from './sync-state';
+
+export const PROBLEM_KINDS = [
+  /** Kaseya BMS refused the push; its reason is stored. */
+  'failed',
+  /** The pre-push check found a value BMS requires missing; nothing was sent. */
+  'missing_value',
+  /** The push waits for another record (its organization, location…) to reach BMS first. */
+  'waiting',
+  /** The record's type or status is not set to sync (R7), or what it belongs to does not sync. */
+  'excluded',
+  /** The BMS record is gone or no longer matches the Sync Settings: disconnected, kept. */
+  'orphaned',
+] as const;
+export type ProblemKind = (typeof PROBLEM_KINDS)[number];
+
+export interface ProblemLinkFacts {
+  state: SyncState;
+  lastError: { type: string } | null;
+  waitingFor: unknown;
+}
+
+/** The kind of problem a link shows, or null when the record needs nobody. */
+export function problemKindOf(link: ProblemLinkFacts): ProblemKind | null {
+  switch (link.state) {
+    case 'failed':
+      return link.lastError?.type === MISSING_VALUE_ERROR ? 'missing_value' : 'failed';
+    case 'queued':
+      return link.waitingFor ? 'waiting' : null;
+    case 'excluded':
+      return 'excluded';
+    case 'orphaned':
+      return 'orphaned';
+    default:
+      return null;
+  }
+}
+
+/** Kinds a retry can act on: orphans are reconnected, not retried. */
+export const RETRYABLE_KINDS: readonly ProblemKind[] = ['failed', 'missing_value', 'waiting', 'excluded'];
