@@ -10,6 +10,10 @@ import {
   Account,
   ApiKeyView,
   BulkResult,
+  ReviewActionResult,
+  ReviewBulkResult,
+  ReviewList,
+  ReviewMeta,
   ErrorEnvelope,
   HistoryEntry,
   ImportResult,
@@ -39,6 +43,9 @@ import {
   ListQuery,
   LoginBody,
   ManageBody,
+  ReviewActionBody,
+  ReviewBulkBody,
+  ReviewQuery,
   recordBodySchema,
   recordUpdateSchema,
   RunsQuery,
@@ -256,6 +263,41 @@ export function buildOpenApiDocument(): object {
     summary: 'Manage Data bulk actions',
     request: { body: { content: { 'application/json': { schema: ManageBody } } } },
     responses: { 200: json(z.object({ data: z.array(BulkResult) }), 'Per-record results') },
+  });
+  route({
+    method: 'get',
+    path: `${bms}/review`,
+    tags: ['Match review'],
+    summary:
+      'Match review: BMS records held instead of created (Sync Settings unmatched: hold) and documentation records without a BMS record, ' +
+      'a page of each, with ranked suggestions (state open), or those excluded from suggestions, or those resolved by a person',
+    request: { query: ReviewQuery },
+    responses: { 200: json(z.object({ data: ReviewList, meta: ReviewMeta }), 'Held and unlinked records with suggestions') },
+  });
+  route({
+    method: 'post',
+    path: `${bms}/review/actions`,
+    tags: ['Match review'],
+    summary:
+      'One review action: match a held BMS record to a documentation record (first-sync merge, nothing pushed), create a record from it, ' +
+      'exclude or un-exclude either side, unlink a matched record (its BMS record is held again), or reconnect an orphaned record ' +
+      '(by natural key among held records, or to a BMS record by id, checked in BMS). Administrators and managers.',
+    request: { body: { content: { 'application/json': { schema: ReviewActionBody } } } },
+    responses: {
+      200: json(z.object({ data: ReviewActionResult }), 'Done; the records\' history says who did what'),
+      404: json(ErrorEnvelope, 'No such held record or record (details.field names which)'),
+      409: json(ErrorEnvelope, 'Already resolved, linked, excluded, or changed meanwhile: another action won'),
+      422: json(ErrorEnvelope, 'What it belongs to is not linked yet, or BMS has no record with that id'),
+      502: json(ErrorEnvelope, 'BMS could not be asked whether the record exists'),
+    },
+  });
+  route({
+    method: 'post',
+    path: `${bms}/review/actions/bulk`,
+    tags: ['Match review'],
+    summary: 'Up to 100 review actions, one by one; one refusal does not stop the others',
+    request: { body: { content: { 'application/json': { schema: ReviewBulkBody } } } },
+    responses: { 200: json(z.object({ data: z.array(ReviewBulkResult) }), 'Per-action results, each with the status it alone would have had') },
   });
   route({ method: 'get', path: `${bms}/runs`, tags: ['Kaseya BMS'], summary: 'Pull runs (logs)', request: { query: RunsQuery }, responses: { 200: json(z.object({ data: z.array(SyncRun), meta: PageMeta }), 'Newest first') } });
   route({ method: 'get', path: `${bms}/runs/{id}`, tags: ['Kaseya BMS'], request: { params: IdParams }, responses: { 200: json(z.object({ data: RunDetail }), 'A run with its log') } });

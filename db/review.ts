@@ -38,7 +38,7 @@ function heldFromRow(row: Row): HeldRecord {
     fields: (row.fields as RecordFields | null) ?? {},
     refs: (row.refs as Record<string, number | null> | null) ?? {},
     bmsModifiedOn: (row.bms_modified_on as string | null) ?? null,
-    recordId: row.record_id === null || row.record_id === undefined ? null : String(row.record_id),
+    recordId: (row.record_id as string | null | undefined) ?? null,
     version: Number(row.version),
     createdAt: iso(row.created_at),
     updatedAt: iso(row.updated_at),

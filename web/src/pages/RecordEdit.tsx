@@ -160,6 +160,9 @@ const KIND_LABELS: Record<string, string> = {
   excluded: 'Not pushed',
   sync_disabled: 'Sync disabled',
   sync_enabled: 'Sync enabled',
+  unlinked: 'Unlinked',
+  review_excluded: 'Excluded from match review',
+  review_included: 'Back in match review',
 };
 
 function Changes({ entry }: { entry: HistoryEntry }) {
