@@ -14,6 +14,7 @@ import { NotFoundPage } from './pages/NotFound';
 import { OverviewPage } from './pages/Overview';
 import { RecordCreatePage, RecordEditPage } from './pages/RecordEdit';
 import { RecordListPage } from './pages/RecordList';
+import { ReviewMatchesPage } from './pages/ReviewMatches';
 import { matchPath, navigate, type Route, useRoute } from './router';
 import { loadSession, logOut, type Session, SessionContext } from './session';
 
@@ -24,6 +25,7 @@ function Page({ route }: { route: Route }) {
   if (path === '/') return <OverviewPage />;
   if (path === '/integration') return <IntegrationPage />;
   if (path === '/manage') return <ManageDataPage />;
+  if (path === '/review') return <ReviewMatchesPage />;
   if (path === '/logs') return <LogsPage />;
   if (path === '/password') return <ChangePasswordPage />;
   const run = matchPath('/logs/:id', path);

@@ -8,6 +8,7 @@ const MENU: Array<{ href: string; label: string; section?: string }> = [
   { href: '/', label: 'Overview' },
   ...TYPE_ORDER.map((t) => ({ href: `/${TYPE_LABELS[t].path}`, label: TYPE_LABELS[t].many, section: 'Documentation' })),
   { href: '/integration', label: 'Integration', section: 'Kaseya BMS' },
+  { href: '/review', label: 'Review matches', section: 'Kaseya BMS' },
   { href: '/manage', label: 'Manage data', section: 'Kaseya BMS' },
   { href: '/logs', label: 'Logs', section: 'Kaseya BMS' },
 ];

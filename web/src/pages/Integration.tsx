@@ -437,6 +437,13 @@ function Check({ id, label, checked, onChange, hint }: { id: string; label: stri
   );
 }
 
+const UNMATCHED_TYPES: Array<['organizations' | 'configurations' | 'contacts' | 'locations', string]> = [
+  ['organizations', 'Organizations'],
+  ['configurations', 'Configurations'],
+  ['contacts', 'Contacts'],
+  ['locations', 'Locations'],
+];
+
 function SyncSettingsSection(props: { integration: IntegrationView; lookups: Lookups; onSaved: (view: SettingsView) => void }) {
   const { session } = useSession();
   const canWrite = can(session, 'integration:write');
@@ -523,14 +530,14 @@ function SyncSettingsSection(props: { integration: IntegrationView; lookups: Loo
                 id="sync-locations"
                 label="Sync locations"
                 checked={s.locations.enabled}
-                onChange={(enabled) => setS({ ...s, locations: { enabled } })}
+                onChange={(enabled) => setS({ ...s, locations: { ...s.locations, enabled } })}
               />
               <Check
                 id="sync-contacts"
                 label="Enable contacts sync"
                 checked={s.contacts.enabled}
                 hint="Off: contacts are not created from Kaseya BMS."
-                onChange={(enabled) => setS({ ...s, contacts: { enabled } })}
+                onChange={(enabled) => setS({ ...s, contacts: { ...s.contacts, enabled } })}
               />
               <div class="field">
                 <label for="contact-email-type">Email type for contacts pushed to Kaseya BMS</label>
@@ -562,6 +569,27 @@ function SyncSettingsSection(props: { integration: IntegrationView; lookups: Loo
                   ))}
                 </select>
               </div>
+            </fieldset>
+            <fieldset class="settings-group">
+              <legend>When a Kaseya BMS record matches nothing</legend>
+              <p class="field-hint">
+                Records whose natural key matches exactly are always linked. Anything else is created as a new documentation record (IT
+                Glue's behaviour), or held in <Link href="/review">Review matches</Link> with suggestions, for a person to match, create or
+                exclude.
+              </p>
+              {UNMATCHED_TYPES.map(([key, label]) => (
+                <div class="field" key={key}>
+                  <label for={`unmatched-${key}`}>{label}</label>
+                  <select
+                    id={`unmatched-${key}`}
+                    value={s[key].unmatched}
+                    onChange={(e) => setS({ ...s, [key]: { ...s[key], unmatched: (e.currentTarget as HTMLSelectElement).value as 'create' | 'hold' } })}
+                  >
+                    <option value="create">Create it</option>
+                    <option value="hold">Hold it for review</option>
+                  </select>
+                </div>
+              ))}
             </fieldset>
             <fieldset class="settings-group">
               <legend>Pull schedule</legend>
