@@ -38,7 +38,7 @@ function Suggestions(props: { items: ReviewSuggestion[]; canAct: boolean; busy: 
           {s.organizationName ? <span class="muted"> · {s.organizationName}</span> : null} <span class="tag">{s.score}%</span>
           <div class="field-hint">{s.reasons.join('; ')}</div>
           {props.canAct ? (
-            <button type="button" class="button small" disabled={props.busy} onClick={() => props.onMatch(s)} aria-label={`Match ${props.subject} to ${s.name}`}>
+            <button type="button" class="button small primary" disabled={props.busy} onClick={() => props.onMatch(s)} aria-label={`Match ${props.subject} to ${s.name}`}>
               Match
             </button>
           ) : null}
