@@ -105,6 +105,23 @@ export function heldRelease(conn: Conn, accountId: string, type: RecordType, bms
     .delete();
 }
 
+/** BMS ids of held (or excluded) records of a type above (`>`) or up to (`<=`) `after`, in order, at most `limit`: for checking them against BMS. */
+export function heldBmsIds(db: Conn, accountId: string, type: RecordType, op: '>' | '<=', after: number, limit: number): Promise<number[]> {
+  return db('held_records')
+    .where({ account_id: accountId, record_type: type })
+    .whereIn('state', ['held', 'excluded'])
+    .where('bms_id', op, after)
+    .orderBy('bms_id', 'asc')
+    .limit(limit)
+    .pluck('bms_id') as Promise<number[]>;
+}
+
+/** Takes held (or excluded) records off the review list; returns how many. */
+export async function releaseHeld(db: Conn, accountId: string, type: RecordType, bmsIds: number[]): Promise<number> {
+  if (bmsIds.length === 0) return 0;
+  return Number(await heldRelease(db, accountId, type, bmsIds));
+}
+
 /** One held record of the account, locked until the transaction ends when `forUpdate`. */
 export async function getHeld(db: Conn, accountId: string, id: string, forUpdate = false): Promise<HeldRecord | undefined> {
   const q = db('held_records').where({ account_id: accountId, id }).first();

@@ -17,7 +17,7 @@ import type { PagePull, PullerContext } from './puller';
 import { laterTime } from './puller';
 import { type PulledItem, storePulled } from '../pull-store';
 import { storeAccountLocations } from './locations';
-import { findDeleted, orphanRecords } from './orphans';
+import { findDeleted, orphanRecords, releaseDeletedHeld } from './orphans';
 
 /** Linked organizations checked per pass: 5 lookup requests (20 an hour at the default 15-minute interval). */
 export const ACCOUNTS_CHECKED_PER_PASS = 5 * PAGE_SIZE;
@@ -51,6 +51,7 @@ export const accountsPull: PagePull = {
   async finish(ctx) {
     const counts = emptyCounts();
     counts.orphaned += await orphanDeleted(ctx);
+    await releaseDeletedHeld(ctx, 'organization');
     return counts;
   },
 };

@@ -21,6 +21,7 @@
 import { createHash } from 'node:crypto';
 import { assetSnapshotsNotIn, assetSnapshotTally, assetsDueForRefresh, deleteAssetSnapshots, getAssetSnapshots, markAssetsFetched, upsertAssetSummaries } from '../../db/asset-snapshots';
 import { getLinksByBmsIds, getLinksByKeys, linkKey } from '../../db/links';
+import { releaseHeld } from '../../db/review';
 import { getPullState, setPullState } from '../../db/runs';
 import { assetSummaryToConfiguration, assetToConfiguration } from '../../domain/mapping';
 import { syncExclusion } from '../../domain/rules';
@@ -216,6 +217,8 @@ async function orphanMissing(ctx: PullerContext, cursor: PullCursor): Promise<nu
     [...links.values()].map((l) => ({ recordId: l.recordId, bmsId: l.bmsId!, reason: 'the Kaseya BMS asset no longer exists' })),
   );
   await deleteAssetSnapshots(deps.db, accountId, gone);
+  // Held assets that are gone leave the review list.
+  await releaseHeld(deps.db, accountId, 'configuration', gone);
   return orphaned;
 }
 

@@ -20,7 +20,7 @@ import type { BmsContact } from '../../bms/types';
 import type { PagePull, PullerContext } from './puller';
 import { laterTime } from './puller';
 import { type PulledItem, storePulled } from '../pull-store';
-import { findDeleted, orphanRecords } from './orphans';
+import { findDeleted, orphanRecords, releaseDeletedHeld } from './orphans';
 
 export const contactsPull: PagePull = {
   resolves: ['contact'],
@@ -79,6 +79,7 @@ export const contactsPull: PagePull = {
   async finish(ctx) {
     const counts = emptyCounts();
     counts.orphaned += await orphanDeleted(ctx);
+    await releaseDeletedHeld(ctx, 'contact');
     return counts;
   },
 };

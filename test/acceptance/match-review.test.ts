@@ -297,4 +297,17 @@ describe('match review', function () {
       assert.equal(named, field, `${path} ${JSON.stringify(body)?.slice(0, 120)}: ${JSON.stringify(res.body.error)}`);
     }
   });
+
+  it('a held record whose BMS side is deleted or made inactive leaves the list on the next pull', async () => {
+    let list = await openList();
+    const soylent = list.data.held.find((h: any) => h.name === 'Soylent GmbH');
+    const umbrella = list.data.held.find((h: any) => h.name === 'Umbrella Corp');
+    assert.ok(soylent && umbrella);
+    await stack.simAdmin.delete(`/_sim/accounts/${soylent.bmsId}`);
+    await stack.simAdmin.patch(`/_sim/accounts/${umbrella.bmsId}`, { isActive: false });
+    await syncNowAndWait(stack.admin);
+    list = await openList();
+    assert.ok(!list.data.held.some((h: any) => h.id === soylent.id || h.id === umbrella.id), JSON.stringify(list.data.held.map((h: any) => h.name)));
+    assert.ok(list.data.held.length > 0, 'the others stay');
+  });
 });
