@@ -4,7 +4,8 @@
  * every action (match, create, exclude, un-exclude, unlink and re-match, reconnect), permissions and bad input.
  */
 import assert from 'node:assert/strict';
-import type { HttpClient } from '../helpers/api-client';
+import type { ApiResponse, HttpClient } from '../helpers/api-client';
+import { answerChecker, type OpenApiDocument } from '../helpers/openapi';
 import { startStack, type Stack } from '../helpers/stack';
 import { syncNowAndWait } from '../helpers/sync';
 
@@ -27,19 +28,26 @@ describe('match review', function () {
   const docIds = new Map<string, string>();
   const bmsIds = new Map<string, number>();
   let heldByName: Map<string, any>;
+  /** Every answer below is checked against the OpenAPI document. */
+  let checkAnswer: (method: string, path: string, res: ApiResponse) => void;
 
   async function openList(type = 'organization', client: HttpClient = stack.admin) {
-    const res = await client.get(`${REVIEW}?type=${type}&pageSize=100`);
+    const path = `${REVIEW}?type=${type}&pageSize=100`;
+    const res = await client.get(path);
     assert.equal(res.status, 200, JSON.stringify(res.body));
+    checkAnswer('GET', path.replace('/api/v1', ''), res);
     return res.body;
   }
 
   async function act(body: Record<string, unknown>, client: HttpClient = stack.admin) {
-    return client.post(ACTIONS, body);
+    const res = await client.post(ACTIONS, body);
+    checkAnswer('POST', ACTIONS.replace('/api/v1', ''), res);
+    return res;
   }
 
   before(async () => {
     stack = await startStack({ simulator: { seed: 'none' }, settings: { organizations: { unmatched: 'hold' } } });
+    checkAnswer = answerChecker((await stack.anonymous.get('/api/v1/openapi.json')).body as OpenApiDocument);
     for (const [doc] of PAIRS) {
       const res = await stack.admin.post('/api/v1/organizations', { name: doc });
       assert.equal(res.status, 201);
@@ -156,6 +164,7 @@ describe('match review', function () {
       ],
     });
     assert.equal(bulk.status, 200);
+    checkAnswer('POST', `${ACTIONS}/bulk`.replace('/api/v1', ''), bulk);
     assert.deepEqual(bulk.body.data.map((r: any) => [r.ok, r.status]), [[true, 200], [true, 200], [false, 409]]);
     assert.equal(bulk.body.data[2].error.code, 'already_resolved');
     list = await openList();
@@ -292,6 +301,7 @@ describe('match review', function () {
     ];
     for (const [method, path, body, status, field] of cases) {
       const res = await stack.admin.call(method.toUpperCase(), path, body);
+      checkAnswer(method.toUpperCase(), path.replace('/api/v1', ''), res);
       assert.equal(res.status, status, `${method} ${path} ${JSON.stringify(body)?.slice(0, 120)} → ${res.status} ${JSON.stringify(res.body)}`);
       const named = res.body.error.details?.field ?? res.body.error.details?.issues?.[0]?.field;
       assert.equal(named, field, `${path} ${JSON.stringify(body)?.slice(0, 120)}: ${JSON.stringify(res.body.error)}`);
