@@ -197,6 +197,28 @@ describe('match review', function () {
     assert.deepEqual(history.slice(0, 3), ['linked', 'unlinked', 'linked']);
   });
 
+  it('contacts: held with suggestions that count their organization; a contact of an account still held waits for it', async () => {
+    assert.equal((await stack.admin.patch(`${BMS}/sync-settings`, { settings: { contacts: { unmatched: 'hold' } } })).status, 200);
+    const acmeDoc = docIds.get('ACME, Inc')!;
+    const doc = (await stack.admin.post('/api/v1/contacts', { organizationId: acmeDoc, firstName: 'ada', lastName: 'lovelace' })).body.data;
+    const elsewhere = (await stack.admin.post('/api/v1/contacts', { organizationId: docIds.get('Soylent'), firstName: 'Ada', lastName: 'Lovelace' })).body.data;
+    const bms = await stack.simAdmin.post('/_sim/contacts', { accountId: bmsIds.get('Acme Inc.'), firstName: 'Ada', lastName: 'Lovelace' });
+    assert.equal(bms.status, 201, JSON.stringify(bms.body));
+    await stack.simAdmin.post('/_sim/contacts', { accountId: bmsIds.get('Soylent GmbH'), firstName: 'Waiting', lastName: 'Contact' });
+    await syncNowAndWait(stack.admin);
+    const list = await openList('contact');
+    const held = list.data.held.find((h: any) => h.bmsId === bms.body.id);
+    assert.ok(held, JSON.stringify(list.data.held));
+    assert.equal(held.organizationName, 'Acme Inc.');
+    assert.deepEqual(held.suggestions.map((x: any) => x.id), [doc.id, elsewhere.id]);
+    assert.deepEqual(held.suggestions[0].reasons, ['name differs only in case', 'same organization']);
+    assert.ok(!list.data.held.some((h: any) => h.name === 'Waiting Contact'), 'its account is held: the contact waits');
+    assert.equal((await act({ action: 'match', heldId: held.id, recordId: doc.id })).status, 200);
+    const linked = (await stack.admin.get(`/api/v1/contacts/${doc.id}`)).body.data;
+    assert.deepEqual([linked.firstName, linked.lastName, linked.sync.state, linked.sync.bmsId], ['Ada', 'Lovelace', 'synced', bms.body.id]);
+    assert.equal((await stack.admin.patch(`${BMS}/sync-settings`, { settings: { contacts: { unmatched: 'create' } } })).status, 200);
+  });
+
   it('reconnects a disconnected record by natural key among held records, or to a BMS record picked by id (checked in BMS)', async () => {
     // Hooli and Pied Piper are deleted in BMS: both records become orphans.
     const hooliDoc = docIds.get('Hooli')!;
