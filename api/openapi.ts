@@ -275,6 +275,14 @@ export function buildOpenApiDocument(): object {
     responses: { 200: json(z.object({ data: ReviewList, meta: ReviewMeta }), 'Held and unlinked records with suggestions') },
   });
   route({
+    method: 'get',
+    path: `${bms}/review/held/{id}/history`,
+    tags: ['Match review'],
+    summary: 'The history of a held BMS record: who excluded, matched or created it, and when (a record created from it keeps this history)',
+    request: { params: IdParams },
+    responses: { 200: json(z.object({ data: z.array(HistoryEntry) }), 'Newest first') },
+  });
+  route({
     method: 'post',
     path: `${bms}/review/actions`,
     tags: ['Match review'],

@@ -13,7 +13,7 @@ import type { ReviewActionBody } from '../api/schemas';
 import { BmsClient } from '../bms/client';
 import { BmsNotFoundError, isBmsError } from '../bms/errors';
 import type { Db } from '../db';
-import { addHistory, type HistoryEntry } from '../db/history';
+import { addHistory, type HistoryEntry, listHistory } from '../db/history';
 import { getBmsConnection, getIntegration } from '../db/integrations';
 import { applyLinkEvent, deleteLink, getLink, getLinks, getLinksByBmsIds, getLinksByKeys, linkKey, type SyncLink } from '../db/links';
 import { createRateBudget } from '../db/rate-budget';
@@ -114,6 +114,13 @@ export async function reviewList(
     data: { held: heldItems, records: recordItems },
     meta: { type, state, page, pageSize, heldTotal: held.total, recordsTotal: records.total, poolLimit: SUGGESTION_POOL_LIMIT },
   };
+}
+
+/** The history of a held BMS record (who held, excluded, matched or created it, and when), newest first. */
+export async function heldHistory(db: Db, accountId: string, heldId: string) {
+  const held = await getHeld(db, accountId, heldId);
+  if (!held) throw new RuleError(404, 'not_found', `No held Kaseya BMS record with id ${heldId}`);
+  return listHistory(db, held.recordType, held.id);
 }
 
 /** Held BMS records waiting for a person, per record type: for the account's list of problems. */

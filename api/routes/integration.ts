@@ -17,7 +17,7 @@ import { principalOf, requirePermission } from '../auth';
 import type { Integration, IntegrationView, Lookups, SettingsView } from '../contract';
 import { envelope } from '../errors';
 import { ConnectionBody, IdParams, ManageBody, ReviewActionBody, ReviewBulkBody, ReviewQuery, RunsQuery, SettingsBody } from '../schemas';
-import { reviewAction, reviewBulk, reviewList } from '../../services/review';
+import { heldHistory, reviewAction, reviewBulk, reviewList } from '../../services/review';
 import { bulkAction, type RecordServiceDeps, syncSummary } from '../../services/records';
 import { parse } from '../validate';
 
@@ -104,6 +104,11 @@ export function integrationRoutes(deps: IntegrationServiceDeps): Router {
     const q = parse(ReviewQuery, req.query, 'query');
     await requireIntegration(deps.db, principalOf(res).accountId);
     res.json(await reviewList(deps, principalOf(res).accountId, q));
+  });
+
+  router.get('/review/held/:id/history', requirePermission('integration:read'), async (req, res) => {
+    const { id } = parse(IdParams, req.params, 'path');
+    res.json({ data: await heldHistory(deps.db, principalOf(res).accountId, id) });
   });
 
   router.post('/review/actions', requirePermission('integration:write'), async (req, res) => {

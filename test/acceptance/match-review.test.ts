@@ -151,6 +151,11 @@ describe('match review', function () {
     assert.equal(run.counts.accounts.created, 0);
     assert.equal((await act({ action: 'exclude', heldId: initech.id })).status, 409);
     assert.equal((await act({ action: 'unexclude', heldId: initech.id })).status, 200);
+    const heldHistory = await stack.admin.get(`${REVIEW}/held/${initech.id}/history`);
+    checkAnswer('GET', `${REVIEW}/held/${initech.id}/history`.replace('/api/v1', ''), heldHistory);
+    assert.deepEqual(heldHistory.body.data.map((h: any) => h.kind), ['review_included', 'review_excluded']);
+    assert.match(heldHistory.body.data[1].summary, /^Kaseya BMS organization \d+ excluded from match review by Test Admin \(match review\)$/);
+    assert.equal((await stack.admin.get(`${REVIEW}/held/00000000-0000-4000-8000-000000000000/history`)).status, 404);
     list = await openList();
     assert.ok(list.data.held.some((h: any) => h.id === initech.id), 'back on the open list');
 

@@ -63,6 +63,9 @@ export function ReviewMatchesPage() {
   const [outcome, setOutcome] = useState<{ ok: boolean; text: string; details: string[] } | null>(null);
   const [reload, setReload] = useState(0);
 
+  // A note about an action stays until another page of the list is chosen.
+  useEffect(() => setOutcome(null), [type, state.id]);
+
   useEffect(() => {
     let live = true;
     setList(null);
