@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { type FieldSpec, RECORD_FIELDS, RECORD_TYPES, type RecordFields, type RecordType } from '../domain/records';
+import { UNMATCHED_CHOICES } from '../domain/settings';
 import { SYNC_STATES } from '../domain/sync-state';
 import { BULK_ACTIONS } from '../services/records';
 import { REVIEW_STATES } from './contract';
@@ -110,6 +111,12 @@ export const ConnectionBody = z.strictObject({
   tenant: z.string().trim().min(1).max(200),
   username: z.string().trim().min(1).max(200),
   password: z.string().min(1).max(500).optional(),
+  unmatched: z
+    .enum(UNMATCHED_CHOICES)
+    .optional()
+    .describe(
+      'For a new connection only: what its first pull does with BMS records that match no documentation record by natural key, for every record type (create, the default, or hold for review); later per type in Sync Settings',
+    ),
 });
 
 export const SettingsBody = z.strictObject({

@@ -18,7 +18,7 @@ import {
   updateIntegration,
 } from '../db/integrations';
 import { getRun, listRunLogs, listRuns, resetWatermarks, type SyncRun as StoredRun } from '../db/runs';
-import { defaultSyncSettings, type SyncSettings, SyncSettingsSchema } from '../domain/settings';
+import { defaultSyncSettings, type SyncSettings, SyncSettingsSchema, type Unmatched } from '../domain/settings';
 import type { Logger } from '../lib/logger';
 import type { SecretBox } from '../lib/secrets';
 import { ensurePullSchedule, triggerPull, workflowUiUrl } from '../lib/temporal';
@@ -71,7 +71,11 @@ export async function requireIntegration(db: Db, accountId: string): Promise<Int
  * the outbound destination policy first. The stored password is only ever sent to the address, tenant
  * and user it was entered with: changing any of them needs the password again, before anything is sent.
  */
-export async function connect(deps: IntegrationServiceDeps, accountId: string, input: ConnectionInput): Promise<IntegrationView> {
+export async function connect(
+  deps: IntegrationServiceDeps,
+  accountId: string,
+  input: ConnectionInput & { unmatched?: Unmatched },
+): Promise<IntegrationView> {
   const policy = outboundPolicyFor(deps.config.bms.allowedHosts);
   const target = {
     apiUrl: allowedBase(policy, input.apiUrl, 'apiUrl'),
@@ -123,6 +127,8 @@ export async function connect(deps: IntegrationServiceDeps, accountId: string, i
     // A new connection syncs every active type by default; people narrow it in Sync Settings.
     settings.organizations.types = lookups.accountTypes.filter((t) => t.isActive !== false).map((t) => t.id);
     settings.configurations.types = lookups.assetCategories.filter((t) => t.isActive !== false).map((t) => t.id);
+    // Chosen before the first pull, which starts as soon as the connection is saved.
+    if (input.unmatched) for (const section of [settings.organizations, settings.configurations, settings.contacts, settings.locations]) section.unmatched = input.unmatched;
   }
   try {
     await saveConnection(deps.db, accountId, { ...target, password: input.password }, deps.secrets, settings);

@@ -325,6 +325,7 @@ describe('match review', function () {
       ['post', `${ACTIONS}/bulk`, { actions: [] }, 400, 'actions'],
       ['post', `${ACTIONS}/bulk`, { actions: Array.from({ length: 101 }, () => ({ action: 'exclude', heldId: held.id })) }, 400, 'actions'],
       ['post', `${ACTIONS}/bulk`, { actions: [{ action: 'create' }] }, 400, 'actions.0.heldId'],
+      ['put', BMS, { apiUrl: stack.sim.url, tenant: 'Demo MSP', username: 'api.user', unmatched: 'maybe' }, 400, 'unmatched'],
     ];
     for (const [method, path, body, status, field] of cases) {
       const res = await stack.admin.call(method.toUpperCase(), path, body);

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { createUser } from '../../services/accounts';
-import { startStack, type Stack } from '../helpers/stack';
+import { SIM_CREDENTIALS, startStack, type Stack } from '../helpers/stack';
 import { syncNowAndWait } from '../helpers/sync';
 import { assertClean, assertControlsNamed, launchBrowser, logIn, menu, openPage, type PageWatch, screenshot } from './helpers';
 
@@ -121,6 +121,37 @@ describe('web UI: review matches', function () {
       assertClean(other.watch);
     } finally {
       await other.context.close();
+    }
+  });
+
+  it('a new connection can hold what matches nothing before its first sync; the new user then sees the held accounts', async () => {
+    const other = await stack.otherAccount();
+    const newcomer = { email: `nia-${suffix}@test.example`, password: 'nia-password-1', name: 'Nia New' };
+    await createUser(stack.env.db, { accountId: other.accountId, role: 'administrator', ...newcomer });
+    const fresh = await openPage(browser, stack.apiUrl);
+    try {
+      const p = fresh.page;
+      await logIn(p, newcomer.email, newcomer.password);
+      await menu(p, 'Integration');
+      await p.getByLabel('API URL', { exact: true }).fill(stack.sim.url);
+      await p.getByLabel('Tenant name').fill(SIM_CREDENTIALS.tenant);
+      await p.getByLabel('API user name').fill(SIM_CREDENTIALS.username);
+      await p.getByLabel('Password').fill(SIM_CREDENTIALS.password);
+      await p.getByLabel('When a Kaseya BMS record matches no documentation record').selectOption('hold');
+      await assertControlsNamed(p);
+      await screenshot(p, '26-connect-hold-choice');
+      await p.getByRole('button', { name: 'Test and connect' }).click();
+      await p.getByText(/Connection tested and saved/).waitFor();
+      await menu(p, 'Review matches');
+      // The first sync holds every account that matches nothing (this account has no organizations yet).
+      await p.getByRole('heading', { name: /Kaseya BMS organizations held for review \([1-9]\d*\)/ }).waitFor({ timeout: 60_000 });
+      await screenshot(p, '27-new-connection-review');
+      const settings = (await other.admin.get('/api/v1/integrations/kaseya-bms/sync-settings')).body.data.settings;
+      assert.deepEqual([settings.organizations.unmatched, settings.contacts.unmatched, settings.locations.unmatched, settings.configurations.unmatched], ['hold', 'hold', 'hold', 'hold']);
+      assert.equal((await other.admin.get('/api/v1/organizations')).body.meta.total, 0, 'nothing was created');
+      assertClean(fresh.watch);
+    } finally {
+      await fresh.context.close();
     }
   });
 });

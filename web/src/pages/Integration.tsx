@@ -98,6 +98,7 @@ function ConnectionSection({ integration, onConnected }: { integration: Integrat
       ? { apiUrl: integration.apiUrl, v1Url: integration.v1Url ?? '', tenant: integration.tenant, username: integration.username, password: '' }
       : { apiUrl: '', v1Url: '', tenant: '', username: '', password: '' },
   );
+  const [unmatched, setUnmatched] = useState<'create' | 'hold'>('create');
   const [busy, setBusy] = useState(false);
   const [result, setResult] = useState<{ ok: boolean; message: string; field?: string } | null>(null);
 
@@ -114,6 +115,7 @@ function ConnectionSection({ integration, onConnected }: { integration: Integrat
         tenant: form.tenant.trim(),
         username: form.username.trim(),
         ...(form.password ? { password: form.password } : {}),
+        ...(integration.connected ? {} : { unmatched }),
       };
       const res = await api.put<IntegrationView>(INTEGRATION, body);
       setForm({ ...form, password: '' });
@@ -183,6 +185,19 @@ function ConnectionSection({ integration, onConnected }: { integration: Integrat
                 : 'Write-only: stored encrypted and never shown again.',
             )}
           </div>
+          {!integration.connected ? (
+            <div class="field">
+              <label for="bms-unmatched">When a Kaseya BMS record matches no documentation record</label>
+              <select id="bms-unmatched" value={unmatched} aria-describedby="bms-unmatched-hint" onChange={(e) => setUnmatched((e.currentTarget as HTMLSelectElement).value as 'create' | 'hold')}>
+                <option value="create">Create it (records with the same name are linked)</option>
+                <option value="hold">Hold it for review before anything is created</option>
+              </select>
+              <p id="bms-unmatched-hint" class="field-hint">
+                The first sync starts as soon as the connection is saved. Held records wait under Review matches, with suggestions such as
+                “ACME, Inc” for “Acme Inc.”; you can change this per record type in Sync Settings.
+              </p>
+            </div>
+          ) : null}
           <div class="form-actions">
             <button type="submit" class="button primary" disabled={busy}>
               {busy ? 'Testing the connection…' : integration.connected ? 'Test and save connection' : 'Test and connect'}
