@@ -207,8 +207,22 @@ async function readAgainNextPull(db: Db, accountId: string, type: RecordType): P
 
 export type ReviewDeps = IntegrationServiceDeps;
 
-/** One review action; refusals are RuleErrors (4xx naming the field). */
+/** PostgreSQL's codes for a transaction that lost a race (deadlock, serialization failure). */
+const LOST_RACE = new Set(['40P01', '40001']);
+
+/** One review action; refusals are RuleErrors (4xx naming the field), a lost race with another writer a 409. */
 export async function reviewAction(deps: ReviewDeps, principal: Principal, body: ReviewActionBody): Promise<ReviewActionResult> {
+  try {
+    return await runAction(deps, principal, body);
+  } catch (err) {
+    if (LOST_RACE.has(String((err as { code?: unknown }).code))) {
+      throw new RuleError(409, 'conflict', 'The records changed meanwhile (a pull or another action); try again');
+    }
+    throw err;
+  }
+}
+
+async function runAction(deps: ReviewDeps, principal: Principal, body: ReviewActionBody): Promise<ReviewActionResult> {
   const { db } = deps;
   switch (body.action) {
     case 'match': {
@@ -349,6 +363,11 @@ async function reconnect(deps: ReviewDeps, principal: Principal, type: RecordTyp
   const target = held?.bmsId ?? bmsId!;
   const summary = `Reconnected to Kaseya BMS ${type} ${target}`;
   await db.transaction(async (trx) => {
+    // The held record first, then the record: the order every action locks them in.
+    const lockedHeldRecord = held ? await getHeld(trx, principal.accountId, held.id, true) : undefined;
+    if (held && (!lockedHeldRecord || lockedHeldRecord.state === 'resolved')) {
+      throw new RuleError(409, 'already_resolved', 'bmsId: this Kaseya BMS record was matched meanwhile', { field: 'bmsId' });
+    }
     const locked = await lockedRecord(trx, principal, type, recordId);
     if (locked.link?.state !== 'orphaned') throw new RuleError(409, 'not_orphaned', `recordId: this ${type} changed meanwhile and is no longer disconnected`, { field: 'recordId' });
     const taken = await getLinksByBmsIds(trx, principal.accountId, type, [target]);
@@ -356,9 +375,7 @@ async function reconnect(deps: ReviewDeps, principal: Principal, type: RecordTyp
     if (other && other.recordId !== recordId) {
       throw new RuleError(409, 'already_linked', `bmsId: Kaseya BMS ${type} ${target} is linked to another record`, { field: 'bmsId', recordId: other.recordId });
     }
-    if (held) {
-      const lockedHeldRecord = await getHeld(trx, principal.accountId, held.id, true);
-      if (!lockedHeldRecord || lockedHeldRecord.state === 'resolved') throw new RuleError(409, 'already_resolved', 'bmsId: this Kaseya BMS record was matched meanwhile', { field: 'bmsId' });
+    if (lockedHeldRecord) {
       await linkToHeld(trx, principal, lockedHeldRecord, locked.record, locked.link, summary);
     } else {
       await applyLinkEvent(
