@@ -36,7 +36,7 @@ import { resetWatermarks } from '../db/runs';
 import { displayName, prepare, type Prepared, suggest, SUGGESTION_POOL_LIMIT } from '../domain/match-suggest';
 import { naturalKeys } from '../domain/matching';
 import { firstLink, refFields } from '../domain/pull-plan';
-import type { RecordFields, RecordType } from '../domain/records';
+import { RECORD_COLLECTIONS, type RecordFields, type RecordType } from '../domain/records';
 import { outboundPolicyFor } from '../lib/outbound';
 import type { Principal } from './accounts';
 import { RuleError } from './errors';
@@ -123,9 +123,34 @@ export async function heldHistory(db: Db, accountId: string, heldId: string) {
   return listHistory(db, held.recordType, held.id);
 }
 
-/** Held BMS records waiting for a person, per record type: for the account's list of problems. */
-export async function listHeldMatches(db: Db, accountId: string): Promise<Array<{ recordType: RecordType; held: number }>> {
+/** How many held BMS records wait for a person, per record type. */
+export async function countHeldMatches(db: Db, accountId: string): Promise<Array<{ recordType: RecordType; held: number }>> {
   return (await countOpenHeld(db, accountId)).map((r) => ({ recordType: r.recordType, held: r.n }));
+}
+
+export interface HeldMatch {
+  heldId: string;
+  recordType: RecordType;
+  bmsId: number;
+  name: string;
+  heldAt: string;
+  /** Where a person resolves it: the review list of its type. */
+  reviewPath: string;
+}
+
+/**
+ * The held BMS records waiting for a person (newest first, at most `limit` per record type): for lists of
+ * what needs a person, such as the account's problems.
+ */
+export async function listHeldMatches(db: Db, accountId: string, limit = 100): Promise<HeldMatch[]> {
+  const out: HeldMatch[] = [];
+  for (const { recordType } of await countOpenHeld(db, accountId)) {
+    const { items } = await listHeld(db, accountId, recordType, ['held'], limit, 0);
+    for (const h of items) {
+      out.push({ heldId: h.id, recordType, bmsId: h.bmsId, name: displayName(recordType, h.fields), heldAt: h.createdAt, reviewPath: `/review?type=${RECORD_COLLECTIONS[recordType]}` });
+    }
+  }
+  return out;
 }
 
 type Trx = Parameters<Parameters<Db['transaction']>[0]>[0];

@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import type { ApiResponse, HttpClient } from '../helpers/api-client';
 import { answerChecker, type OpenApiDocument } from '../helpers/openapi';
+import { countHeldMatches, listHeldMatches } from '../../services/review';
 import { startStack, type Stack } from '../helpers/stack';
 import { syncNowAndWait } from '../helpers/sync';
 
@@ -83,6 +84,11 @@ describe('match review', function () {
 
     const list = await openList();
     assert.equal(list.meta.heldTotal, PAIRS.length + 1);
+    // What other lists (the account's problems) read of it.
+    const matches = await listHeldMatches(stack.env.db, stack.accountId);
+    assert.deepEqual(matches.map((m) => m.name).sort(), [...PAIRS.map(([, bms]) => bms), 'Pied Piper'].sort());
+    assert.ok(matches.every((m) => m.recordType === 'organization' && m.reviewPath === '/review?type=organizations'));
+    assert.deepEqual(await countHeldMatches(stack.env.db, stack.accountId), [{ recordType: 'organization', held: PAIRS.length + 1 }]);
     heldByName = new Map(list.data.held.map((h: any) => [h.name, h]));
     for (const [doc, bms] of PAIRS) {
       const held = heldByName.get(bms);
