@@ -239,7 +239,7 @@ export type Integration = z.infer<typeof Integration>;
 export const SettingsView = z.object({ settings: SyncSettingsSchema, twoWayEnabled: z.boolean(), paused: z.boolean() });
 export type SettingsView = z.infer<typeof SettingsView>;
 
-export const RunCounts = z.record(z.string(), z.record(z.string(), z.number().optional())).describe('Per entity: seen, created, updated, linked, unchanged, orphaned, failed, skipped');
+export const RunCounts = z.record(z.string(), z.record(z.string(), z.number().optional())).describe('Per entity: seen, created, updated, linked, held (for review), unchanged, orphaned, failed, skipped');
 export type RunCounts = z.infer<typeof RunCounts>;
 
 export const SyncRun = z.object({
