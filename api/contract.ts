@@ -10,6 +10,7 @@ import { ADOPTION_ACTIONS, ADOPTION_PROGRESS, ADOPTION_STATUSES } from '../domai
 import { HISTORY_KINDS } from '../domain/history';
 import { PROBLEM_KINDS } from '../domain/problems';
 import { FIELD_KINDS, type FieldSpec, RECORD_FIELDS, RECORD_TYPES, type RecordType, WRITE_ORIGINS } from '../domain/records';
+import { HELD_STATES } from '../domain/pull-plan';
 import { SyncSettingsSchema } from '../domain/settings';
 import { SYNC_STATES } from '../domain/sync-state';
 
@@ -242,7 +243,7 @@ export type Integration = z.infer<typeof Integration>;
 export const SettingsView = z.object({ settings: SyncSettingsSchema, twoWayEnabled: z.boolean(), paused: z.boolean() });
 export type SettingsView = z.infer<typeof SettingsView>;
 
-export const RunCounts = z.record(z.string(), z.record(z.string(), z.number().optional())).describe('Per entity: seen, created, updated, linked, unchanged, orphaned, failed, skipped');
+export const RunCounts = z.record(z.string(), z.record(z.string(), z.number().optional())).describe('Per entity: seen, created, updated, linked, held (for review), unchanged, orphaned, failed, skipped');
 export type RunCounts = z.infer<typeof RunCounts>;
 
 export const SyncRun = z.object({
@@ -437,3 +438,76 @@ export const RetryAllResult = z.object({
   results: z.array(RetryResult),
 });
 export type RetryAllResult = z.infer<typeof RetryAllResult>;
+export const REVIEW_STATES = ['open', 'excluded', 'resolved'] as const;
+export const REVIEW_ACTIONS = ['match', 'create', 'exclude', 'unexclude', 'unlink', 'reconnect'] as const;
+
+export const ReviewSuggestion = z.object({
+  id: z.uuid().describe('The suggested held record (for a documentation record) or documentation record (for a held record)'),
+  bmsId: z.number().int().nullable().describe('The BMS id, when the suggestion is a held BMS record'),
+  name: z.string(),
+  organizationName: z.string().nullable(),
+  score: z.number().int().describe('0-100: how alike the two are'),
+  reasons: z.array(z.string()).describe('Why, e.g. "same serial number", "name differs only in punctuation, spacing or case"'),
+});
+export type ReviewSuggestion = z.infer<typeof ReviewSuggestion>;
+
+export const ReviewHeldItem = z.object({
+  id: z.uuid(),
+  recordType: RecordTypeName,
+  bmsId: z.number().int(),
+  state: z.enum(HELD_STATES).describe('held: waits for a person; excluded: never suggested; resolved: matched or created'),
+  name: z.string(),
+  organizationName: z.string().nullable(),
+  fields: z.record(z.string(), z.unknown()).describe("The BMS record's synced fields in documentation form"),
+  bmsModifiedOn: z.string().nullable(),
+  recordId: z.uuid().nullable().describe('The documentation record it was matched to or created as'),
+  heldAt: timestamp,
+  updatedAt: timestamp,
+  suggestions: z.array(ReviewSuggestion).describe('Unlinked documentation records of the same type, best first'),
+});
+export type ReviewHeldItem = z.infer<typeof ReviewHeldItem>;
+
+export const ReviewRecordItem = z.object({
+  id: z.uuid(),
+  recordType: RecordTypeName,
+  state: z.enum(['unlinked', 'excluded']),
+  name: z.string(),
+  organizationName: z.string().nullable(),
+  syncState: SyncState,
+  updatedAt: timestamp,
+  suggestions: z.array(ReviewSuggestion).describe('Held BMS records of the same type, best first'),
+});
+export type ReviewRecordItem = z.infer<typeof ReviewRecordItem>;
+
+export const ReviewList = z.object({ held: z.array(ReviewHeldItem), records: z.array(ReviewRecordItem) });
+export type ReviewList = z.infer<typeof ReviewList>;
+
+export const ReviewMeta = z.object({
+  type: RecordTypeName,
+  state: z.enum(REVIEW_STATES),
+  page: z.number().int(),
+  pageSize: z.number().int(),
+  heldTotal: z.number().int(),
+  recordsTotal: z.number().int(),
+  poolLimit: z.number().int().describe('Candidates of each side suggestions are ranked among'),
+});
+export type ReviewMeta = z.infer<typeof ReviewMeta>;
+
+export const ReviewActionResult = z.object({
+  action: z.enum(REVIEW_ACTIONS),
+  recordType: RecordTypeName,
+  heldId: z.uuid().nullable(),
+  recordId: z.uuid().nullable(),
+  bmsId: z.number().int().nullable(),
+  summary: z.string(),
+});
+export type ReviewActionResult = z.infer<typeof ReviewActionResult>;
+
+export const ReviewBulkResult = z.object({
+  index: z.number().int(),
+  ok: z.boolean(),
+  status: z.number().int().describe('The status the action alone would have been answered with'),
+  result: ReviewActionResult.optional(),
+  error: ErrorEnvelope.shape.error.optional(),
+});
+export type ReviewBulkResult = z.infer<typeof ReviewBulkResult>;

@@ -10,6 +10,10 @@ import {
   AdoptionView,
   ApiKeyView,
   BulkResult,
+  ReviewActionResult,
+  ReviewBulkResult,
+  ReviewList,
+  ReviewMeta,
   ErrorEnvelope,
   Health,
   HistoryEntry,
@@ -50,6 +54,9 @@ import {
   OwnPasswordChange,
   PasswordReset,
   ProblemsQuery,
+  ReviewActionBody,
+  ReviewBulkBody,
+  ReviewQuery,
   recordBodySchema,
   RetryAllBody,
   RetryOneBody,
@@ -357,6 +364,49 @@ export function buildOpenApiDocument(): object {
     summary: `The account's record history log (push: queued, pushed; pull: pulled, linked, orphaned; conflict; failure: error), by kind, record type and time; exportable (at most ${EXPORT_MAX_ROWS} entries)`,
     request: { query: HistoryQuery },
     responses: { 200: listOrExport(HistoryEntry, 'Newest first: a page, or with format an export (X-Export-Total, X-Export-Truncated)') },
+  });
+  route({
+    method: 'get',
+    path: `${bms}/review`,
+    tags: ['Match review'],
+    summary:
+      'Match review: BMS records held instead of created (Sync Settings unmatched: hold) and documentation records without a BMS record, ' +
+      'a page of each, with ranked suggestions (state open), or those excluded from suggestions, or those resolved by a person',
+    request: { query: ReviewQuery },
+    responses: { 200: json(z.object({ data: ReviewList, meta: ReviewMeta }), 'Held and unlinked records with suggestions') },
+  });
+  route({
+    method: 'get',
+    path: `${bms}/review/held/{id}/history`,
+    tags: ['Match review'],
+    summary: 'The history of a held BMS record: who excluded, matched or created it, and when (a record created from it keeps this history)',
+    request: { params: IdParams },
+    responses: { 200: json(z.object({ data: z.array(HistoryEntry) }), 'Newest first') },
+  });
+  route({
+    method: 'post',
+    path: `${bms}/review/actions`,
+    tags: ['Match review'],
+    summary:
+      'One review action: match a held BMS record to a documentation record (first-sync merge, nothing pushed), create a record from it, ' +
+      'exclude or un-exclude either side, unlink a matched record (its BMS record is held again), or reconnect an orphaned record ' +
+      '(by natural key among held records, or to a BMS record by id, checked in BMS). Administrators and managers.',
+    request: { body: { content: { 'application/json': { schema: ReviewActionBody } } } },
+    responses: {
+      200: json(z.object({ data: ReviewActionResult }), 'Done; the records\' history says who did what'),
+      404: json(ErrorEnvelope, 'No such held record or record (details.field names which)'),
+      409: json(ErrorEnvelope, 'Already resolved, linked, excluded, or changed meanwhile: another action won'),
+      422: json(ErrorEnvelope, 'What it belongs to is not linked yet, or BMS has no record with that id'),
+      502: json(ErrorEnvelope, 'BMS could not be asked whether the record exists'),
+    },
+  });
+  route({
+    method: 'post',
+    path: `${bms}/review/actions/bulk`,
+    tags: ['Match review'],
+    summary: 'Up to 100 review actions, one by one; one refusal does not stop the others',
+    request: { body: { content: { 'application/json': { schema: ReviewBulkBody } } } },
+    responses: { 200: json(z.object({ data: z.array(ReviewBulkResult) }), 'Per-action results, each with the status it alone would have had') },
   });
   route({ method: 'get', path: `${bms}/runs/{id}`, tags: ['Kaseya BMS'], request: { params: IdParams }, responses: { 200: json(z.object({ data: RunDetail }), 'A run with its log') } });
 

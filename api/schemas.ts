@@ -7,12 +7,14 @@ import { type FieldSpec, RECORD_FIELDS, RECORD_TYPES, type RecordFields, type Re
 import { PROBLEM_KINDS } from '../domain/problems';
 import { SyncSettingsChangeSchema } from '../domain/settings';
 import { HISTORY_FILTER_NAMES, type HistoryFilter } from '../domain/history';
+import { UNMATCHED_CHOICES } from '../domain/settings';
 import { SYNC_STATES } from '../domain/sync-state';
 import { ROLES } from '../domain/access';
 import { ADOPTION_MAX_RECORDS } from '../domain/adoption';
 import { RECORD_ORIGINS } from '../domain/records';
 import { BULK_ACTIONS } from '../services/records';
 import { MIN_PASSWORD_LENGTH } from '../services/passwords';
+import { REVIEW_STATES } from './contract';
 import { checkBaseUrlSyntax } from '../lib/outbound';
 
 const emailItem = z.strictObject({
@@ -133,6 +135,12 @@ export const ConnectionBody = z.strictObject({
   tenant: z.string().trim().min(1).max(200),
   username: z.string().trim().min(1).max(200),
   password: z.string().min(1).max(500).optional(),
+  unmatched: z
+    .enum(UNMATCHED_CHOICES)
+    .optional()
+    .describe(
+      'For a new connection only: what its first pull does with BMS records that match no documentation record by natural key, for every record type (create, the default, or hold for review); later per type in Sync Settings',
+    ),
 });
 
 /**
@@ -246,3 +254,42 @@ export const AdoptionConfirmBody = z.strictObject({
 });
 export type RetryOneRequest = z.input<typeof RetryOneBody>;
 export type RetryAllRequest = z.input<typeof RetryAllBody>;
+export const ReviewQuery = z.strictObject({
+  type: z.enum(RECORD_TYPES).default('organization'),
+  state: z.enum(REVIEW_STATES).default('open'),
+  page: z.coerce.number().int().min(1).max(100_000).default(1),
+  pageSize: z.coerce.number().int().min(1).max(100).default(25),
+});
+
+const heldId = z.uuid('must be a held record id');
+const recordId = z.uuid('must be a record id');
+const bmsId = z.number().int('must be a whole number').min(1).max(2_147_483_647);
+
+/** Exclude / un-exclude: a held BMS record (`heldId`) or a documentation record (`recordType` + `recordId`). */
+function excludeBody<A extends 'exclude' | 'unexclude'>(action: A) {
+  return z
+    .strictObject({ action: z.literal(action), heldId: heldId.optional(), recordType: z.enum(RECORD_TYPES).optional(), recordId: recordId.optional() })
+    .superRefine((body, ctx) => {
+      const onRecord = body.recordType !== undefined || body.recordId !== undefined;
+      if (body.heldId !== undefined && onRecord) ctx.addIssue({ code: 'custom', path: ['heldId'], message: 'give heldId or recordType and recordId, not both' });
+      else if (body.heldId === undefined && !onRecord) ctx.addIssue({ code: 'custom', path: ['heldId'], message: 'is required (or recordType and recordId)' });
+      else if (onRecord && body.recordType === undefined) ctx.addIssue({ code: 'custom', path: ['recordType'], message: 'is required with recordId' });
+      else if (onRecord && body.recordId === undefined) ctx.addIssue({ code: 'custom', path: ['recordId'], message: 'is required with recordType' });
+    });
+}
+
+/** One review action: on a held BMS record (`heldId`) or a documentation record (`recordType` + `recordId`). */
+export const ReviewActionBody = z.discriminatedUnion('action', [
+  z.strictObject({ action: z.literal('match'), heldId, recordId }).describe('Link the held BMS record to this documentation record (first-sync merge)'),
+  z.strictObject({ action: z.literal('create'), heldId }).describe('Create a documentation record from the held BMS record, linked'),
+  excludeBody('exclude').describe('Never suggest this held BMS record (nor create it), or this documentation record'),
+  excludeBody('unexclude').describe('Suggest it again'),
+  z.strictObject({ action: z.literal('unlink'), recordType: z.enum(RECORD_TYPES), recordId }).describe('Undo a match: the BMS record is held again'),
+  z
+    .strictObject({ action: z.literal('reconnect'), recordType: z.enum(RECORD_TYPES), recordId, bmsId: bmsId.optional() })
+    .describe('Re-link an orphaned record: to the BMS record with this id (checked in BMS), or without one by natural key among held records'),
+]);
+export type ReviewActionBody = z.infer<typeof ReviewActionBody>;
+
+export const REVIEW_BULK_MAX = 100;
+export const ReviewBulkBody = z.strictObject({ actions: z.array(ReviewActionBody).min(1).max(REVIEW_BULK_MAX) });

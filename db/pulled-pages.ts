@@ -7,7 +7,7 @@
 import type { Knex } from 'knex';
 import { text } from '../domain/mapping';
 import { NATURAL_KEYS } from '../domain/matching';
-import type { PagePlan, PlannedLink, PulledItem } from '../domain/pull-plan';
+import type { HeldState, PagePlan, PlannedLink, PulledItem } from '../domain/pull-plan';
 import { refFields } from '../domain/pull-plan';
 import { fieldSpecs, type RecordType, syncedFieldNames } from '../domain/records';
 import { KEPT_BY_PULL_WRITE } from '../domain/sync-state';
@@ -16,6 +16,7 @@ import { historyInsert } from './history';
 import type { Db } from './index';
 import { getLinksByKeys, linkKey, liveLinkSql, type SyncLink } from './links';
 import { fromRow, getRecordsByIds, insertRecordsStatement, newRecordIds, type StoredRecord, tableOf, updateRecordsBulk } from './records';
+import { heldOfItems, heldRelease, heldUpsert } from './review';
 import { jsonInsert } from './rows';
 import { runLogInsert } from './runs';
 
@@ -33,15 +34,23 @@ export interface StoredForPage {
   resolved: Map<number, Record<string, string | null | undefined>>;
   records: Map<string, StoredRecord>;
   candidates: StoredRecord[];
+  held: Map<number, { state: HeldState }>;
 }
 
-/** Reads what planning `items` needs: the links and first-sync candidates at once (two connections), then the linked records. */
+/**
+ * Reads what planning `items` needs: the links, first-sync candidates and held records at once (three
+ * connections), then the linked records.
+ */
 export async function readForPage(db: Db, accountId: string, type: RecordType, items: PulledItem[]): Promise<StoredForPage> {
-  const [{ links, resolved }, candidates] = await Promise.all([readLinks(db, accountId, type, items), matchRows(db, accountId, type, items)]);
+  const [{ links, resolved }, candidates, held] = await Promise.all([
+    readLinks(db, accountId, type, items),
+    matchRows(db, accountId, type, items),
+    heldOfItems(db, accountId, type, items.map((i) => i.bmsId)),
+  ]);
   const records = new Map(
     (await getRecordsByIds(db, accountId, type, [...links.values()].map((l) => l.recordId))).map((r) => [r.id, r]),
   );
-  return { links, resolved, records, candidates };
+  return { links, resolved, records, candidates, held };
 }
 
 /**
@@ -204,6 +213,8 @@ export async function writePagePlan(db: Db, target: PageTarget, plan: PagePlan):
     if (kept.length > 0) out.push(linksUpsert(conn, target, kept, now));
     const entries = history.filter((h) => !missed.has(h.recordId));
     if (entries.length > 0) out.push(historyInsert(conn, entries.map((h) => ({ ...h, accountId, recordType: type, origin: 'pull' }))));
+    if (plan.held.length > 0) out.push(heldUpsert(conn, accountId, type, plan.held, now));
+    if (plan.released.length > 0) out.push(heldRelease(conn, accountId, type, plan.released));
     if (plan.logs.length > 0) {
       out.push(runLogInsert(conn, plan.logs.map((l) => ({ runId: target.syncRunId, level: l.level, message: l.message, recordType: type, recordId: l.recordId, bmsId: l.bmsId }))));
     }

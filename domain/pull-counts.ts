@@ -12,10 +12,12 @@ export interface PullCounts {
   orphaned: number;
   failed: number;
   skipped: number;
+  /** BMS records matching nothing, held for review instead of created (Sync Settings `unmatched: hold`). */
+  held: number;
 }
 
 export function emptyCounts(): PullCounts {
-  return { seen: 0, created: 0, updated: 0, linked: 0, unchanged: 0, orphaned: 0, failed: 0, skipped: 0 };
+  return { seen: 0, created: 0, updated: 0, linked: 0, unchanged: 0, orphaned: 0, failed: 0, skipped: 0, held: 0 };
 }
 
 /**
@@ -24,7 +26,7 @@ export function emptyCounts(): PullCounts {
  */
 export function addCounts(into: PullCounts | undefined, add: PullCounts, options: { seen?: boolean } = {}): PullCounts {
   const out = into ?? emptyCounts();
-  for (const key of Object.keys(add) as Array<keyof PullCounts>) if (key !== 'seen' || options.seen !== false) out[key] += add[key];
+  for (const key of Object.keys(add) as Array<keyof PullCounts>) if (key !== 'seen' || options.seen !== false) out[key] = (out[key] ?? 0) + add[key];
   return out;
 }
 

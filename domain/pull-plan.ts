@@ -7,11 +7,11 @@
  */
 import type { Lookups } from './mapping';
 import { diff, threeWayMerge } from './merge';
-import { naturalKey } from './matching';
+import { naturalKeys } from './matching';
 import { emptyCounts, type PullCounts } from './pull-counts';
 import { fieldSpecs, type RecordFields, type RecordType, syncedFieldNames } from './records';
 import { syncExclusion } from './rules';
-import type { SyncSettings } from './settings';
+import { sectionOf, type SyncSettings } from './settings';
 import { canTransition, orphaning, type SyncState, transition } from './sync-state';
 
 export interface PulledItem {
@@ -52,11 +52,25 @@ export interface PagePlanInput {
   records: ReadonlyMap<string, PlanRecord>;
   /** Unlinked records that could match an item by natural key, oldest first. */
   candidates: readonly PlanRecord[];
+  /** The items held for review (or excluded from it, or resolved by it) before this page, by BMS id. */
+  held?: ReadonlyMap<number, PlanHeld>;
   twoWay: boolean;
   settings: SyncSettings;
   lookups: Lookups;
   /** A BMS time as milliseconds, for ordering two copies of a record (BMS writes times its own ways). */
   bmsTime(value: string): number;
+}
+
+/**
+ * A BMS record the review list knows: `held` (matches nothing, waits for a person), `excluded` (a person
+ * said never to suggest it: it is neither created nor matched), `resolved` (a person matched it or
+ * created a record from it; its link now speaks for it).
+ */
+export const HELD_STATES = ['held', 'excluded', 'resolved'] as const;
+export type HeldState = (typeof HELD_STATES)[number];
+
+export interface PlanHeld {
+  state: HeldState;
 }
 
 /** A link as the page leaves it. */
@@ -85,6 +99,10 @@ export interface PagePlan {
   links: PlannedLink[];
   history: PlannedHistory[];
   logs: Array<{ level: 'info' | 'warn' | 'error'; message: string; bmsId?: number; recordId?: string }>;
+  /** BMS records held for review (new, or refreshed with this page's data). */
+  held: Array<{ item: PulledItem; fields: RecordFields }>;
+  /** BMS ids whose held record leaves the review list: linked by natural key, or no longer synced (deleted, inactive). */
+  released: number[];
   /** Counts of what the plan decided; `created`, `updated` and `linked` are counted by the writer, as written. */
   counts: PullCounts;
   /** Each item's link state once the plan is written, by BMS id (items left without a link are left out). */
@@ -116,10 +134,18 @@ function matchCandidates(type: RecordType, rows: readonly PlanRecord[], keys: Se
   const out = new Map<string, PlanRecord>();
   if (keys.size === 0) return out;
   for (const record of rows) {
-    const key = naturalKey(type, record.fields);
-    if (key && keys.has(key) && !out.has(key)) out.set(key, record);
+    for (const key of naturalKeys(type, record.fields)) if (keys.has(key) && !out.has(key)) out.set(key, record);
   }
   return out;
+}
+
+/**
+ * What a first link does to a record (the PSA wins every synced field): the values to store, the base,
+ * and the history entry's changes. The same whether a pull matched it by natural key or a person matched
+ * it in the review list.
+ */
+export function firstLink(type: RecordType, record: Pick<PlanRecord, 'fields'>, remote: RecordFields): { values: RecordFields; base: RecordFields; changes: unknown } {
+  return { values: { ...record.fields, ...remote }, base: remote, changes: diff(pick(record.fields, syncedFieldNames(type)), remote) };
 }
 
 function pick(fields: RecordFields, names: readonly string[]): RecordFields {
@@ -133,7 +159,9 @@ export function planPullPage(input: PagePlanInput): PagePlan {
   const { type, items, links, resolved, records, twoWay, settings, lookups } = input;
   const fields = syncedFieldNames(type);
   const refs = refFields(type);
-  const plan: PagePlan = { inserts: [], updates: [], links: [], history: [], logs: [], counts: emptyCounts(), states: new Map() };
+  const plan: PagePlan = { inserts: [], updates: [], held: [], released: [], links: [], history: [], logs: [], counts: emptyCounts(), states: new Map() };
+  const held = input.held ?? new Map<number, PlanHeld>();
+  const holds = sectionOf(settings, type).unmatched === 'hold';
 
   const remoteOf = (item: PulledItem): RecordFields => {
     const out: RecordFields = { ...item.fields };
@@ -154,22 +182,25 @@ export function planPullPage(input: PagePlanInput): PagePlan {
     unresolvedRefs: unresolved(item),
   });
 
-  // Items without a link: match by natural key, else create (when they qualify).
+  // Items without a link: match by natural key, else create (when they qualify) or hold for review.
   const unlinked = items.filter((i) => !links.has(i.bmsId));
   const keys = new Set<string>();
-  const keyOf = new Map<number, string | null>();
+  const keysOf = new Map<number, string[]>();
   for (const item of unlinked) {
     const remote = remoteOf(item);
-    const key = syncExclusion(type, remote, settings, lookups) === null ? naturalKey(type, remote) : null;
-    keyOf.set(item.bmsId, key);
-    if (key) keys.add(key);
+    const itemKeys = syncExclusion(type, remote, settings, lookups) === null ? naturalKeys(type, remote) : [];
+    keysOf.set(item.bmsId, itemKeys);
+    for (const key of itemKeys) keys.add(key);
   }
   const candidates = matchCandidates(type, input.candidates, keys);
   const claimed = new Set<string>();
 
   for (const item of unlinked) {
     const remote = remoteOf(item);
+    const review = held.get(item.bmsId);
     if (syncExclusion(type, remote, settings, lookups)) {
+      // Deleted or inactive in BMS, or no longer selected: a held record leaves the review list.
+      if (review && review.state !== 'resolved') plan.released.push(item.bmsId);
       plan.counts.skipped++;
       continue;
     }
@@ -178,15 +209,31 @@ export function planPullPage(input: PagePlanInput): PagePlan {
       plan.logs.push({ level: 'info', bmsId: item.bmsId, message: `BMS ${type} ${item.bmsId} skipped: what it belongs to is not synced` });
       continue;
     }
-    const key = keyOf.get(item.bmsId);
-    const match = key ? candidates.get(key) : undefined;
-    if (match && !claimed.has(match.id)) {
+    if (review?.state === 'excluded') {
+      // A person said never to suggest it: kept up to date for the review list, never created or matched.
+      plan.held.push({ item, fields: remote });
+      plan.counts.skipped++;
+      continue;
+    }
+    let match: PlanRecord | undefined;
+    for (const key of keysOf.get(item.bmsId) ?? []) {
+      const candidate = candidates.get(key);
+      if (candidate && !claimed.has(candidate.id)) {
+        match = candidate;
+        break;
+      }
+    }
+    if (match) {
       claimed.add(match.id);
-      // First link: the PSA wins every synced field.
-      plan.updates.push({ record: match, values: { ...match.fields, ...remote }, expectedVersion: match.version, kind: 'linked' });
-      plan.links.push(link(match.id, item, 'synced', remote));
+      const first = firstLink(type, match, remote);
+      plan.updates.push({ record: match, values: first.values, expectedVersion: match.version, kind: 'linked' });
+      plan.links.push(link(match.id, item, 'synced', first.base));
       plan.states.set(item.bmsId, 'synced');
-      plan.history.push({ recordId: match.id, kind: 'linked', summary: `Matched to Kaseya BMS ${type} ${item.bmsId}`, changes: diff(pick(match.fields, fields), remote) });
+      plan.history.push({ recordId: match.id, kind: 'linked', summary: `Matched to Kaseya BMS ${type} ${item.bmsId}`, changes: first.changes });
+      if (review && review.state !== 'resolved') plan.released.push(item.bmsId);
+    } else if (holds || review?.state === 'held') {
+      plan.held.push({ item, fields: remote });
+      plan.counts.held++;
     } else {
       plan.inserts.push({ item, fields: remote, unresolvedRefs: unresolved(item), state: 'synced', summary: `Created from Kaseya BMS ${type} ${item.bmsId}` });
       plan.states.set(item.bmsId, 'synced');

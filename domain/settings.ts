@@ -8,6 +8,17 @@ import { z } from 'zod';
 const ids = z.array(z.number().int().positive()).max(500);
 const statuses = z.array(z.enum(['Active', 'Inactive'])).max(2);
 
+/**
+ * What a pull does with a BMS record that matches no documentation record by natural key: create one
+ * (IT Glue's behaviour, the default) or hold it for a person to review (match, create or exclude).
+ */
+export const UNMATCHED_CHOICES = ['create', 'hold'] as const;
+export type Unmatched = (typeof UNMATCHED_CHOICES)[number];
+const unmatched = z
+  .enum(UNMATCHED_CHOICES)
+  .default('create')
+  .describe('A BMS record matching no documentation record by natural key: create it, or hold it for review');
+
 export const LookupTablesSchema = z
   .object({
     businessType: z.string().min(1).max(100).default('BusinessType'),
@@ -26,17 +37,18 @@ function typeAndStatusSection(typesMeaning: string) {
       enabled: z.boolean().default(true),
       types: ids.default([]).describe(typesMeaning),
       statuses: statuses.default(['Active']),
+      unmatched,
     })
     .strict()
-    .default({ enabled: true, types: [], statuses: ['Active'] });
+    .default({ enabled: true, types: [], statuses: ['Active'], unmatched: 'create' });
 }
 
 export const SyncSettingsSchema = z
   .object({
     organizations: typeAndStatusSection('BMS account type ids that sync.'),
     configurations: typeAndStatusSection('BMS asset category ids that sync.'),
-    locations: z.object({ enabled: z.boolean().default(true) }).strict().default({ enabled: true }),
-    contacts: z.object({ enabled: z.boolean().default(true) }).strict().default({ enabled: true }),
+    locations: z.object({ enabled: z.boolean().default(true), unmatched }).strict().default({ enabled: true, unmatched: 'create' }),
+    contacts: z.object({ enabled: z.boolean().default(true), unmatched }).strict().default({ enabled: true, unmatched: 'create' }),
     pull: z
       .object({
         /** Minutes between scheduled pulls (ignored when `cron` is set). */
@@ -104,3 +116,8 @@ export type SyncSettingsChange = { [K in keyof SyncSettings]?: Partial<SyncSetti
 
 /** A Sync Settings change as sent: only the sections and fields to change, merged into the stored settings. */
 export const SyncSettingsChangeSchema = changeOf(SyncSettingsSchema) as z.ZodType<SyncSettingsChange, SyncSettingsChange>;
+
+/** The Sync Settings section of a record type. */
+export function sectionOf(settings: SyncSettings, type: 'organization' | 'contact' | 'location' | 'configuration') {
+  return { organization: settings.organizations, contact: settings.contacts, location: settings.locations, configuration: settings.configurations }[type];
+}

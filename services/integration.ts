@@ -20,7 +20,7 @@ import {
 } from '../db/integrations';
 import { getRun, listRunLogs, listRuns, resetWatermarks, type RunFilter, type SyncRun as StoredRun } from '../db/runs';
 import { recordReachability } from '../db/operations';
-import { defaultSyncSettings, type SyncSettings, SyncSettingsChangeSchema, SyncSettingsSchema } from '../domain/settings';
+import { defaultSyncSettings, type SyncSettings, SyncSettingsChangeSchema, SyncSettingsSchema, type Unmatched } from '../domain/settings';
 import type { Logger } from '../lib/logger';
 import type { SecretBox } from '../lib/secrets';
 import { countBmsSelections, ensurePullSchedule, triggerPull, workflowUiUrl } from '../lib/temporal';
@@ -78,7 +78,11 @@ export async function requireIntegration(db: Db, accountId: string): Promise<Int
  * the outbound destination policy first. The stored password is only ever sent to the address, tenant
  * and user it was entered with: changing any of them needs the password again, before anything is sent.
  */
-export async function connect(deps: IntegrationServiceDeps, accountId: string, input: ConnectionInput): Promise<IntegrationView> {
+export async function connect(
+  deps: IntegrationServiceDeps,
+  accountId: string,
+  input: ConnectionInput & { unmatched?: Unmatched },
+): Promise<IntegrationView> {
   const policy = outboundPolicyFor(deps.config.bms.allowedHosts);
   const target = {
     apiUrl: allowedBase(policy, input.apiUrl, 'apiUrl'),
@@ -134,6 +138,8 @@ export async function connect(deps: IntegrationServiceDeps, accountId: string, i
     // A new connection syncs every active type by default; people narrow it in Sync Settings.
     settings.organizations.types = lookups.accountTypes.filter((t) => t.isActive !== false).map((t) => t.id);
     settings.configurations.types = lookups.assetCategories.filter((t) => t.isActive !== false).map((t) => t.id);
+    // Chosen before the first pull, which starts as soon as the connection is saved.
+    if (input.unmatched) for (const section of [settings.organizations, settings.configurations, settings.contacts, settings.locations]) section.unmatched = input.unmatched;
   }
   try {
     await saveConnection(deps.db, accountId, { ...target, password: input.password }, deps.secrets, settings);

@@ -18,7 +18,7 @@ import { laterTime } from './puller';
 import type { PulledItem } from '../../domain/pull-plan';
 import { storePulled } from '../pull-store';
 import { storeAccountLocations } from './locations';
-import { findDeleted, orphanRecords } from './orphans';
+import { findDeleted, orphanRecords, releaseDeletedHeld } from './orphans';
 
 /** Linked organizations checked per pass: 5 lookup requests (20 an hour at the default 15-minute interval). */
 export const ACCOUNTS_CHECKED_PER_PASS = 5 * PAGE_SIZE;
@@ -52,6 +52,7 @@ export const accountsPull: PagePull = {
   async finish(ctx) {
     const counts = emptyCounts();
     counts.orphaned += await orphanDeleted(ctx);
+    await releaseDeletedHeld(ctx, 'organization');
     return counts;
   },
 };

@@ -30,6 +30,7 @@ import {
   upsertAssetSummaries,
 } from '../../db/asset-snapshots';
 import { getLinksByBmsIds, getLinksByKeys, linkKey } from '../../db/links';
+import { releaseHeld } from '../../db/review';
 import { getPullState, setPullState } from '../../db/runs';
 import { assetSummaryToConfiguration, assetToConfiguration } from '../../domain/mapping';
 import { syncExclusion } from '../../domain/rules';
@@ -221,6 +222,8 @@ async function orphanMissing(ctx: PullerContext, cursor: PullCursor): Promise<nu
     [...links.values()].map((l) => ({ recordId: l.recordId, bmsId: l.bmsId!, reason: 'the Kaseya BMS asset no longer exists' })),
   );
   await deleteAssetSnapshots(deps.db, accountId, gone);
+  // Held assets that are gone leave the review list.
+  await releaseHeld(deps.db, accountId, 'configuration', gone);
   return orphaned;
 }
 

@@ -21,7 +21,7 @@ import type { PagePull, PullerContext } from './puller';
 import { laterTime } from './puller';
 import type { PulledItem } from '../../domain/pull-plan';
 import { storePulled } from '../pull-store';
-import { findDeleted, orphanRecords } from './orphans';
+import { findDeleted, orphanRecords, releaseDeletedHeld } from './orphans';
 
 export const contactsPull: PagePull = {
   resolves: ['contact'],
@@ -80,6 +80,7 @@ export const contactsPull: PagePull = {
   async finish(ctx) {
     const counts = emptyCounts();
     counts.orphaned += await orphanDeleted(ctx);
+    await releaseDeletedHeld(ctx, 'contact');
     return counts;
   },
 };

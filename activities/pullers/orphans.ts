@@ -1,6 +1,7 @@
 /** Orphaning linked records whose BMS record is gone or inactive (kept and flagged, never deleted). */
 import { addHistory } from '../../db/history';
 import { applyLinkEvent, getLink, getLinksByBmsIds, liveBmsIds } from '../../db/links';
+import { heldBmsIds, releaseHeld } from '../../db/review';
 import { addRunLog, getPullState, setPullState } from '../../db/runs';
 import type { RecordType } from '../../domain/records';
 import { orphaning } from '../../domain/sync-state';
@@ -64,6 +65,61 @@ const BY_ID = {
 } satisfies Partial<Record<RecordType, unknown>>;
 
 /**
+ * Which of `ids` BMS no longer has: those its listing leaves out, read on their own, and a 404 there.
+ * Returns them and the id the rotation resumes after (ids left unread wait for a later pass).
+ */
+async function goneFromBms(ctx: PullerContext, type: keyof typeof BY_ID, ids: number[]): Promise<{ gone: number[]; stop: number }> {
+  const check = BY_ID[type];
+  const unseen: number[] = [];
+  for (let i = 0; i < ids.length; i += PAGE_SIZE) {
+    const batch = ids.slice(i, i + PAGE_SIZE);
+    const found = new Set((await check.listed(ctx, batch)).map((item) => Number(item.id)));
+    unseen.push(...batch.filter((id) => !found.has(id)));
+    ctx.heartbeat();
+  }
+  const gone: number[] = [];
+  for (const id of unseen.slice(0, READ_PER_PASS)) {
+    try {
+      await check.read(ctx, id);
+    } catch (err) {
+      if (!(err instanceof BmsNotFoundError)) throw err;
+      gone.push(id);
+    }
+  }
+  return { gone, stop: unseen.length > READ_PER_PASS ? unseen[READ_PER_PASS]! - 1 : ids.at(-1)! };
+}
+
+/** Held BMS records checked per pass for deletion in BMS, per type (one lookup request). */
+export const HELD_CHECKED_PER_PASS = PAGE_SIZE;
+
+/**
+ * Takes the held records of the next slice (rotating by BMS id) that BMS no longer has off the review
+ * list, as `findDeleted` does for linked records; returns how many. Best effort, like it.
+ */
+export async function releaseDeletedHeld(ctx: PullerContext, type: keyof typeof BY_ID): Promise<number> {
+  const { deps, accountId, syncRunId } = ctx.store;
+  const check = BY_ID[type];
+  const after = Number((await getPullState(deps.db, accountId, check.entity)).heldCheckAfter ?? 0) || 0;
+  const ids = await nextInRotation(after, HELD_CHECKED_PER_PASS, (op, n) => heldBmsIds(deps.db, accountId, type, op, after, n));
+  if (ids.length === 0) return 0;
+  try {
+    const { gone, stop } = await goneFromBms(ctx, type, ids);
+    // Read again: `findDeleted` may have moved its own position in the same state since.
+    await setPullState(deps.db, accountId, check.entity, { ...(await getPullState(deps.db, accountId, check.entity)), heldCheckAfter: stop });
+    const released = await releaseHeld(deps.db, accountId, type, gone);
+    if (released > 0) {
+      await addRunLog(deps.db, [{ runId: syncRunId, level: 'info', message: `${released} held Kaseya BMS ${check.entity} left the review list: deleted in Kaseya BMS` }]);
+    }
+    return released;
+  } catch (err) {
+    if (ctx.signal.aborted) throw err;
+    const message = err instanceof Error ? err.message : String(err);
+    await addRunLog(deps.db, [{ runId: syncRunId, level: 'warn', message: `Checking held ${check.entity} against Kaseya BMS failed: ${message}` }]);
+    return 0;
+  }
+}
+
+/**
  * Checks the next slice of linked records (by BMS id, wrapping around) and returns the links of those
  * BMS no longer has. An id the listing leaves out is only a reason to look closer: it is read on its
  * own, and only a 404 there counts, so a listing that failed, came back short or was throttled deletes
@@ -83,24 +139,7 @@ export async function findDeleted(
   if (ids.length === 0) return [];
 
   try {
-    const unseen: number[] = [];
-    for (let i = 0; i < ids.length; i += PAGE_SIZE) {
-      const batch = ids.slice(i, i + PAGE_SIZE);
-      const found = new Set((await check.listed(ctx, batch)).map((item) => Number(item.id)));
-      unseen.push(...batch.filter((id) => !found.has(id)));
-      ctx.heartbeat();
-    }
-    const gone: number[] = [];
-    for (const id of unseen.slice(0, READ_PER_PASS)) {
-      try {
-        await check.read(ctx, id);
-      } catch (err) {
-        if (!(err instanceof BmsNotFoundError)) throw err;
-        gone.push(id);
-      }
-    }
-    // Ids left unread wait for a later pass: the rotation resumes at the first of them.
-    const stop = unseen.length > READ_PER_PASS ? unseen[READ_PER_PASS]! - 1 : ids.at(-1)!;
+    const { gone, stop } = await goneFromBms(ctx, type, ids);
     await setPullState(deps.db, accountId, check.entity, { ...state, checkAfter: stop });
     if (gone.length === 0) return [];
     const links = await getLinksByBmsIds(deps.db, accountId, type, gone);

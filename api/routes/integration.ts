@@ -19,7 +19,8 @@ import { principalOf, requirePermission } from '../auth';
 import type { Integration, IntegrationView, Lookups, SettingsPreview, SettingsView } from '../contract';
 import { EXPORT_MAX_ROWS, exportFormat, HISTORY_COLUMNS, RUN_COLUMNS, sendExport } from '../export';
 import { envelope } from '../errors';
-import { ConnectionBody, HistoryQuery, IdParams, ManageBody, RunsQuery, SettingsBody } from '../schemas';
+import { ConnectionBody, HistoryQuery, IdParams, ManageBody, ReviewActionBody, ReviewBulkBody, ReviewQuery, RunsQuery, SettingsBody } from '../schemas';
+import { heldHistory, reviewAction, reviewBulk, reviewList } from '../../services/review';
 import { accountHistory, bulkAction, type RecordServiceDeps, syncSummary } from '../../services/records';
 import { parse } from '../validate';
 
@@ -108,6 +109,29 @@ export function integrationRoutes(deps: IntegrationServiceDeps): Router {
   router.post('/manage', requirePermission('integration:write'), async (req, res) => {
     const body = parse(ManageBody, req.body, 'body');
     res.json({ data: await bulkAction(recordDeps(deps), principalOf(res), body.action, body.records) });
+  });
+
+  router.get('/review', requirePermission('integration:read'), async (req, res) => {
+    const q = parse(ReviewQuery, req.query, 'query');
+    await requireIntegration(deps.db, principalOf(res).accountId);
+    res.json(await reviewList(deps, principalOf(res).accountId, q));
+  });
+
+  router.get('/review/held/:id/history', requirePermission('integration:read'), async (req, res) => {
+    const { id } = parse(IdParams, req.params, 'path');
+    res.json({ data: await heldHistory(deps.db, principalOf(res).accountId, id) });
+  });
+
+  router.post('/review/actions', requirePermission('integration:write'), async (req, res) => {
+    const body = parse(ReviewActionBody, req.body, 'body');
+    await requireIntegration(deps.db, principalOf(res).accountId);
+    res.json({ data: await reviewAction(deps, principalOf(res), body) });
+  });
+
+  router.post('/review/actions/bulk', requirePermission('integration:write'), async (req, res) => {
+    const body = parse(ReviewBulkBody, req.body, 'body');
+    await requireIntegration(deps.db, principalOf(res).accountId);
+    res.json({ data: await reviewBulk(deps, principalOf(res), body.actions) });
   });
 
   router.get('/runs', requirePermission('integration:read'), async (req, res) => {

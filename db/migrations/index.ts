@@ -16,6 +16,7 @@ import * as oneDisabledState from './20261206160000_one_disabled_state';
 import * as operations from './20261206170000_operations';
 import * as linkWaitingFor from './20261206180000_link_waiting_for';
 import * as adoptions from './20261207090000_adoptions';
+import * as matchReview from './20261207090000_match_review';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -36,6 +37,7 @@ const migrations: Array<[name: string, migration: Migration]> = [
   ['20261206170000_operations', operations],
   ['20261206180000_link_waiting_for', linkWaitingFor],
   ['20261207090000_adoptions', adoptions],
+  ['20261207090000_match_review', matchReview],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {

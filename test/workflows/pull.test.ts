@@ -12,7 +12,7 @@ import type { BeginPullResult, PullChunkInput, PullChunkResult, PullEntity } fro
 import { pullWorkflow } from '../../workflows/pull';
 import { ended, uniqueId, withWorker, workflowTestEnv } from './workflow-env';
 
-const counts = (seen: number): PullCounts => ({ seen, created: seen, updated: 0, linked: 0, unchanged: 0, orphaned: 0, failed: 0, skipped: 0 });
+const counts = (seen: number): PullCounts => ({ seen, created: seen, updated: 0, linked: 0, unchanged: 0, orphaned: 0, failed: 0, skipped: 0, held: 0 });
 
 /**
  * Stub pull activities over a fake BMS with `pages[entity]` pages per entity; page n reports n records

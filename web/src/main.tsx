@@ -16,6 +16,7 @@ import { OverviewPage } from './pages/Overview';
 import { ProblemsPage } from './pages/Problems';
 import { RecordCreatePage, RecordEditPage } from './pages/RecordEdit';
 import { RecordListPage } from './pages/RecordList';
+import { ReviewMatchesPage } from './pages/ReviewMatches';
 import { matchPath, navigate, type Route, useRoute } from './router';
 import { loadSession, logOut, type Session, SessionContext } from './session';
 
@@ -27,6 +28,7 @@ function Page({ route }: { route: Route }) {
   if (path === '/integration') return <IntegrationPage />;
   if (path === '/manage') return <ManageDataPage />;
   if (path === '/adopt') return <AdoptPage />;
+  if (path === '/review') return <ReviewMatchesPage />;
   if (path === '/logs') return <LogsPage />;
   if (path === '/problems') return <ProblemsPage />;
   if (path === '/password') return <ChangePasswordPage />;

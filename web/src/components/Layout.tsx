@@ -10,6 +10,7 @@ const MENU: Array<{ href: string; label: string; section?: string; action?: Acti
   { href: '/', label: 'Overview' },
   ...TYPE_ORDER.map((t) => ({ href: `/${TYPE_LABELS[t].path}`, label: TYPE_LABELS[t].many, section: 'Documentation' })),
   { href: '/integration', label: 'Integration', section: 'Kaseya BMS' },
+  { href: '/review', label: 'Review matches', section: 'Kaseya BMS' },
   { href: '/problems', label: 'Problems', section: 'Kaseya BMS' },
   { href: '/manage', label: 'Manage data', section: 'Kaseya BMS' },
   { href: '/adopt', label: 'Adopt records', section: 'Kaseya BMS', action: 'records:adopt' },

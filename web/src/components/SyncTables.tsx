@@ -46,7 +46,7 @@ export function SummaryTable({ summary, states, caption }: { summary: SyncSummar
   );
 }
 
-const COUNTERS = ['seen', 'created', 'updated', 'linked', 'unchanged', 'orphaned', 'skipped', 'failed'] as const;
+const COUNTERS = ['seen', 'created', 'updated', 'linked', 'held', 'unchanged', 'orphaned', 'skipped', 'failed'] as const;
 
 export function totals(counts: RunCounts): Record<string, number> {
   const out: Record<string, number> = {};

@@ -98,6 +98,7 @@ function ConnectionSection({ integration, onConnected }: { integration: Integrat
       ? { apiUrl: integration.apiUrl, v1Url: integration.v1Url ?? '', tenant: integration.tenant, username: integration.username, password: '' }
       : { apiUrl: '', v1Url: '', tenant: '', username: '', password: '' },
   );
+  const [unmatched, setUnmatched] = useState<'create' | 'hold'>('create');
   const [busy, setBusy] = useState(false);
   const [result, setResult] = useState<{ ok: boolean; message: string; field?: string } | null>(null);
 
@@ -114,6 +115,7 @@ function ConnectionSection({ integration, onConnected }: { integration: Integrat
         tenant: form.tenant.trim(),
         username: form.username.trim(),
         ...(form.password ? { password: form.password } : {}),
+        ...(integration.connected ? {} : { unmatched }),
       } satisfies ConnectionRequest;
       const res = await api.put<IntegrationView>(INTEGRATION, body);
       setForm({ ...form, password: '' });
@@ -183,6 +185,19 @@ function ConnectionSection({ integration, onConnected }: { integration: Integrat
                 : 'Write-only: stored encrypted and never shown again.',
             )}
           </div>
+          {!integration.connected ? (
+            <div class="field">
+              <label for="bms-unmatched">When a Kaseya BMS record matches no documentation record</label>
+              <select id="bms-unmatched" value={unmatched} aria-describedby="bms-unmatched-hint" onChange={(e) => setUnmatched((e.currentTarget as HTMLSelectElement).value as 'create' | 'hold')}>
+                <option value="create">Create it (records with the same name are linked)</option>
+                <option value="hold">Hold it for review before anything is created</option>
+              </select>
+              <p id="bms-unmatched-hint" class="field-hint">
+                The first sync starts as soon as the connection is saved. Held records wait under Review matches, with suggestions such as
+                “ACME, Inc” for “Acme Inc.”; you can change this per record type in Sync Settings.
+              </p>
+            </div>
+          ) : null}
           <div class="form-actions">
             <button type="submit" class="button primary" disabled={busy}>
               {busy ? 'Testing the connection…' : integration.connected ? 'Test and save connection' : 'Test and connect'}
@@ -437,6 +452,13 @@ function Check({ id, label, checked, onChange, hint }: { id: string; label: stri
   );
 }
 
+const UNMATCHED_TYPES: Array<['organizations' | 'configurations' | 'contacts' | 'locations', string]> = [
+  ['organizations', 'Organizations'],
+  ['configurations', 'Configurations'],
+  ['contacts', 'Contacts'],
+  ['locations', 'Locations'],
+];
+
 function SyncSettingsSection(props: { integration: IntegrationView; lookups: Lookups; onSaved: (view: SettingsView) => void }) {
   const { session } = useSession();
   const canWrite = can(session, 'integration:write');
@@ -549,14 +571,14 @@ function SyncSettingsSection(props: { integration: IntegrationView; lookups: Loo
                 id="sync-locations"
                 label="Sync locations"
                 checked={s.locations.enabled}
-                onChange={(enabled) => setS({ ...s, locations: { enabled } })}
+                onChange={(enabled) => setS({ ...s, locations: { ...s.locations, enabled } })}
               />
               <Check
                 id="sync-contacts"
                 label="Enable contacts sync"
                 checked={s.contacts.enabled}
                 hint="Off: contacts are not created from Kaseya BMS."
-                onChange={(enabled) => setS({ ...s, contacts: { enabled } })}
+                onChange={(enabled) => setS({ ...s, contacts: { ...s.contacts, enabled } })}
               />
               <div class="field">
                 <label for="contact-email-type">Email type for contacts pushed to Kaseya BMS</label>
@@ -588,6 +610,27 @@ function SyncSettingsSection(props: { integration: IntegrationView; lookups: Loo
                   ))}
                 </select>
               </div>
+            </fieldset>
+            <fieldset class="settings-group">
+              <legend>When a Kaseya BMS record matches nothing</legend>
+              <p class="field-hint">
+                Records whose natural key matches exactly are always linked. Anything else is created as a new documentation record (IT
+                Glue's behaviour), or held in <Link href="/review">Review matches</Link> with suggestions, for a person to match, create or
+                exclude.
+              </p>
+              {UNMATCHED_TYPES.map(([key, label]) => (
+                <div class="field" key={key}>
+                  <label for={`unmatched-${key}`}>{label}</label>
+                  <select
+                    id={`unmatched-${key}`}
+                    value={s[key].unmatched}
+                    onChange={(e) => setS({ ...s, [key]: { ...s[key], unmatched: (e.currentTarget as HTMLSelectElement).value as 'create' | 'hold' } })}
+                  >
+                    <option value="create">Create it</option>
+                    <option value="hold">Hold it for review</option>
+                  </select>
+                </div>
+              ))}
             </fieldset>
             <fieldset class="settings-group">
               <legend>Pull schedule</legend>

@@ -147,6 +147,9 @@ const KIND_LABELS: Record<string, string> = {
   sync_enabled: 'Sync enabled',
   previewed: 'Push previewed',
   adopted: 'Adopted',
+  unlinked: 'Unlinked',
+  review_excluded: 'Excluded from match review',
+  review_included: 'Back in match review',
 };
 
 function Changes({ entry }: { entry: HistoryEntry }) {
