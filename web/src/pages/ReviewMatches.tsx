@@ -48,6 +48,9 @@ function Suggestions(props: { items: ReviewSuggestion[]; canAct: boolean; busy: 
   );
 }
 
+/** How often an idle review list is read again. */
+const REFRESH_MS = 4000;
+
 export function ReviewMatchesPage() {
   const { session } = useSession();
   const route = useRoute();
@@ -62,6 +65,7 @@ export function ReviewMatchesPage() {
   const [busy, setBusy] = useState(false);
   const [outcome, setOutcome] = useState<{ ok: boolean; text: string; details: string[] } | null>(null);
   const [reload, setReload] = useState(0);
+  const [refreshes, setRefreshes] = useState(0);
 
   // A note about an action stays until another page of the list is chosen.
   useEffect(() => setOutcome(null), [type, state.id]);
@@ -87,6 +91,27 @@ export function ReviewMatchesPage() {
       live = false;
     };
   }, [type, state.id, reload]);
+
+  // Pulls keep adding held records (the first sync of a new connection, above all): while nothing is
+  // selected and no action runs, the list is read again every few seconds and replaced only when it moved.
+  useEffect(() => {
+    if (!list || busy || selected.size > 0) return;
+    let live = true;
+    const timer = setTimeout(() => {
+      request<ReviewList>('GET', `${REVIEW}${query({ type, state: state.id, pageSize: 50 })}`)
+        .then((res) => {
+          if (!live || JSON.stringify(res.data) === JSON.stringify(list)) return;
+          setList(res.data);
+          setMeta(res.meta as unknown as ReviewMeta);
+        })
+        .catch(() => undefined)
+        .finally(() => live && setRefreshes((n) => n + 1));
+    }, REFRESH_MS);
+    return () => {
+      live = false;
+      clearTimeout(timer);
+    };
+  }, [list, busy, selected, type, state.id, refreshes]);
 
   const one = async (body: Action, what: string) => {
     setBusy(true);
