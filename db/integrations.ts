@@ -181,7 +181,11 @@ export async function updateIntegration(
     row.connection_status = changes.connection.status;
     row.connection_error = changes.connection.error;
     row.connection_checked_at = db.fn.now();
-    row.connection_checked_by = 'connection_test';
+    // A connection test is also the latest word on whether BMS is reachable (db/operations.ts).
+    row.bms_reachability = changes.connection.status;
+    row.bms_reachability_error = changes.connection.error;
+    row.bms_reachability_at = db.fn.now();
+    row.bms_reachability_by = 'connection_test';
   }
   await db('integrations').where({ account_id: accountId }).update(row);
 }

@@ -26,13 +26,13 @@ export async function recordReachability(db: Conn, accountId: string, status: Re
   if (source === 'push') {
     void q.andWhere((w) => {
       void w
-        .whereNot({ connection_status: status })
-        .orWhereRaw('connection_error IS DISTINCT FROM ?', [error])
-        .orWhereNull('connection_checked_at')
-        .orWhereRaw('connection_checked_at < now() - make_interval(secs => ?)', [CONFIRM_EVERY_SECONDS]);
+        .whereNot({ bms_reachability: status })
+        .orWhereRaw('bms_reachability_error IS DISTINCT FROM ?', [error])
+        .orWhereNull('bms_reachability_at')
+        .orWhereRaw('bms_reachability_at < now() - make_interval(secs => ?)', [CONFIRM_EVERY_SECONDS]);
     });
   }
-  await q.update({ connection_status: status, connection_error: error, connection_checked_at: db.fn.now(), connection_checked_by: source });
+  await q.update({ bms_reachability: status, bms_reachability_error: error, bms_reachability_at: db.fn.now(), bms_reachability_by: source });
 }
 
 export interface AccountReachability {
@@ -47,20 +47,20 @@ export interface AccountReachability {
 export async function accountReachability(db: Conn, accountId: string): Promise<AccountReachability | undefined> {
   const row = (await db('integrations')
     .where({ account_id: accountId })
-    .first('account_id', 'connection_status', 'connection_error', 'connection_checked_at', 'connection_checked_by')) as Record<string, unknown> | undefined;
+    .first('account_id', 'bms_reachability', 'bms_reachability_error', 'bms_reachability_at', 'bms_reachability_by')) as Record<string, unknown> | undefined;
   if (!row) return undefined;
   return {
     accountId: String(row.account_id),
-    status: row.connection_status as AccountReachability['status'],
-    error: (row.connection_error as string | null) ?? null,
-    checkedAt: isoOrNull(row.connection_checked_at),
-    checkedBy: (row.connection_checked_by as ReachabilitySource | null) ?? null,
+    status: row.bms_reachability as AccountReachability['status'],
+    error: (row.bms_reachability_error as string | null) ?? null,
+    checkedAt: isoOrNull(row.bms_reachability_at),
+    checkedBy: (row.bms_reachability_by as ReachabilitySource | null) ?? null,
   };
 }
 
 /** Connected accounts by last known reachability (what anyone may see: counts, no account). */
 export async function reachabilityCounts(db: Conn): Promise<Array<{ status: string; n: number }>> {
-  return (await db('integrations').groupBy('connection_status').select('connection_status as status', db.raw('count(*)::int AS n'))) as Array<{ status: string; n: number }>;
+  return (await db('integrations').groupBy('bms_reachability').select('bms_reachability as status', db.raw('count(*)::int AS n'))) as Array<{ status: string; n: number }>;
 }
 
 /** Whether the database answers, and how long it took. */
