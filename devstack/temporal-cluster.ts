@@ -13,8 +13,10 @@ import 'reflect-metadata';
 import { execFile, type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes, webcrypto } from 'node:crypto';
 import { accessSync, constants, createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
+import tls from 'node:tls';
 import { promisify } from 'node:util';
 import * as x509 from '@peculiar/x509';
 import { Connection, type TLSConfig } from '@temporalio/client';
@@ -317,8 +319,7 @@ export class TemporalCluster {
   }
 
   /** TLS options for `Connection.connect` with the client certificate. */
-  async clientTls(): Promise<TLSConfig> {
-    const { readFile } = await import('node:fs/promises');
+  async clientTls(): Promise<TLSConfig & { clientCertPair: { crt: Buffer; key: Buffer } }> {
     const env = this.clientEnv();
     return {
       serverNameOverride: this.serverName,
@@ -616,19 +617,26 @@ dynamicConfigClient:
     } finally {
       await connection.close();
     }
+    // Each refusal is seen twice: by the SDK's client (it cannot call the server) and at the TLS layer
+    // (the alert the server sends, so the refusal is known to be the certificate check, not a timeout).
     const refused = async (tls: TLSConfig | undefined) => {
       let other: Connection | undefined;
       try {
         other = await Connection.connect({ address: this.address, tls, connectTimeout: 3000 });
         await other.withDeadline(Date.now() + 3000, () => other!.workflowService.describeNamespace({ namespace: this.namespace }));
-      } catch (err) {
-        return `refused (${(err instanceof Error ? err.message : String(err)).split('\n')[0]!.slice(0, 160)})`;
+      } catch {
+        return tls ? `refused: ${await this.tlsHandshake(tls.clientCertPair)}` : 'refused';
       } finally {
         await other?.close().catch(() => undefined);
       }
       throw new Error('it was let in');
     };
-    const { serverNameOverride, serverRootCACertificate } = await this.clientTls();
+    const { serverNameOverride, serverRootCACertificate, clientCertPair } = await this.clientTls();
+    await check('a client with the client certificate is let in', async () => {
+      const outcome = await this.tlsHandshake(clientCertPair);
+      if (outcome !== 'accepted') throw new Error(outcome);
+      return outcome;
+    });
     await check('a client without a client certificate is refused', () => refused({ serverNameOverride, serverRootCACertificate }));
     await check('a client whose certificate another CA signed is refused', async () => {
       const stranger = await generateCa('a CA the cluster does not trust');
@@ -637,6 +645,38 @@ dynamicConfigClient:
     });
     await check('a plain connection (no TLS) is refused', () => refused(undefined));
     return checks;
+  }
+
+  /**
+   * A bare TLS handshake with the frontend, as an HTTP/2 client, presenting `pair` if given: 'accepted'
+   * when the server answers, else the TLS error (e.g. the server's "certificate required" alert).
+   */
+  private async tlsHandshake(pair: { crt: Uint8Array; key: Uint8Array } | undefined): Promise<string> {
+    const ca = await readFile(path.join(this.certDir, 'ca.pem'));
+    const [host, port] = this.address.split(':');
+    return new Promise((resolve) => {
+      const socket = tls.connect({
+        host,
+        port: Number(port),
+        ca,
+        servername: this.serverName,
+        cert: pair ? Buffer.from(pair.crt) : undefined,
+        key: pair ? Buffer.from(pair.key) : undefined,
+        ALPNProtocols: ['h2'],
+      });
+      const done = (outcome: string) => {
+        clearTimeout(timer);
+        socket.destroy();
+        resolve(outcome);
+      };
+      const timer = setTimeout(() => done('no answer in 5 s'), 5000);
+      // With TLS 1.3 the server checks the client's certificate after the client's side of the handshake:
+      // its verdict comes with the first read.
+      socket.once('secureConnect', () => socket.write('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n'));
+      socket.once('data', () => done('accepted'));
+      socket.once('error', (err: NodeJS.ErrnoException) => done(err.code ?? err.message));
+      socket.once('end', () => done('closed by the server'));
+    });
   }
 
   get running(): boolean {
