@@ -221,17 +221,21 @@ describe('the product on a Temporal cluster (PostgreSQL persistence, mTLS)', fun
     const inBms = ((await simAdmin.get('/_sim/accounts')).body as Array<{ accountName: string }>).filter((a) => a.accountName === name);
     assert.equal(inBms.length, 1, 'one account of that name in BMS');
 
-    // What the Temporal UI and the record's link run: a list query on the search attributes (SQL visibility).
-    const query = `${AccountIdKey.name} = "${accountId}" AND ${RecordIdKey.name} = "${org.id}"`;
-    const found = await waitFor(
-      async () => {
-        const ids: string[] = [];
-        for await (const wf of temporal.workflow.list({ query })) ids.push(wf.workflowId);
-        return ids.includes(workflowId) ? ids : undefined;
-      },
-      { timeoutMs: 30_000, intervalMs: 500, what: `workflows matching ${query}` },
-    );
-    assert.ok(found.every((id) => id === workflowId), `only the record's workflow matches: ${found.join(', ')}`);
+    // What the Temporal UI runs: the product's own query (AccountId and RecordId), and the query of the
+    // record's "history" link into the Temporal UI (RecordType and RecordId), on SQL visibility.
+    const linked = new URL(org.sync.historyUrl as string).searchParams.get('query');
+    assert.ok(linked, `the record's history link carries a query: ${org.sync.historyUrl}`);
+    for (const query of [`${AccountIdKey.name} = "${accountId}" AND ${RecordIdKey.name} = "${org.id}"`, linked]) {
+      const found = await waitFor(
+        async () => {
+          const ids: string[] = [];
+          for await (const wf of temporal.workflow.list({ query })) ids.push(wf.workflowId);
+          return ids.includes(workflowId) ? ids : undefined;
+        },
+        { timeoutMs: 30_000, intervalMs: 500, what: `workflows matching ${query}` },
+      );
+      assert.ok(found.every((id) => id === workflowId), `only the record's workflow matches ${query}: ${found.join(', ')}`);
+    }
   });
 
   it('Sync now runs a pull that brings a BMS change in', async () => {
