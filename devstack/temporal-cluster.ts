@@ -284,6 +284,8 @@ export class TemporalCluster {
   private child: ChildProcess | undefined;
   private exited: Promise<void> | undefined;
   private ports: Record<string, number> | undefined;
+  /** Whether this run may have made its databases (what `dropDatabasesOnStop` drops). */
+  private databasesTouched = false;
   readonly namespace: string;
   readonly databases: { temporal: string; visibility: string };
   readonly serverName = 'localhost';
@@ -359,6 +361,7 @@ export class TemporalCluster {
     const common = ['--plugin', SQL_PLUGIN, '--ep', url.hostname, '-p', url.port || '5432', '-u', decodeURIComponent(url.username || 'postgres')];
     // The password goes by environment, never on a command line others can read.
     const env = { ...process.env, SQL_PASSWORD: decodeURIComponent(url.password) };
+    this.databasesTouched = true;
     for (const [kind, database] of Object.entries(this.databases) as Array<[keyof typeof SCHEMAS, string]>) {
       await createDatabaseIfMissing(this.options.postgresUrl, database);
       const sql = async (...args: string[]) => {
@@ -679,10 +682,6 @@ dynamicConfigClient:
     });
   }
 
-  get running(): boolean {
-    return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
-  }
-
   /** Stops the server (SIGTERM, then SIGKILL after `graceMs`); keeps its databases unless told to drop them. */
   async stop(graceMs = 15_000): Promise<void> {
     const child = this.child;
@@ -693,18 +692,9 @@ dynamicConfigClient:
       clearTimeout(timer);
     }
     this.child = undefined;
-    if (this.options.dropDatabasesOnStop && this.ports) {
+    if (this.options.dropDatabasesOnStop && this.databasesTouched) {
+      this.databasesTouched = false;
       for (const database of Object.values(this.databases)) await dropDatabase(this.options.postgresUrl, database);
     }
-  }
-
-  /** Stops and starts the server process on the same databases, ports and certificates. */
-  async restart(): Promise<void> {
-    const child = this.child;
-    if (child && child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGTERM');
-      await this.exited;
-    }
-    await this.spawnServer();
   }
 }

@@ -4,7 +4,8 @@
  * mTLS everywhere with certificates made for the run; two worker processes and two API processes of the
  * product connected to it with TEMPORAL_TLS_*, and the BMS simulator. Checks what an operator must provide,
  * that a save is pushed exactly once, that Sync now runs a pull, that a record's push workflow is found by
- * its search attributes, and that a client without the client certificate is refused.
+ * its search attributes, that the workers share one BMS request budget, and that a client without the
+ * client certificate is refused.
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -32,6 +33,9 @@ const WORKERS = 2;
 const APIS = 2;
 const ROOT = path.join(__dirname, '..', '..');
 const ACCOUNT_WRITES = ['POST /v2/crm/accounts', 'PATCH /v2/crm/accounts/{id}', 'PUT /v2/crm/accounts/{id}'];
+/** The BMS request budget of every process, and the simulator's own limit: requests per window per endpoint. */
+const RATE = { limit: 20, windowSeconds: 2 };
+const BUDGET_RECORDS = 60;
 
 describe('the product on a Temporal cluster (PostgreSQL persistence, mTLS)', function () {
   this.timeout(30 * 60_000);
@@ -94,7 +98,7 @@ describe('the product on a Temporal cluster (PostgreSQL persistence, mTLS)', fun
     });
     await migrateLatest(db);
 
-    sim = await createSimulator({ port: 0, seed: 'demo' });
+    sim = await createSimulator({ port: 0, seed: 'demo', rateLimit: RATE });
     cleanups.push(() => sim.close());
     simAdmin = new HttpClient(sim.url);
 
@@ -117,7 +121,8 @@ describe('the product on a Temporal cluster (PostgreSQL persistence, mTLS)', fun
       SECRET_KEY: `cluster-secret-${suffix}`,
       LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
       BMS_ALLOWED_HOSTS: SIMULATOR_ALLOWED_HOSTS,
-      BMS_RATE_LIMIT_PER_WINDOW: '0',
+      BMS_RATE_LIMIT_PER_WINDOW: String(RATE.limit),
+      BMS_RATE_WINDOW_SECONDS: String(RATE.windowSeconds),
       BMS_REQUEST_TIMEOUT_MS: '5000',
       WORKER_SHUTDOWN_GRACE_SECONDS: '2',
     };
@@ -248,6 +253,30 @@ describe('the product on a Temporal cluster (PostgreSQL persistence, mTLS)', fun
     assert.equal(run.status, 'completed', JSON.stringify(run));
     const after = await admins[0]!.get(`/api/v1/organizations/${target.id}`);
     assert.equal(after.body.data.name, renamed);
+  });
+
+  it(`shares one BMS budget between the workers: at most ${RATE.limit} requests per ${RATE.windowSeconds} s per endpoint, every record once`, async () => {
+    await simAdmin.delete('/_sim/requests');
+    const names = Array.from({ length: BUDGET_RECORDS }, (_, i) => `Budget ${suffix} ${String(i).padStart(2, '0')}`);
+    for (let i = 0; i < names.length; i += 10) {
+      const batch = await Promise.all(
+        names.slice(i, i + 10).map((name, j) => admins[j % APIS]!.post('/api/v1/organizations', { name, type: 'Client', status: 'Active' })),
+      );
+      for (const res of batch) assert.equal(res.status, 201, JSON.stringify(res.body));
+    }
+    await waitFor(
+      async () => (await admins[0]!.get(`/api/v1/organizations?syncState=synced&search=${encodeURIComponent(`Budget ${suffix}`)}&pageSize=1`)).body.meta.total === BUDGET_RECORDS,
+      { timeoutMs: 180_000, intervalMs: 500, what: `all ${BUDGET_RECORDS} organizations to be synced` },
+    );
+    const inBms = ((await simAdmin.get('/_sim/accounts')).body as Array<{ accountName: string }>).filter((a) => a.accountName.startsWith(`Budget ${suffix} `));
+    assert.equal(inBms.length, BUDGET_RECORDS, 'each record in BMS');
+    assert.equal(new Set(inBms.map((a) => a.accountName)).size, BUDGET_RECORDS, 'none twice');
+    const byRoute = await simRequests(simAdmin);
+    for (const [route, c] of Object.entries(byRoute)) {
+      assert.ok(c.maxInWindow <= RATE.limit, `${route}: ${c.maxInWindow} requests in one window (limit ${RATE.limit})`);
+      assert.equal(c.rejected429, 0, `${route}: refused by the simulator's rate limit`);
+    }
+    assert.ok(Object.values(byRoute).some((c) => c.served > RATE.limit), 'the budget was exercised');
   });
 
   it('refuses a client without the client certificate', async () => {
