@@ -24,6 +24,8 @@ export interface ActivityDeps {
   logger: Logger;
   /** Idle timeout passed to push workflows started from activities (tests shorten it). */
   pushIdleTimeoutMs?: number;
+  /** How notifications are sent (default: no SMTP, webhooks time out after 10 s). */
+  notifications?: { smtpUrl: string | undefined; smtpFrom: string; webhookTimeoutMs: number };
   /** BMS tokens per account, shared by this worker's pushes and pulls (default: each `BmsClients` its own). */
   bmsTokens?: BmsTokenShelf;
 }

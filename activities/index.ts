@@ -2,13 +2,15 @@
  * All activities, built from injected dependencies. Workflows import the `Activities` type only.
  */
 import { type ActivityDeps, BmsTokenShelf } from './context';
+import { createNotifyActivities } from './notify';
 import { createPullActivities } from './pull';
 import { createPushActivities } from './push';
 
 export function createActivities(deps: ActivityDeps) {
   // Pushes and pulls of one worker reuse each other's BMS tokens.
   const shared = { ...deps, bmsTokens: deps.bmsTokens ?? new BmsTokenShelf() };
-  return { ...createPushActivities(shared), ...createPullActivities(shared) };
+  const notify = createNotifyActivities(shared);
+  return { ...createPushActivities(shared), ...createPullActivities(shared, notify.pullEvents), ...notify.activities };
 }
 
 export type Activities = ReturnType<typeof createActivities>;

@@ -17,6 +17,7 @@ import { errorHandler, notFoundHandler } from './errors';
 import { loginRoutes, logoutHandler, meHandler } from './routes/auth';
 import { passwordRoutes } from './routes/passwords';
 import { integrationRoutes } from './routes/integration';
+import { notificationRoutes } from './routes/notifications';
 import { IMPORT_BODY_LIMIT, recordRoutes } from './routes/records';
 import { accessRoutes } from './routes/access';
 import { metaRoutes } from './routes/meta';
@@ -86,6 +87,7 @@ export function createApp(deps: ApiDeps): Express {
     }),
   );
   api.use('/integrations/kaseya-bms', integrationRoutes(deps));
+  api.use('/notifications', notificationRoutes(deps));
   api.use(accessRoutes(deps.db));
   api.use(metaRoutes());
   app.use('/api/v1', api);

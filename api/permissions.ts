@@ -11,6 +11,8 @@ export const ACTIONS = [
   'integration:read',
   'integration:write',
   'sync:trigger',
+  'notifications:read',
+  'notifications:manage',
   'api-keys:manage',
   'users:manage',
 ] as const;
@@ -18,7 +20,9 @@ export type Action = (typeof ACTIONS)[number];
 
 export const PERMISSIONS: Record<Role, readonly Action[]> = {
   administrator: ACTIONS,
-  manager: ['records:read', 'records:write', 'records:import', 'integration:read', 'integration:write', 'sync:trigger', 'api-keys:manage'],
+  // Notification channels hold signing secrets and addresses that may carry one: administrators only.
+  // Managers read the delivery log.
+  manager: ['records:read', 'records:write', 'records:import', 'integration:read', 'integration:write', 'sync:trigger', 'notifications:read', 'api-keys:manage'],
   editor: ['records:read', 'records:write', 'records:import', 'integration:read'],
   'read-only': ['records:read', 'integration:read'],
 };

@@ -56,6 +56,10 @@ const EnvSchema = z.object({
   BMS_RATE_LIMIT_PER_WINDOW: z.coerce.number().int().min(0).default(1500),
   BMS_RATE_WINDOW_SECONDS: z.coerce.number().min(0.1).default(3600),
 
+  SMTP_URL: optionalString,
+  SMTP_FROM: z.string().default('bms-docsync <docsync@localhost>'),
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+
   WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().min(1).default(100),
   WORKER_SHUTDOWN_GRACE_SECONDS: z.coerce.number().min(0).default(20),
 });
@@ -108,6 +112,14 @@ export interface Config {
     rateWindowSeconds: number;
   };
   worker: { maxConcurrentActivities: number; shutdownGraceSeconds: number };
+  notifications: {
+    /** The operator's SMTP server (`smtp://` or `smtps://`, credentials in the URL); undefined: no email channels. */
+    smtpUrl: string | undefined;
+    /** The From of notification emails. */
+    smtpFrom: string;
+    /** How long a webhook receiver has to answer. */
+    webhookTimeoutMs: number;
+  };
 }
 
 /**
@@ -178,6 +190,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxConcurrentActivities: e.WORKER_MAX_CONCURRENT_ACTIVITIES,
       shutdownGraceSeconds: e.WORKER_SHUTDOWN_GRACE_SECONDS,
     },
+    notifications: { smtpUrl: e.SMTP_URL, smtpFrom: e.SMTP_FROM, webhookTimeoutMs: e.WEBHOOK_TIMEOUT_MS },
   };
 }
 

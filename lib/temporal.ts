@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import {
   Client,
+  WorkflowExecutionAlreadyStartedError,
   Connection,
   type ConnectionOptions,
   ScheduleAlreadyRunning,
@@ -18,6 +19,7 @@ import type { TemporalConfig } from '../config';
 import type { RecordType } from '../domain/records';
 import type { SyncSettings } from '../domain/settings';
 import {
+  notificationWorkflowId,
   pullScheduleId,
   recordPushWorkflowId,
   recordSavedSignal,
@@ -152,5 +154,40 @@ export async function deletePullSchedule(client: Client, accountId: string): Pro
     await client.schedule.getHandle(pullScheduleId(accountId)).delete();
   } catch (err) {
     if (!(err instanceof ScheduleNotFoundError)) throw err;
+  }
+}
+
+/** Pauses the account's pull Schedule with a note (shown in the Temporal UI); absent Schedule: nothing to do. */
+export async function pausePullSchedule(client: Client, accountId: string, note: string): Promise<void> {
+  try {
+    await client.schedule.getHandle(pullScheduleId(accountId)).pause(note);
+  } catch (err) {
+    if (!(err instanceof ScheduleNotFoundError)) throw err;
+  }
+}
+
+export async function unpausePullSchedule(client: Client, accountId: string, note: string): Promise<void> {
+  try {
+    await client.schedule.getHandle(pullScheduleId(accountId)).unpause(note);
+  } catch (err) {
+    if (!(err instanceof ScheduleNotFoundError)) throw err;
+  }
+}
+
+/**
+ * Starts the delivery workflow of one notification delivery (ids only in its history). Starting one that
+ * already runs, or ran, does nothing: the delivery row is the outbox, and a retried step starts it again.
+ */
+export async function startNotificationDelivery(client: Client, taskQueue: string, deliveryId: string): Promise<void> {
+  try {
+    await client.workflow.start('notificationDeliveryWorkflow', {
+      workflowId: notificationWorkflowId(deliveryId),
+      taskQueue,
+      args: [{ deliveryId }],
+      workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      staticSummary: 'Deliver a notification',
+    });
+  } catch (err) {
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
   }
 }

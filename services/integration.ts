@@ -22,7 +22,7 @@ import { getRun, listRunLogs, listRuns, resetWatermarks, type SyncRun as StoredR
 import { defaultSyncSettings, type SyncSettings, SyncSettingsChangeSchema, SyncSettingsSchema } from '../domain/settings';
 import type { Logger } from '../lib/logger';
 import type { SecretBox } from '../lib/secrets';
-import { ensurePullSchedule, triggerPull, workflowUiUrl } from '../lib/temporal';
+import { ensurePullSchedule, triggerPull, unpausePullSchedule, workflowUiUrl } from '../lib/temporal';
 import { pullScheduleId } from '../workflows/definitions';
 import { DestinationRefusedError, type OutboundPolicy, outboundPolicyFor } from '../lib/outbound';
 import { BmsClient } from '../bms/client';
@@ -54,6 +54,8 @@ export function integrationView(config: Config, integration: Integration): Integ
     twoWayEnabled: integration.twoWayEnabled,
     twoWayEnabledAt: integration.twoWayEnabledAt,
     paused: integration.paused,
+    pauseReason: integration.pauseReason,
+    pausedAutomatically: integration.pausedAutomatically,
     scheduleId,
     scheduleUrl: `${config.temporal.uiUrl}/namespaces/${encodeURIComponent(config.temporal.namespace)}/schedules/${encodeURIComponent(scheduleId)}`,
     settings: integration.settings,
@@ -136,9 +138,17 @@ export async function connect(deps: IntegrationServiceDeps, accountId: string, i
       { field: 'password' },
     );
   }
-  await updateIntegration(deps.db, accountId, { lookups, connection: { status: 'ok', error: null } });
+  // A connection that works ends a failure streak, and resumes a sync that paused itself over one.
+  const resume = existing?.paused === true && existing.pausedAutomatically;
+  await updateIntegration(deps.db, accountId, {
+    lookups,
+    connection: { status: 'ok', error: null },
+    resetFailures: true,
+    ...(resume ? { paused: false } : {}),
+  });
   const integration = await requireIntegration(deps.db, accountId);
   await ensurePullSchedule(deps.temporal, deps.config.temporal.taskQueues.pull, accountId, integration.settings);
+  if (resume) await unpausePullSchedule(deps.temporal, accountId, 'The connection was fixed and tested');
   return integrationView(deps.config, integration);
 }
 
@@ -256,9 +266,14 @@ export async function syncNow(deps: IntegrationServiceDeps, accountId: string): 
   return { scheduleId };
 }
 
+/**
+ * Pause (by a person) or resume. Resuming also resumes a sync that paused itself (its Schedule included)
+ * and starts counting failures afresh.
+ */
 export async function setPaused(deps: IntegrationServiceDeps, accountId: string, paused: boolean): Promise<IntegrationView> {
   await requireIntegration(deps.db, accountId);
-  await updateIntegration(deps.db, accountId, { paused });
+  await updateIntegration(deps.db, accountId, paused ? { paused, pause: { reason: null, automatic: false } } : { paused, resetFailures: true });
+  if (!paused) await unpausePullSchedule(deps.temporal, accountId, 'Resumed');
   return integrationView(deps.config, await requireIntegration(deps.db, accountId));
 }
 

@@ -1,2 +1,3 @@
 export { recordPushWorkflow } from './record-push';
 export { pullWorkflow } from './pull';
+export { notificationDeliveryWorkflow } from './notification';

@@ -13,6 +13,7 @@ import * as apiKeyCreators from './20261206100000_api_key_creators';
 import * as emailPerAccount from './20261206110000_email_per_account';
 import * as idempotencyKeys from './20261206140000_idempotency_keys';
 import * as oneDisabledState from './20261206160000_one_disabled_state';
+import * as notifications from './20261206170000_notifications';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -30,6 +31,7 @@ const migrations: Array<[name: string, migration: Migration]> = [
   ['20261206110000_email_per_account', emailPerAccount],
   ['20261206140000_idempotency_keys', idempotencyKeys],
   ['20261206160000_one_disabled_state', oneDisabledState],
+  ['20261206170000_notifications', notifications],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {
