@@ -247,9 +247,11 @@ export async function pushFailuresSinceDigest(
   since: Date,
   limit: number,
 ): Promise<{ items: PushFailureItem[]; total: number; newest: string | null }> {
-  const integration = (await db('integrations').where({ account_id: accountId }).first('push_digest_at')) as Row | undefined;
-  const after = (integration?.push_digest_at as Date | null) ?? since;
-  const base = db('record_history').where({ account_id: accountId, kind: 'error', origin: 'push' }).andWhere('at', '>', after);
+  // Compared in PostgreSQL, to the microsecond (a JS Date would round the last digest's time down).
+  const lastDigest = db('integrations').where({ account_id: accountId }).select('push_digest_at');
+  const base = db('record_history')
+    .where({ account_id: accountId, kind: 'error', origin: 'push' })
+    .andWhere('at', '>', db.raw('coalesce((?), ?::timestamptz)', [lastDigest, since.toISOString()]));
   const [rows, agg] = await Promise.all([
     base.clone().orderBy('at', 'desc').limit(limit).select('record_type', 'record_id', 'summary', 'at'),
     base.clone().select(db.raw('count(*)::int as total'), db.raw('max(at)::text as newest')),

@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { startStack, type Stack } from '../helpers/stack';
 import { startSmtpReceiver, startWebhookReceiver, type SmtpReceiver, type WebhookReceiver } from '../helpers/receivers';
-import { waitFor, waitForIdlePulls } from '../helpers/sync';
+import { waitFor, waitForIdlePulls, waitForSyncState } from '../helpers/sync';
 import { pullScheduleId } from '../../workflows/definitions';
 import type { HttpClient } from '../helpers/api-client';
 
@@ -56,7 +56,7 @@ describe('notifications and the automatic pause (real stack)', function () {
   before(async () => {
     hook = await startWebhookReceiver();
     smtp = await startSmtpReceiver();
-    stack = await startStack({ env: { SMTP_URL: smtp.url, SMTP_FROM: 'Docsync <docsync@msp.example>' } });
+    stack = await startStack({ twoWay: true, env: { SMTP_URL: smtp.url, SMTP_FROM: 'Docsync <docsync@msp.example>' } });
   });
 
   after(async () => {
@@ -176,6 +176,35 @@ describe('notifications and the automatic pause (real stack)', function () {
     // Nothing more was sent.
     assert.equal(hook.received.length, 2);
     assert.equal(smtp.received.length, 2);
+  });
+
+  it('push refusals go out as one digest per pull interval listing the records, never one message per record', async () => {
+    await stack.simAdmin.put('/_sim/faults', { rules: [{ route: 'POST /v2/crm/accounts', mode: 'problem-details', count: 2 }] });
+    const ids: string[] = [];
+    for (const name of ['Digest One Ltd', 'Digest Two Ltd']) {
+      const res = await stack.admin.post('/api/v1/organizations', { name, type: 'Client', status: 'Active' });
+      assert.equal(res.status, 201, JSON.stringify(res.body));
+      ids.push(res.body.data.id);
+    }
+    for (const id of ids) await waitForSyncState(stack.admin, 'organizations', id, 'failed');
+    await stack.simAdmin.delete('/_sim/faults');
+    const hooks = hook.received.length;
+    const mails = smtp.received.length;
+    const run = await syncNowAndEnd(stack.admin);
+    assert.equal(run.status, 'completed');
+    await waitFor(() => hook.received.length === hooks + 1 && smtp.received.length === mails + 1, { timeoutMs: 20_000, what: 'the push digest' });
+    const digest = hook.received.at(-1)!;
+    assert.equal(digest.verified, true);
+    assert.equal(digest.body.kind, 'push.failed');
+    assert.equal(digest.body.title, '2 records failed to push to Kaseya BMS');
+    assert.deepEqual(digest.body.details.records.map((r: any) => r.recordId).sort(), [...ids].sort());
+    assert.equal(smtp.received.at(-1)!.subject, '[bms-docsync] 2 records failed to push to Kaseya BMS');
+    for (const id of ids) assert.match(smtp.received.at(-1)!.text, new RegExp(`organization ${id}: Push refused`));
+    // The next interval has nothing new to say.
+    assert.equal((await syncNowAndEnd(stack.admin)).status, 'completed');
+    await waitForIdlePulls(stack.admin);
+    const digests = (await deliveries(stack.admin)).filter((d) => d.eventKind === 'push.failed');
+    assert.equal(digests.length, 2, JSON.stringify(digests.map((d) => [d.event.title, d.event.details])));
   });
 
   it('a failed webhook delivery is retried with backoff, each attempt in the delivery log', async () => {
