@@ -324,6 +324,8 @@ export const NotificationEventView = z.object({
 export const DeliveryView = z.object({
   id: z.uuid(),
   channelId: z.uuid(),
+  channelName: z.string(),
+  channelKind: z.enum(CHANNEL_KINDS),
   eventKind: NotificationEventKind,
   event: NotificationEventView,
   status: z.enum(DELIVERY_STATUSES),

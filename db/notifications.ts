@@ -113,6 +113,9 @@ export interface Delivery {
   id: string;
   accountId: string;
   channelId: string;
+  /** The channel's name and kind (not its address or secret), for the log. */
+  channelName: string;
+  channelKind: ChannelKind;
   eventKind: NotificationEventKind;
   event: NotificationEvent;
   status: DeliveryStatus;
@@ -129,6 +132,8 @@ function deliveryFromRow(r: Row): Delivery {
     id: String(r.id),
     accountId: String(r.account_id),
     channelId: String(r.channel_id),
+    channelName: String(r.channel_name ?? ''),
+    channelKind: r.channel_kind as ChannelKind,
     eventKind: r.event_kind as NotificationEventKind,
     event: r.event as NotificationEvent,
     status: r.status as DeliveryStatus,
@@ -175,8 +180,14 @@ export async function addDeliveries(db: Conn, event: NotificationEvent, key: str
   return rows.map((r) => String(r.id));
 }
 
+function withChannel(db: Conn) {
+  return db('notification_deliveries as d')
+    .join('notification_channels as c', 'c.id', 'd.channel_id')
+    .select('d.*', 'c.name as channel_name', 'c.kind as channel_kind');
+}
+
 export async function getDelivery(db: Conn, id: string): Promise<Delivery | undefined> {
-  const row = (await db('notification_deliveries').where({ id }).first()) as Row | undefined;
+  const row = (await withChannel(db).where('d.id', id).first()) as Row | undefined;
   return row ? deliveryFromRow(row) : undefined;
 }
 
@@ -185,11 +196,14 @@ export async function listDeliveries(
   accountId: string,
   filter: { channelId?: string; limit: number; offset: number },
 ): Promise<{ items: Delivery[]; total: number }> {
-  const base = db('notification_deliveries').where({ account_id: accountId });
-  if (filter.channelId) void base.andWhere({ channel_id: filter.channelId });
+  const where = (q: Knex.QueryBuilder) => {
+    void q.where('d.account_id', accountId);
+    if (filter.channelId) void q.andWhere('d.channel_id', filter.channelId);
+    return q;
+  };
   const [rows, count] = await Promise.all([
-    base.clone().orderBy('created_at', 'desc').orderBy('id').limit(filter.limit).offset(filter.offset),
-    base.clone().count<{ count: string }[]>('* as count'),
+    where(withChannel(db)).orderBy('d.created_at', 'desc').orderBy('d.id').limit(filter.limit).offset(filter.offset),
+    where(db('notification_deliveries as d')).count<{ count: string }[]>('* as count'),
   ]);
   return { items: (rows as Row[]).map(deliveryFromRow), total: Number(count[0]?.count ?? 0) };
 }

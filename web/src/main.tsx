@@ -11,6 +11,7 @@ import { LoginPage } from './pages/Login';
 import { LogsPage, RunPage } from './pages/Logs';
 import { ManageDataPage } from './pages/ManageData';
 import { NotFoundPage } from './pages/NotFound';
+import { NotificationsPage } from './pages/Notifications';
 import { OverviewPage } from './pages/Overview';
 import { RecordCreatePage, RecordEditPage } from './pages/RecordEdit';
 import { RecordListPage } from './pages/RecordList';
@@ -25,6 +26,7 @@ function Page({ route }: { route: Route }) {
   if (path === '/integration') return <IntegrationPage />;
   if (path === '/manage') return <ManageDataPage />;
   if (path === '/logs') return <LogsPage />;
+  if (path === '/notifications') return <NotificationsPage />;
   if (path === '/password') return <ChangePasswordPage />;
   const run = matchPath('/logs/:id', path);
   if (run) return <RunPage key={run.id} id={run.id!} />;

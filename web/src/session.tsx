@@ -31,6 +31,8 @@ export type Action =
   | 'integration:read'
   | 'integration:write'
   | 'sync:trigger'
+  | 'notifications:read'
+  | 'notifications:manage'
   | 'api-keys:manage'
   | 'users:manage';
 
