@@ -132,7 +132,7 @@ function deliveryFromRow(r: Row): Delivery {
     id: String(r.id),
     accountId: String(r.account_id),
     channelId: String(r.channel_id),
-    channelName: String(r.channel_name ?? ''),
+    channelName: (r.channel_name as string | null) ?? '',
     channelKind: r.channel_kind as ChannelKind,
     eventKind: r.event_kind as NotificationEventKind,
     event: r.event as NotificationEvent,
@@ -201,11 +201,11 @@ export async function listDeliveries(
     if (filter.channelId) void q.andWhere('d.channel_id', filter.channelId);
     return q;
   };
-  const [rows, count] = await Promise.all([
+  const [rows, count] = (await Promise.all([
     where(withChannel(db)).orderBy('d.created_at', 'desc').orderBy('d.id').limit(filter.limit).offset(filter.offset),
-    where(db('notification_deliveries as d')).count<{ count: string }[]>('* as count'),
-  ]);
-  return { items: (rows as Row[]).map(deliveryFromRow), total: Number(count[0]?.count ?? 0) };
+    where(db('notification_deliveries as d')).count('* as count'),
+  ])) as [Row[], Row[]];
+  return { items: rows.map(deliveryFromRow), total: Number(count[0]?.count ?? 0) };
 }
 
 /** One attempt's outcome. */

@@ -37,7 +37,7 @@ export function verifyWebhook(secret: string, rawBody: string, timestampHeader: 
 }
 
 export async function startWebhookReceiver(): Promise<WebhookReceiver> {
-  const receiver: WebhookReceiver = { url: '', received: [], secret: '', failNext: [], close: async () => undefined };
+  const receiver: WebhookReceiver = { url: '', received: [], secret: '', failNext: [], close: () => Promise.resolve() };
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
