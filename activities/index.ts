@@ -10,7 +10,11 @@ export function createActivities(deps: ActivityDeps) {
   // Pushes and pulls of one worker reuse each other's BMS tokens.
   const shared = { ...deps, bmsTokens: deps.bmsTokens ?? new BmsTokenShelf() };
   const notify = createNotifyActivities(shared);
-  return { ...createPushActivities(shared), ...createPullActivities(shared, notify.pullEvents), ...notify.activities };
+  return {
+    ...createPushActivities(shared, notify.pullEvents.budgetExhausted),
+    ...createPullActivities(shared, notify.pullEvents),
+    ...notify.activities,
+  };
 }
 
 export type Activities = ReturnType<typeof createActivities>;

@@ -19,6 +19,7 @@ import {
 } from '../db/notifications';
 import {
   afterPullFailure,
+  budgetExhaustedMessage,
   connectionFailedMessage,
   DIGEST_LIST_LIMIT,
   isConnectionFailure,
@@ -122,5 +123,20 @@ export function createNotifyActivities(deps: ActivityDeps) {
     await setPushDigestAt(deps.db, accountId, failures.newest);
   }
 
-  return { activities: { deliverNotification, markNotificationFailed }, pullEvents: { onPullFailed, onPullCompleted, onPullStarted, pushDigest } };
+  /**
+   * A request has waited `waitedMs` for the rate budget and still waits: the budget has stayed exhausted
+   * that long. Raised at most once per endpoint per such period (however many requests wait), beside the
+   * waiting request, which it never fails.
+   */
+  function budgetExhausted(accountId: string, endpoint: string, waitedMs: number): void {
+    const period = Math.floor(Date.now() / waitedMs);
+    raiseNotification(notify, event(accountId, 'budget.exhausted', budgetExhaustedMessage(endpoint, waitedMs), { endpoint, waitedMs }), `budget:${endpoint}:${period}`).catch(
+      (err: unknown) => deps.logger.warn({ err, endpoint }, 'Raising the budget.exhausted notification failed'),
+    );
+  }
+
+  return {
+    activities: { deliverNotification, markNotificationFailed },
+    pullEvents: { onPullFailed, onPullCompleted, onPullStarted, pushDigest, budgetExhausted },
+  };
 }

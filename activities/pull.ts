@@ -99,7 +99,7 @@ export function storePage(ctx: PullerContext, puller: PagePull, items: unknown[]
 }
 
 export function createPullActivities(deps: ActivityDeps, events: PullEvents) {
-  const clients = new BmsClients(deps);
+  const clients = new BmsClients(deps, events.budgetExhausted);
 
   /**
    * A "Sync now" pressed while a pull ran is served twice over: the running pull sees the request at its end

@@ -21,7 +21,7 @@ import { recordPushWorkflowId } from '../workflows/definitions';
 import { signalRecordPush } from '../lib/temporal';
 import { BmsNotFoundError } from '../bms/errors';
 import type { RateBudget } from '../bms/rate-budget';
-import { type ActivityDeps, BmsClients } from './context';
+import { type ActivityDeps, BmsClients, type BudgetExhaustedListener } from './context';
 import { whileHeartbeating } from './heartbeat';
 import { ensureLookups } from './lookups';
 import { parseBmsTime } from '../bms/wire';
@@ -35,7 +35,7 @@ export function syncedFieldsOf(record: StoredRecord): RecordFields {
   return out;
 }
 
-export function createPushActivities(deps: ActivityDeps) {
+export function createPushActivities(deps: ActivityDeps, onBudgetExhausted?: BudgetExhaustedListener) {
   /**
    * The longest rate-budget wait of the push running in this async context (set by a local attempt);
    * the push clients' budget passes it on, so a spent budget refuses such a push at once.
@@ -45,7 +45,7 @@ export function createPushActivities(deps: ActivityDeps) {
     acquire: (tenantKey, endpoint, signal) => deps.budget.acquire(tenantKey, endpoint, signal, budgetWaitLimit.getStore()),
     backOff: (tenantKey, endpoint, ms) => deps.budget.backOff(tenantKey, endpoint, ms),
   };
-  const clients = new BmsClients({ ...deps, budget });
+  const clients = new BmsClients({ ...deps, budget }, onBudgetExhausted);
 
   /**
    * BMS ids of the records this one refers to. A referenced record not in BMS yet is pushed first

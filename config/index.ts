@@ -59,6 +59,7 @@ const EnvSchema = z.object({
   SMTP_URL: optionalString,
   SMTP_FROM: z.string().default('bms-docsync <docsync@localhost>'),
   WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+  NOTIFY_BUDGET_EXHAUSTED_SECONDS: z.coerce.number().min(1).default(900),
 
   WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().min(1).default(100),
   WORKER_SHUTDOWN_GRACE_SECONDS: z.coerce.number().min(0).default(20),
@@ -119,6 +120,8 @@ export interface Config {
     smtpFrom: string;
     /** How long a webhook receiver has to answer. */
     webhookTimeoutMs: number;
+    /** A BMS request that has waited this long for the rate budget raises `budget.exhausted`. */
+    budgetExhaustedMs: number;
   };
 }
 
@@ -190,7 +193,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxConcurrentActivities: e.WORKER_MAX_CONCURRENT_ACTIVITIES,
       shutdownGraceSeconds: e.WORKER_SHUTDOWN_GRACE_SECONDS,
     },
-    notifications: { smtpUrl: e.SMTP_URL, smtpFrom: e.SMTP_FROM, webhookTimeoutMs: e.WEBHOOK_TIMEOUT_MS },
+    notifications: {
+      smtpUrl: e.SMTP_URL,
+      smtpFrom: e.SMTP_FROM,
+      webhookTimeoutMs: e.WEBHOOK_TIMEOUT_MS,
+      budgetExhaustedMs: e.NOTIFY_BUDGET_EXHAUSTED_SECONDS * 1000,
+    },
   };
 }
 

@@ -3,7 +3,7 @@
  * and what each message says. Pure (the senders are lib/notifications.ts, the outbox db/notifications.ts).
  */
 
-export const NOTIFICATION_EVENTS = ['connection.failed', 'pull.failed', 'schedule.late', 'push.failed', 'sync.paused', 'test'] as const;
+export const NOTIFICATION_EVENTS = ['connection.failed', 'pull.failed', 'schedule.late', 'push.failed', 'budget.exhausted', 'sync.paused', 'test'] as const;
 export type NotificationEventKind = (typeof NOTIFICATION_EVENTS)[number];
 
 /** Events a channel can subscribe to ("test" always goes to the channel it was sent from). */
@@ -119,6 +119,16 @@ export function pushDigestMessage(items: PushFailureItem[], total: number): Mess
   return {
     title: `${total} record${total === 1 ? '' : 's'} failed to push to Kaseya BMS`,
     text: `These records could not be pushed to Kaseya BMS since the last digest:\n${lines.join('\n')}${more}`,
+  };
+}
+
+export function budgetExhaustedMessage(endpoint: string, waitedMs: number): Message {
+  const minutes = Math.round(waitedMs / 60_000);
+  return {
+    title: 'Kaseya BMS request budget exhausted',
+    text:
+      `Requests to ${endpoint} have waited ${minutes < 1 ? `${Math.round(waitedMs / 1000)} seconds` : `${minutes} minutes`} for the Kaseya BMS request budget ` +
+      '(BMS_RATE_LIMIT_PER_WINDOW). The sync is slowed down; nothing is dropped. If this lasts, raise the budget if Kaseya allows it, or sync less.',
   };
 }
 

@@ -71,7 +71,7 @@ describe('notifications and the automatic pause (real stack)', function () {
     webhookChannel = res.body.data;
     assert.match(webhookChannel.secret, /^whsec_[A-Za-z0-9_-]{40,}$/);
     assert.equal(webhookChannel.secretSet, true);
-    assert.deepEqual(webhookChannel.events, ['connection.failed', 'pull.failed', 'schedule.late', 'push.failed', 'sync.paused']);
+    assert.deepEqual(webhookChannel.events, ['connection.failed', 'pull.failed', 'schedule.late', 'push.failed', 'budget.exhausted', 'sync.paused']);
     hook.secret = webhookChannel.secret;
 
     const mail = await stack.admin.post('/api/v1/notifications/channels', { kind: 'email', name: 'Ops mail', recipients: ['ops@msp.example'] });
@@ -289,5 +289,45 @@ describe('notifications and the automatic pause (real stack)', function () {
     assert.equal((await other.admin.get('/api/v1/notifications/deliveries')).body.data.length, 0);
     assert.equal((await other.admin.post(`/api/v1/notifications/channels/${webhookChannel.id}/test`)).status, 404);
     assert.equal((await other.admin.delete(`/api/v1/notifications/channels/${webhookChannel.id}`)).status, 404);
+  });
+});
+
+describe('notifications: the rate budget stays exhausted (real stack)', function () {
+  this.timeout(120_000);
+  let stack: Stack;
+  let hook: WebhookReceiver;
+
+  before(async () => {
+    hook = await startWebhookReceiver();
+    // One request per endpoint per minute: the first pull soon waits for the budget; 2 s of waiting is news.
+    stack = await startStack({
+      connect: false,
+      env: { BMS_RATE_LIMIT_PER_WINDOW: '1', BMS_RATE_WINDOW_SECONDS: '60', NOTIFY_BUDGET_EXHAUSTED_SECONDS: '2' },
+    });
+  });
+
+  after(async () => {
+    await stack?.stop();
+    await hook?.close();
+  });
+
+  it('a request that has waited longer than the set time raises one budget.exhausted per endpoint; the pull keeps waiting', async () => {
+    const channel = await stack.admin.post('/api/v1/notifications/channels', { kind: 'webhook', name: 'Budget', url: hook.url, events: ['budget.exhausted'] });
+    assert.equal(channel.status, 201, JSON.stringify(channel.body));
+    hook.secret = channel.body.data.secret;
+    const connected = await stack.admin.put(BMS, { apiUrl: stack.sim.url, v1Url: stack.sim.url, tenant: 'Demo MSP', username: 'api.user', password: 'demo-password' });
+    assert.equal(connected.status, 200, JSON.stringify(connected.body));
+    await waitFor(() => hook.received.length >= 1, { timeoutMs: 30_000, what: 'the budget.exhausted webhook' });
+    const first = hook.received[0]!;
+    assert.equal(first.verified, true);
+    assert.equal(first.body.kind, 'budget.exhausted');
+    assert.equal(first.body.title, 'Kaseya BMS request budget exhausted');
+    assert.match(first.body.details.endpoint, /^(GET|POST|PUT|PATCH) \//);
+    assert.match(first.body.text, /waited 2 seconds for the Kaseya BMS request budget/);
+    // Throttled work waits; it is not dropped: the pull is still running.
+    const runs = (await stack.admin.get(`${BMS}/runs?pageSize=5`)).body.data as any[];
+    assert.equal(runs[0]?.status, 'running');
+    const endpoints = hook.received.map((h) => h.body.details.endpoint);
+    assert.equal(new Set(endpoints).size, endpoints.length, 'one event per endpoint per period');
   });
 });

@@ -14,6 +14,7 @@ const EVENT_LABELS: Record<Exclude<NotificationEventKind, 'test'>, string> = {
   'pull.failed': 'A pull fails',
   'schedule.late': 'A scheduled pull runs late',
   'push.failed': 'Pushes fail (one digest per interval)',
+  'budget.exhausted': 'The request budget stays exhausted',
   'sync.paused': 'The sync pauses itself',
 };
 const EVENTS = Object.keys(EVENT_LABELS) as Array<keyof typeof EVENT_LABELS>;
