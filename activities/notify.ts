@@ -11,6 +11,7 @@ import {
   getChannelSecret,
   getDelivery,
   getFailureStreak,
+  lastRaisedAt,
   markDeliveryFailed,
   pushFailuresSinceDigest,
   recordDeliveryAttempt,
@@ -113,9 +114,14 @@ export function createNotifyActivities(deps: ActivityDeps) {
     await raiseNotification(notify, event(accountId, 'schedule.late', scheduleLateMessage(scheduledAt, startedAt), { syncRunId, scheduledAt, startedAt }), `late:${syncRunId}`);
   }
 
-  /** Push refusals since the last digest, in one message per account per pull interval. */
+  /**
+   * Push refusals since the last digest, in one message per account per pull interval: a pull that ends
+   * sooner after the last digest (a "Sync now") leaves them to the next one.
+   */
   async function pushDigest(accountId: string, syncRunId: string, intervalMinutes: number): Promise<void> {
     const since = new Date(Date.now() - intervalMinutes * 60_000);
+    const last = await lastRaisedAt(deps.db, accountId, 'push.failed');
+    if (last && last > since) return;
     const failures = await pushFailuresSinceDigest(deps.db, accountId, since, DIGEST_LIST_LIMIT);
     if (failures.total === 0 || !failures.newest) return;
     const message = pushDigestMessage(failures.items, failures.total);

@@ -282,3 +282,9 @@ export async function pushFailuresSinceDigest(
 export async function setPushDigestAt(db: Conn, accountId: string, at: string): Promise<void> {
   await db('integrations').where({ account_id: accountId }).update({ push_digest_at: at });
 }
+
+/** When an event of `kind` was last raised for the account (any channel), or null. */
+export async function lastRaisedAt(db: Conn, accountId: string, kind: NotificationEventKind): Promise<Date | null> {
+  const row = (await db('notification_deliveries').where({ account_id: accountId, event_kind: kind }).max('created_at as at').first()) as Row | undefined;
+  return row?.at instanceof Date ? row.at : null;
+}

@@ -200,7 +200,11 @@ describe('notifications and the automatic pause (real stack)', function () {
     assert.deepEqual(digest.body.details.records.map((r: any) => r.recordId).sort(), [...ids].sort());
     assert.equal(smtp.received.at(-1)!.subject, '[bms-docsync] 2 records failed to push to Kaseya BMS');
     for (const id of ids) assert.match(smtp.received.at(-1)!.text, new RegExp(`organization ${id}: Push refused`));
-    // The next interval has nothing new to say.
+    // A refusal within the same interval waits for the next digest: a pull now sends nothing.
+    await stack.simAdmin.put('/_sim/faults', { rules: [{ route: 'POST /v2/crm/accounts', mode: 'problem-details', count: 1 }] });
+    const third = await stack.admin.post('/api/v1/organizations', { name: 'Digest Three Ltd', type: 'Client', status: 'Active' });
+    await waitForSyncState(stack.admin, 'organizations', third.body.data.id, 'failed');
+    await stack.simAdmin.delete('/_sim/faults');
     assert.equal((await syncNowAndEnd(stack.admin)).status, 'completed');
     await waitForIdlePulls(stack.admin);
     const digests = (await deliveries(stack.admin)).filter((d) => d.eventKind === 'push.failed');
