@@ -108,14 +108,15 @@ export function scheduleSpecFor(settings: SyncSettings): ScheduleSpec {
 }
 
 /**
- * Creates or updates the account's pull Schedule so it matches the settings. Overlap BUFFER_ONE: a pull
- * asked for while one runs starts right after it, never beside it.
+ * Creates or updates the account's pull Schedule so it matches the settings (and, with `unpauseNote`,
+ * resumes it). Overlap BUFFER_ONE: a pull asked for while one runs starts right after it, never beside it.
  */
 export async function ensurePullSchedule(
   client: Client,
   taskQueue: string,
   accountId: string,
   settings: SyncSettings,
+  options: { unpauseNote?: string } = {},
 ): Promise<string> {
   const scheduleId = pullScheduleId(accountId);
   const spec = scheduleSpecFor(settings);
@@ -139,7 +140,11 @@ export async function ensurePullSchedule(
     });
   } catch (err) {
     if (!(err instanceof ScheduleAlreadyRunning)) throw err;
-    await client.schedule.getHandle(scheduleId).update((previous) => ({ ...previous, spec }));
+    // An update carries the whole Schedule, its paused state too: resuming goes in the same update, since a
+    // separate unpause sent beside it may be applied before it and then undone by it.
+    await client.schedule
+      .getHandle(scheduleId)
+      .update((previous) => ({ ...previous, spec, ...(options.unpauseNote ? { state: { ...previous.state, paused: false, note: options.unpauseNote } } : {}) }));
   }
   return scheduleId;
 }

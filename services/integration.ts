@@ -147,8 +147,9 @@ export async function connect(deps: IntegrationServiceDeps, accountId: string, i
     ...(resume ? { paused: false } : {}),
   });
   const integration = await requireIntegration(deps.db, accountId);
-  await ensurePullSchedule(deps.temporal, deps.config.temporal.taskQueues.pull, accountId, integration.settings);
-  if (resume) await unpausePullSchedule(deps.temporal, accountId, 'The connection was fixed and tested');
+  await ensurePullSchedule(deps.temporal, deps.config.temporal.taskQueues.pull, accountId, integration.settings, {
+    unpauseNote: resume ? 'The connection was fixed and tested' : undefined,
+  });
   return integrationView(deps.config, integration);
 }
 
