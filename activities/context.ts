@@ -12,6 +12,29 @@ import type { SecretBox } from '../lib/secrets';
 import { BmsClient, BmsTokens } from '../bms/client';
 import type { RateBudget } from '../bms/rate-budget';
 
+/** Told when a request of `accountId` has waited `waitedMs` for the rate budget and is still waiting. */
+export type BudgetExhaustedListener = (accountId: string, endpoint: string, waitedMs: number) => void;
+
+/**
+ * The budget as one account's client sees it: a request still waiting for its slot after `afterMs` means
+ * the budget has stayed exhausted that long (every try found no slot), which `listener` is told, once per
+ * request. The budget itself is unchanged: throttled work still waits.
+ */
+export function watchedBudget(budget: RateBudget, accountId: string, afterMs: number, listener: BudgetExhaustedListener): RateBudget {
+  return {
+    async acquire(tenantKey, endpoint, signal, maxWaitMs) {
+      if (maxWaitMs !== undefined && maxWaitMs < afterMs) return budget.acquire(tenantKey, endpoint, signal, maxWaitMs);
+      const timer = setTimeout(() => listener(accountId, endpoint, afterMs), afterMs);
+      try {
+        await budget.acquire(tenantKey, endpoint, signal, maxWaitMs);
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+    backOff: (tenantKey, endpoint, ms) => budget.backOff(tenantKey, endpoint, ms),
+  };
+}
+
 export interface ActivityDeps {
   db: Db;
   secrets: SecretBox;
@@ -24,6 +47,8 @@ export interface ActivityDeps {
   logger: Logger;
   /** Idle timeout passed to push workflows started from activities (tests shorten it). */
   pushIdleTimeoutMs?: number;
+  /** How notifications are sent (default: no SMTP, webhooks time out after 10 s). */
+  notifications?: { smtpUrl: string | undefined; smtpFrom: string; webhookTimeoutMs: number; budgetExhaustedMs: number };
   /** BMS tokens per account, shared by this worker's pushes and pulls (default: each `BmsClients` its own). */
   bmsTokens?: BmsTokenShelf;
 }
@@ -54,7 +79,10 @@ export class BmsClients {
   private readonly cache = new Map<string, { stamp: string; client: Promise<BmsClient> }>();
   private readonly tokens: BmsTokenShelf;
 
-  constructor(private readonly deps: ActivityDeps) {
+  constructor(
+    private readonly deps: ActivityDeps,
+    private readonly onBudgetExhausted?: BudgetExhaustedListener,
+  ) {
     this.tokens = deps.bmsTokens ?? new BmsTokenShelf();
   }
 
@@ -79,7 +107,10 @@ export class BmsClients {
     return new BmsClient({
       connection,
       timeoutMs: this.deps.bmsTimeoutMs,
-      budget: this.deps.budget,
+      budget:
+        this.onBudgetExhausted && this.deps.notifications
+          ? watchedBudget(this.deps.budget, accountId, this.deps.notifications.budgetExhaustedMs, this.onBudgetExhausted)
+          : this.deps.budget,
       policy: this.deps.outbound,
       logger: this.deps.logger,
       tokens,

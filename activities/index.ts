@@ -3,13 +3,20 @@
  */
 import { type ActivityDeps, BmsTokenShelf } from './context';
 import { createAdoptActivities } from './adopt';
+import { createNotifyActivities } from './notify';
 import { createPullActivities } from './pull';
 import { createPushActivities } from './push';
 
 export function createActivities(deps: ActivityDeps) {
   // Pushes and pulls of one worker reuse each other's BMS tokens.
   const shared = { ...deps, bmsTokens: deps.bmsTokens ?? new BmsTokenShelf() };
-  return { ...createPushActivities(shared), ...createPullActivities(shared), ...createAdoptActivities(shared) };
+  const notify = createNotifyActivities(shared);
+  return {
+    ...createPushActivities(shared, notify.pullEvents.budgetExhausted),
+    ...createPullActivities(shared, notify.pullEvents),
+    ...createAdoptActivities(shared),
+    ...notify.activities,
+  };
 }
 
 export type Activities = ReturnType<typeof createActivities>;

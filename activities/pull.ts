@@ -16,13 +16,17 @@ import { analyzeTables } from '../db/statistics';
 import { addCounts, emptyCounts, writtenCount } from '../domain/pull-counts';
 import { signalRecordPush } from '../lib/temporal';
 import type { PullCounts } from '../domain/pull-counts';
-import type { BeginPullInput, BeginPullResult, PullChunkInput, PullChunkResult, PullCursor, PullEntity } from '../workflows/definitions';
+import type { BeginPullInput, BeginPullResult, FinishPullInput, PullChunkInput, PullChunkResult, PullCursor, PullEntity } from '../workflows/definitions';
 import { PAGE_SIZE } from '../bms/client';
 import { type ActivityDeps, BmsClients } from './context';
 import { ensureLookups } from './lookups';
 import { toFailure, unreachableBecause } from './failures';
 import { pullers } from './pullers';
 import { laterTime, type PagePull, type PullerContext, shiftBmsTime } from './pullers/puller';
+import type { createNotifyActivities } from './notify';
+
+/** The notifications a pull raises (activities/notify.ts). */
+type PullEvents = ReturnType<typeof createNotifyActivities>['pullEvents'];
 
 /** How long one pull activity keeps reading pages before handing a cursor back to the workflow. */
 const CHUNK_BUDGET_MS = 20_000;
@@ -96,8 +100,8 @@ export function storePage(ctx: PullerContext, puller: PagePull, items: unknown[]
   return { page, done, ids, storing };
 }
 
-export function createPullActivities(deps: ActivityDeps) {
-  const clients = new BmsClients(deps);
+export function createPullActivities(deps: ActivityDeps, events: PullEvents) {
+  const clients = new BmsClients(deps, events.budgetExhausted);
 
   /**
    * A "Sync now" pressed while a pull ran is served twice over: the running pull sees the request at its end
@@ -128,6 +132,7 @@ export function createPullActivities(deps: ActivityDeps) {
       if (finished) countPullRun(finished);
       return { syncRunId: run.id, startedAt: run.startedAt, skip, entities: [] };
     }
+    if (!manual) await events.onPullStarted(input.accountId, run.id, scheduledAt, run.startedAt);
     const entities: PullEntity[] = ['accounts'];
     if (integration.settings.contacts.enabled) entities.push('contacts');
     if (integration.settings.configurations.enabled) entities.push('assets');
@@ -236,10 +241,18 @@ export function createPullActivities(deps: ActivityDeps) {
     return { page: 1, from, maxModifiedOn: watermark };
   }
 
-  async function finishPull(input: { accountId: string; syncRunId: string; status: 'completed' | 'failed'; error?: string }): Promise<void> {
+  /** Ends the run, and raises what it means: a failure (and the automatic pause), the push digest. */
+  async function finishPull(input: FinishPullInput): Promise<void> {
     const finished = await finishRun(deps.db, input.syncRunId, input.status, input.error ?? null);
     if (finished) countPullRun(finished);
-    if (input.status === 'completed') await recordReachability(deps.db, input.accountId, 'ok', null, 'pull');
+    if (input.status === 'failed') {
+      await events.onPullFailed(input.accountId, input.syncRunId, input.errorType ?? 'Error', input.error ?? 'unknown error');
+    } else {
+      await recordReachability(deps.db, input.accountId, 'ok', null, 'pull');
+      await events.onPullCompleted(input.accountId);
+    }
+    const integration = await getIntegration(deps.db, input.accountId);
+    if (integration) await events.pushDigest(input.accountId, input.syncRunId, integration.settings.pull.intervalMinutes);
   }
 
   /**

@@ -23,7 +23,7 @@ import { recordPushWorkflowId } from '../workflows/definitions';
 import { signalRecordPush } from '../lib/temporal';
 import { BmsNotFoundError } from '../bms/errors';
 import type { RateBudget } from '../bms/rate-budget';
-import { type ActivityDeps, BmsClients } from './context';
+import { type ActivityDeps, BmsClients, type BudgetExhaustedListener } from './context';
 import { whileHeartbeating } from './heartbeat';
 import { ensureLookups } from './lookups';
 import { parseBmsTime } from '../bms/wire';
@@ -84,7 +84,7 @@ export function createDefaults(integration: Integration, lookups: Lookups & { us
   return { businessTypeId, accountManagerId };
 }
 
-export function createPushActivities(deps: ActivityDeps) {
+export function createPushActivities(deps: ActivityDeps, onBudgetExhausted?: BudgetExhaustedListener) {
   /**
    * The longest rate-budget wait of the push running in this async context (set by a local attempt);
    * the push clients' budget passes it on, so a spent budget refuses such a push at once.
@@ -94,7 +94,7 @@ export function createPushActivities(deps: ActivityDeps) {
     acquire: (tenantKey, endpoint, signal) => deps.budget.acquire(tenantKey, endpoint, signal, budgetWaitLimit.getStore()),
     backOff: (tenantKey, endpoint, ms) => deps.budget.backOff(tenantKey, endpoint, ms),
   };
-  const clients = new BmsClients({ ...deps, budget });
+  const clients = new BmsClients({ ...deps, budget }, onBudgetExhausted);
 
   /**
    * Stores a successful push. The new base is the link's base as it is now (a pull may have moved it

@@ -21,6 +21,7 @@ import { loginRoutes, logoutHandler, meHandler } from './routes/auth';
 import { passwordRoutes } from './routes/passwords';
 import { adoptionRoutes } from './routes/adoptions';
 import { integrationRoutes } from './routes/integration';
+import { notificationRoutes } from './routes/notifications';
 import { IMPORT_BODY_LIMIT, recordRoutes } from './routes/records';
 import { accessRoutes } from './routes/access';
 import { problemRoutes } from './routes/problems';
@@ -97,6 +98,7 @@ export function createApp(deps: ApiDeps): Express {
   api.use('/adoptions', adoptionRoutes(recordDeps));
   api.use('/problems', problemRoutes(recordDeps));
   api.use('/integrations/kaseya-bms', integrationRoutes(deps));
+  api.use('/notifications', notificationRoutes(deps));
   api.use(accessRoutes(deps.db));
   api.use(metaRoutes());
   app.use('/api/v1', api);

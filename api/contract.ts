@@ -9,6 +9,7 @@ import { PLANS, ROLES } from '../domain/access';
 import { ADOPTION_ACTIONS, ADOPTION_PROGRESS, ADOPTION_STATUSES } from '../domain/adoption';
 import { HISTORY_KINDS } from '../domain/history';
 import { PROBLEM_KINDS } from '../domain/problems';
+import { CHANNEL_KINDS, DELIVERY_STATUSES, NOTIFICATION_EVENTS } from '../domain/notifications';
 import { FIELD_KINDS, type FieldSpec, RECORD_FIELDS, RECORD_TYPES, type RecordType, WRITE_ORIGINS } from '../domain/records';
 import { HELD_STATES } from '../domain/pull-plan';
 import { SyncSettingsSchema } from '../domain/settings';
@@ -231,6 +232,10 @@ export const IntegrationView = z.object({
   twoWayEnabled: z.boolean(),
   twoWayEnabledAt: timestamp.nullable(),
   paused: z.boolean(),
+  pauseReason: z.string().nullable().describe('Why the sync is paused (null when it runs)'),
+  pausedAutomatically: z
+    .boolean()
+    .describe('The sync paused itself after consecutive failed pulls; saving a working connection (PUT) or Resume resumes it'),
   scheduleId: z.string(),
   scheduleUrl: z.string().describe('The pull Schedule in the Temporal Web UI'),
   settings: SyncSettingsSchema,
@@ -511,3 +516,55 @@ export const ReviewBulkResult = z.object({
   error: ErrorEnvelope.shape.error.optional(),
 });
 export type ReviewBulkResult = z.infer<typeof ReviewBulkResult>;
+export const NotificationEventKind = z.enum(NOTIFICATION_EVENTS);
+export type NotificationEventKind = z.infer<typeof NotificationEventKind>;
+
+export const ChannelView = z.object({
+  id: z.uuid(),
+  kind: z.enum(CHANNEL_KINDS),
+  name: z.string(),
+  url: z.string().nullable().describe('Webhook address (webhook channels)'),
+  recipients: z.array(z.string()).describe('Email addresses (email channels)'),
+  secretSet: z.boolean().describe('Webhook channels: a signing secret is stored (never returned after it is made)'),
+  events: z.array(NotificationEventKind),
+  enabled: z.boolean(),
+  version: z.number().int(),
+  createdAt: timestamp,
+  updatedAt: timestamp,
+});
+export type ChannelView = z.infer<typeof ChannelView>;
+
+export const NewChannelAnswer = ChannelView.extend({
+  secret: z.string().nullable().describe('Webhook channels: the signing secret, shown this once'),
+});
+export type NewChannelAnswer = z.infer<typeof NewChannelAnswer>;
+
+export const NotificationEventView = z.object({
+  kind: NotificationEventKind,
+  accountId: z.uuid(),
+  occurredAt: timestamp,
+  title: z.string(),
+  text: z.string(),
+  details: z.record(z.string(), z.unknown()),
+});
+
+export const DeliveryView = z.object({
+  id: z.uuid(),
+  channelId: z.uuid(),
+  channelName: z.string(),
+  channelKind: z.enum(CHANNEL_KINDS),
+  eventKind: NotificationEventKind,
+  event: NotificationEventView,
+  status: z.enum(DELIVERY_STATUSES),
+  attempts: z.number().int(),
+  lastError: z.string().nullable(),
+  responseCode: z.number().int().nullable().describe('The receiver\'s HTTP status, or the SMTP server\'s reply code'),
+  createdAt: timestamp,
+  updatedAt: timestamp,
+  deliveredAt: timestamp.nullable(),
+  workflowUrl: z.string().describe('The delivery workflow in the Temporal Web UI'),
+});
+export type DeliveryView = z.infer<typeof DeliveryView>;
+
+export const TestSent = z.object({ deliveryIds: z.array(z.uuid()) });
+export type TestSent = z.infer<typeof TestSent>;

@@ -14,6 +14,10 @@ import {
   ReviewBulkResult,
   ReviewList,
   ReviewMeta,
+  ChannelView,
+  DeliveryView,
+  NewChannelAnswer,
+  TestSent,
   ErrorEnvelope,
   Health,
   HistoryEntry,
@@ -44,8 +48,11 @@ import {
 import {
   AdoptionConfirmBody,
   AdoptionPreviewBody,
+  ChannelChange,
   ConnectionBody,
+  DeliveriesQuery,
   IdParams,
+  NewChannel,
   ListQuery,
   LoginBody,
   ManageBody,
@@ -409,6 +416,57 @@ export function buildOpenApiDocument(): object {
     responses: { 200: json(z.object({ data: z.array(ReviewBulkResult) }), 'Per-action results, each with the status it alone would have had') },
   });
   route({ method: 'get', path: `${bms}/runs/{id}`, tags: ['Kaseya BMS'], request: { params: IdParams }, responses: { 200: json(z.object({ data: RunDetail }), 'A run with its log') } });
+
+  const notifications = '/notifications';
+  const channelId = { params: IdParams };
+  route({
+    method: 'get',
+    path: `${notifications}/channels`,
+    tags: ['Notifications'],
+    summary: 'Notification channels (administrators only: they hold signing secrets; never the secret itself)',
+    responses: { 200: json(z.object({ data: z.array(ChannelView) }), 'Channels') },
+  });
+  route({
+    method: 'post',
+    path: `${notifications}/channels`,
+    tags: ['Notifications'],
+    summary:
+      'Add a channel: a webhook (its signing secret is generated and shown once; the address must pass the outbound destination policy, ' +
+      'BMS_ALLOWED_HOSTS) or email recipients (needs the server\'s SMTP_URL)',
+    request: { body: { content: { 'application/json': { schema: NewChannel } } } },
+    responses: {
+      201: json(z.object({ data: NewChannelAnswer }), 'The channel, with a webhook\'s secret shown this once'),
+      422: json(ErrorEnvelope, 'The address is not allowed (destination_not_allowed), or email is not configured (email_not_configured)'),
+    },
+  });
+  route({
+    method: 'patch',
+    path: `${notifications}/channels/{id}`,
+    tags: ['Notifications'],
+    summary: 'Change a channel, or make a new webhook secret (rotateSecret, shown once)',
+    request: { ...channelId, body: { content: { 'application/json': { schema: ChannelChange } } } },
+    responses: {
+      200: json(z.object({ data: NewChannelAnswer }), 'The channel (secret null unless rotated)'),
+      409: json(ErrorEnvelope, 'version_conflict: the channel was changed since the version sent'),
+    },
+  });
+  route({ method: 'delete', path: `${notifications}/channels/{id}`, tags: ['Notifications'], request: channelId, responses: { 204: { description: 'Deleted, with its deliveries' } } });
+  route({
+    method: 'post',
+    path: `${notifications}/channels/{id}/test`,
+    tags: ['Notifications'],
+    summary: 'Send a test notification to this channel (delivered like any event; see the delivery log)',
+    request: channelId,
+    responses: { 202: json(z.object({ data: TestSent }), 'Queued') },
+  });
+  route({
+    method: 'get',
+    path: `${notifications}/deliveries`,
+    tags: ['Notifications'],
+    summary: 'The delivery log, newest first: status, attempts, last error and response code per delivery (administrators and managers)',
+    request: { query: DeliveriesQuery },
+    responses: { 200: json(z.object({ data: z.array(DeliveryView), meta: PageMeta }), 'Deliveries') },
+  });
 
   route({
     method: 'get',

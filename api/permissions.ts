@@ -14,6 +14,8 @@ export const ACTIONS = [
   'integration:write',
   'sync:trigger',
   'problems:retry',
+  'notifications:read',
+  'notifications:manage',
   'api-keys:manage',
   'users:manage',
 ] as const;
@@ -21,7 +23,20 @@ export type Action = (typeof ACTIONS)[number];
 
 export const PERMISSIONS: Record<Role, readonly Action[]> = {
   administrator: ACTIONS,
-  manager: ['records:read', 'records:write', 'records:import', 'records:adopt', 'integration:read', 'integration:write', 'sync:trigger', 'problems:retry', 'api-keys:manage'],
+  // Notification channels hold signing secrets and addresses that may carry one: administrators only.
+  // Managers read the delivery log.
+  manager: [
+    'records:read',
+    'records:write',
+    'records:import',
+    'records:adopt',
+    'integration:read',
+    'integration:write',
+    'sync:trigger',
+    'problems:retry',
+    'notifications:read',
+    'api-keys:manage',
+  ],
   editor: ['records:read', 'records:write', 'records:import', 'integration:read'],
   'read-only': ['records:read', 'integration:read'],
 };

@@ -12,6 +12,7 @@ import { SYNC_STATES } from '../domain/sync-state';
 import { ROLES } from '../domain/access';
 import { ADOPTION_MAX_RECORDS } from '../domain/adoption';
 import { RECORD_ORIGINS } from '../domain/records';
+import { SUBSCRIBABLE_EVENTS } from '../domain/notifications';
 import { BULK_ACTIONS } from '../services/records';
 import { MIN_PASSWORD_LENGTH } from '../services/passwords';
 import { REVIEW_STATES } from './contract';
@@ -230,6 +231,48 @@ export const RetryAllBody = z.strictObject({
   recordType: z.enum(RECORD_TYPES).optional(),
 });
 
+const recipient = z.string().trim().min(3).max(255).regex(/^[^\s@,<>]+@[^\s@,<>]+$/, 'must be an email address');
+const webhookUrl = z.string().max(2000).superRefine((url, ctx) => {
+  const check = checkBaseUrlSyntax(url);
+  if (!check.ok) ctx.addIssue({ code: 'custom', message: check.reason });
+});
+const channelEvents = z.array(z.enum(SUBSCRIBABLE_EVENTS)).min(1).max(SUBSCRIBABLE_EVENTS.length);
+
+/** A new notification channel: a webhook (its secret is generated) or email recipients. */
+export const NewChannel = z.discriminatedUnion('kind', [
+  z.strictObject({
+    kind: z.literal('webhook'),
+    name: z.string().trim().min(1).max(100),
+    url: webhookUrl,
+    events: channelEvents.default([...SUBSCRIBABLE_EVENTS]),
+    enabled: z.boolean().default(true),
+  }),
+  z.strictObject({
+    kind: z.literal('email'),
+    name: z.string().trim().min(1).max(100),
+    recipients: z.array(recipient).min(1).max(20),
+    events: channelEvents.default([...SUBSCRIBABLE_EVENTS]),
+    enabled: z.boolean().default(true),
+  }),
+]);
+
+/** A channel change: the fields to change; `version` (or If-Match) refuses a change based on an old one (409). */
+export const ChannelChange = z.strictObject({
+  name: z.string().trim().min(1).max(100).optional(),
+  url: webhookUrl.optional().describe('Webhook channels only'),
+  recipients: z.array(recipient).min(1).max(20).optional().describe('Email channels only'),
+  events: channelEvents.optional(),
+  enabled: z.boolean().optional(),
+  rotateSecret: z.literal(true).optional().describe('Webhook channels: make a new signing secret (shown once in the answer)'),
+  version: z.number().int().min(1).max(RECORD_VERSION_MAX).optional(),
+});
+
+export const DeliveriesQuery = z.strictObject({
+  channelId: z.uuid('must be a channel id').optional(),
+  page: z.coerce.number().int().min(1).max(100_000).default(1),
+  pageSize: z.coerce.number().int().min(1).max(200).default(50),
+});
+
 /** The request bodies as a client writes them (the web UI's request types come from here). */
 export type LoginRequest = z.input<typeof LoginBody>;
 export type ConnectionRequest = z.input<typeof ConnectionBody>;
@@ -293,3 +336,5 @@ export type ReviewActionBody = z.infer<typeof ReviewActionBody>;
 
 export const REVIEW_BULK_MAX = 100;
 export const ReviewBulkBody = z.strictObject({ actions: z.array(ReviewActionBody).min(1).max(REVIEW_BULK_MAX) });
+export type NewChannelRequest = z.input<typeof NewChannel>;
+export type ChannelChangeRequest = z.input<typeof ChannelChange>;

@@ -63,6 +63,10 @@ const EnvSchema = z.object({
   WORKER_METRICS_PORT: optionalPort,
   TEMPORAL_METRICS_PORT: optionalPort,
   METRICS_MAX_ACCOUNT_SERIES: z.coerce.number().int().min(1).max(10_000).default(100),
+  SMTP_URL: optionalString,
+  SMTP_FROM: z.string().default('bms-docsync <docsync@localhost>'),
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+  NOTIFY_BUDGET_EXHAUSTED_SECONDS: z.coerce.number().min(1).default(900),
 
   WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().min(1).default(100),
   WORKER_SHUTDOWN_GRACE_SECONDS: z.coerce.number().min(0).default(20),
@@ -130,6 +134,16 @@ export interface Config {
     temporalPort: number | undefined;
     /** At most this many series for a label of accounts or BMS tenants (the worst first). */
     maxAccountSeries: number;
+  };
+  notifications: {
+    /** The operator's SMTP server (`smtp://` or `smtps://`, credentials in the URL); undefined: no email channels. */
+    smtpUrl: string | undefined;
+    /** The From of notification emails. */
+    smtpFrom: string;
+    /** How long a webhook receiver has to answer. */
+    webhookTimeoutMs: number;
+    /** A BMS request that has waited this long for the rate budget raises `budget.exhausted`. */
+    budgetExhaustedMs: number;
   };
 }
 
@@ -207,6 +221,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       workerPort: e.WORKER_METRICS_PORT,
       temporalPort: e.TEMPORAL_METRICS_PORT,
       maxAccountSeries: e.METRICS_MAX_ACCOUNT_SERIES,
+    },
+    notifications: {
+      smtpUrl: e.SMTP_URL,
+      smtpFrom: e.SMTP_FROM,
+      webhookTimeoutMs: e.WEBHOOK_TIMEOUT_MS,
+      budgetExhaustedMs: e.NOTIFY_BUDGET_EXHAUSTED_SECONDS * 1000,
     },
   };
 }

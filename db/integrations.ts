@@ -26,6 +26,10 @@ export interface Integration {
   twoWayEnabled: boolean;
   twoWayEnabledAt: string | null;
   paused: boolean;
+  /** Why the sync is paused (the person's pause, or the cause of an automatic one); null when it runs. */
+  pauseReason: string | null;
+  /** The sync paused itself after consecutive failed pulls (domain/notifications.ts). */
+  pausedAutomatically: boolean;
   /** When "Sync now" was last asked for. */
   syncRequestedAt: string | null;
   lookups: BmsLookups;
@@ -53,6 +57,8 @@ function fromRow(row: Row): Integration {
     twoWayEnabled: Boolean(row.two_way_enabled),
     twoWayEnabledAt: isoOrNull(row.two_way_enabled_at),
     paused: Boolean(row.paused),
+    pauseReason: (row.pause_reason as string | null) ?? null,
+    pausedAutomatically: Boolean(row.paused_automatically),
     syncRequestedAt: isoOrNull(row.sync_requested_at),
     lookups: { ...emptyLookups(), ...((row.lookups as Partial<BmsLookups> | null) ?? {}) },
     connectionStatus: row.connection_status as Integration['connectionStatus'],
@@ -163,6 +169,10 @@ export async function updateIntegration(
     settings?: SyncSettings;
     twoWayEnabled?: boolean;
     paused?: boolean;
+    /** With `paused`: why, and whether the sync paused itself. */
+    pause?: { reason: string | null; automatic: boolean };
+    /** Forget the failure streak (a resume or a working connection starts counting afresh). */
+    resetFailures?: true;
     syncRequested?: true;
     lookups?: BmsLookups;
     connection?: { status: Integration['connectionStatus']; error: string | null };
@@ -174,7 +184,16 @@ export async function updateIntegration(
     row.two_way_enabled = changes.twoWayEnabled;
     row.two_way_enabled_at = changes.twoWayEnabled ? db.fn.now() : null;
   }
-  if (changes.paused !== undefined) row.paused = changes.paused;
+  if (changes.paused !== undefined) {
+    row.paused = changes.paused;
+    row.pause_reason = changes.paused ? (changes.pause?.reason ?? null) : null;
+    row.paused_automatically = changes.paused ? (changes.pause?.automatic ?? false) : false;
+  }
+  if (changes.resetFailures) {
+    row.failure_cause = null;
+    row.failure_streak = 0;
+    row.failure_last_run = null;
+  }
   if (changes.syncRequested) row.sync_requested_at = db.fn.now();
   if (changes.lookups) row.lookups = JSON.stringify(changes.lookups);
   if (changes.connection) {

@@ -64,9 +64,14 @@ export const SyncSettingsSchema = z
           .default(null),
         /** How far back each incremental pull re-reads, to absorb clock and timezone skew. */
         overlapMinutes: z.number().int().min(0).max(24 * 60).default(10),
+        /**
+         * After this many consecutive failed pulls with the same cause the sync pauses itself and says why
+         * (domain/notifications.ts); 0: never.
+         */
+        pauseAfterFailures: z.number().int().min(0).max(100).default(3),
       })
       .strict()
-      .default({ intervalMinutes: 15, cron: null, overlapMinutes: 10 }),
+      .default({ intervalMinutes: 15, cron: null, overlapMinutes: 10, pauseAfterFailures: 3 }),
     /** Email/phone types given to contacts pushed to BMS (BMS will not take a contact without them). */
     contactDefaults: z
       .object({ emailType: z.string().max(100).nullable().default(null), phoneType: z.string().max(100).nullable().default(null) })

@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import {
   Client,
+  WorkflowExecutionAlreadyStartedError,
   Connection,
   type ConnectionOptions,
   ScheduleAlreadyRunning,
@@ -22,6 +23,7 @@ import { randomUUID } from 'node:crypto';
 import type { StartSelection } from '../domain/settings-impact';
 import {
   adoptionPreviewWorkflowId,
+  notificationWorkflowId,
   pullScheduleId,
   recordPushWorkflowId,
   settingsCountWorkflowId,
@@ -112,14 +114,15 @@ export function scheduleSpecFor(settings: SyncSettings): ScheduleSpec {
 }
 
 /**
- * Creates or updates the account's pull Schedule so it matches the settings. Overlap BUFFER_ONE: a pull
- * asked for while one runs starts right after it, never beside it.
+ * Creates or updates the account's pull Schedule so it matches the settings (and, with `unpauseNote`,
+ * resumes it). Overlap BUFFER_ONE: a pull asked for while one runs starts right after it, never beside it.
  */
 export async function ensurePullSchedule(
   client: Client,
   taskQueue: string,
   accountId: string,
   settings: SyncSettings,
+  options: { unpauseNote?: string } = {},
 ): Promise<string> {
   const scheduleId = pullScheduleId(accountId);
   const spec = scheduleSpecFor(settings);
@@ -143,7 +146,11 @@ export async function ensurePullSchedule(
     });
   } catch (err) {
     if (!(err instanceof ScheduleAlreadyRunning)) throw err;
-    await client.schedule.getHandle(scheduleId).update((previous) => ({ ...previous, spec }));
+    // An update carries the whole Schedule, its paused state too: resuming goes in the same update, since a
+    // separate unpause sent beside it may be applied before it and then undone by it.
+    await client.schedule
+      .getHandle(scheduleId)
+      .update((previous) => ({ ...previous, spec, ...(options.unpauseNote ? { state: { ...previous.state, paused: false, note: options.unpauseNote } } : {}) }));
   }
   return scheduleId;
 }
@@ -202,5 +209,40 @@ export async function countBmsSelections(
     return counts;
   } finally {
     clearTimeout(timer);
+  }
+}
+
+/** Pauses the account's pull Schedule with a note (shown in the Temporal UI); absent Schedule: nothing to do. */
+export async function pausePullSchedule(client: Client, accountId: string, note: string): Promise<void> {
+  try {
+    await client.schedule.getHandle(pullScheduleId(accountId)).pause(note);
+  } catch (err) {
+    if (!(err instanceof ScheduleNotFoundError)) throw err;
+  }
+}
+
+export async function unpausePullSchedule(client: Client, accountId: string, note: string): Promise<void> {
+  try {
+    await client.schedule.getHandle(pullScheduleId(accountId)).unpause(note);
+  } catch (err) {
+    if (!(err instanceof ScheduleNotFoundError)) throw err;
+  }
+}
+
+/**
+ * Starts the delivery workflow of one notification delivery (ids only in its history). Starting one that
+ * already runs, or ran, does nothing: the delivery row is the outbox, and a retried step starts it again.
+ */
+export async function startNotificationDelivery(client: Client, taskQueue: string, deliveryId: string): Promise<void> {
+  try {
+    await client.workflow.start('notificationDeliveryWorkflow', {
+      workflowId: notificationWorkflowId(deliveryId),
+      taskQueue,
+      args: [{ deliveryId }],
+      workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      staticSummary: 'Deliver a notification',
+    });
+  } catch (err) {
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
   }
 }

@@ -14,7 +14,8 @@ import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { Command } from 'commander';
-import { pullScheduleId, recordPushWorkflowId } from '../workflows/definitions';
+import { notificationWorkflowId, pullScheduleId, recordPushWorkflowId } from '../workflows/definitions';
+import { startWebhookReceiver } from '../test/helpers/receivers';
 import type { RecordType } from '../domain/records';
 import { sharedEnv, stopSharedEnv } from '../test/helpers/env';
 import { startStack, type Stack } from '../test/helpers/stack';
@@ -158,6 +159,47 @@ async function pullSyncNowDuringRun(stack: Stack): Promise<Recorded> {
   }
 }
 
+/** The BMS password is changed in BMS: the next pull fails (credentials refused); then it is changed back. */
+async function pullFailed(stack: Stack): Promise<Recorded> {
+  await waitForIdlePulls(stack.admin);
+  const schedule = stack.temporal.schedule.getHandle(pullScheduleId(stack.accountId));
+  const actionsBefore = (await schedule.describe()).info.numActionsTaken;
+  await stack.simAdmin.put('/_sim/credentials', { password: 'changed-in-bms' });
+  try {
+    if ((await stack.admin.post('/api/v1/integrations/kaseya-bms/sync')).status !== 202) throw new Error('Sync now was refused');
+    const started = await waitFor(
+      async () => {
+        const info = (await schedule.describe()).info;
+        return info.numActionsTaken > actionsBefore ? info.recentActions.at(-1)?.action.workflow : undefined;
+      },
+      { timeoutMs: 20_000, what: 'the pull to start' },
+    );
+    await stack.temporal.workflow
+      .getHandle(started.workflowId, started.firstExecutionRunId)
+      .result()
+      .catch(() => undefined);
+    return { 'pull-failed': await runHistory(stack.temporal, started.workflowId, started.firstExecutionRunId) };
+  } finally {
+    await stack.simAdmin.put('/_sim/credentials', { password: 'demo-password' });
+  }
+}
+
+/** "Send test" on a webhook channel, delivered at the first attempt. */
+async function notificationDelivered(stack: Stack): Promise<Recorded> {
+  const receiver = await startWebhookReceiver();
+  try {
+    const channel = await stack.admin.post<{ data: { id: string; secret: string } }>('/api/v1/notifications/channels', { kind: 'webhook', name: 'Recorder', url: receiver.url });
+    if (channel.status !== 201) throw new Error(`adding the channel: ${channel.status} ${JSON.stringify(channel.body)}`);
+    receiver.secret = channel.body.data.secret;
+    const sent = await stack.admin.post<{ data: { deliveryIds: string[] } }>(`/api/v1/notifications/channels/${channel.body.data.id}/test`);
+    const workflowId = notificationWorkflowId(sent.body.data.deliveryIds[0]!);
+    await stack.temporal.workflow.getHandle(workflowId).result();
+    return { 'notification-delivered': await runHistory(stack.temporal, workflowId) };
+  } finally {
+    await receiver.close();
+  }
+}
+
 const RECORDERS: Array<{ scenarios: Scenario[]; record: (stack: Stack) => Promise<Recorded> }> = [
   { scenarios: ['pull-full-pass'], record: pullFullPass },
   { scenarios: ['push-coalesced'], record: pushCoalesced },
@@ -165,6 +207,8 @@ const RECORDERS: Array<{ scenarios: Scenario[]; record: (stack: Stack) => Promis
   { scenarios: ['push-dependency-wait'], record: pushDependencyWait },
   { scenarios: ['push-continued-as-new', 'push-after-continue-as-new'], record: pushContinuedAsNew },
   { scenarios: ['pull-sync-now-during-run', 'pull-after-sync-now'], record: pullSyncNowDuringRun },
+  { scenarios: ['pull-failed'], record: pullFailed },
+  { scenarios: ['notification-delivered'], record: notificationDelivered },
 ];
 
 async function main(): Promise<void> {

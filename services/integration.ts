@@ -23,7 +23,7 @@ import { recordReachability } from '../db/operations';
 import { defaultSyncSettings, type SyncSettings, SyncSettingsChangeSchema, SyncSettingsSchema, type Unmatched } from '../domain/settings';
 import type { Logger } from '../lib/logger';
 import type { SecretBox } from '../lib/secrets';
-import { countBmsSelections, ensurePullSchedule, triggerPull, workflowUiUrl } from '../lib/temporal';
+import { countBmsSelections, ensurePullSchedule, triggerPull, unpausePullSchedule, workflowUiUrl } from '../lib/temporal';
 import { pullScheduleId, type StartCount } from '../workflows/definitions';
 import { recordsInGroups, syncGroups } from '../db/records';
 import { RECORD_TYPES } from '../domain/records';
@@ -60,6 +60,8 @@ export function integrationView(config: Config, integration: Integration): Integ
     twoWayEnabled: integration.twoWayEnabled,
     twoWayEnabledAt: integration.twoWayEnabledAt,
     paused: integration.paused,
+    pauseReason: integration.pauseReason,
+    pausedAutomatically: integration.pausedAutomatically,
     scheduleId,
     scheduleUrl: `${config.temporal.uiUrl}/namespaces/${encodeURIComponent(config.temporal.namespace)}/schedules/${encodeURIComponent(scheduleId)}`,
     settings: integration.settings,
@@ -152,9 +154,18 @@ export async function connect(
       { field: 'password' },
     );
   }
-  await updateIntegration(deps.db, accountId, { lookups, connection: { status: 'ok', error: null } });
+  // A connection that works ends a failure streak, and resumes a sync that paused itself over one.
+  const resume = existing?.paused === true && existing.pausedAutomatically;
+  await updateIntegration(deps.db, accountId, {
+    lookups,
+    connection: { status: 'ok', error: null },
+    resetFailures: true,
+    ...(resume ? { paused: false } : {}),
+  });
   const integration = await requireIntegration(deps.db, accountId);
-  await ensurePullSchedule(deps.temporal, deps.config.temporal.taskQueues.pull, accountId, integration.settings);
+  await ensurePullSchedule(deps.temporal, deps.config.temporal.taskQueues.pull, accountId, integration.settings, {
+    unpauseNote: resume ? 'The connection was fixed and tested' : undefined,
+  });
   return integrationView(deps.config, integration);
 }
 
@@ -345,9 +356,14 @@ export async function syncNow(deps: IntegrationServiceDeps, accountId: string): 
   return { scheduleId };
 }
 
+/**
+ * Pause (by a person) or resume. Resuming also resumes a sync that paused itself (its Schedule included)
+ * and starts counting failures afresh.
+ */
 export async function setPaused(deps: IntegrationServiceDeps, accountId: string, paused: boolean): Promise<IntegrationView> {
   await requireIntegration(deps.db, accountId);
-  await updateIntegration(deps.db, accountId, { paused });
+  await updateIntegration(deps.db, accountId, paused ? { paused, pause: { reason: null, automatic: false } } : { paused, resetFailures: true });
+  if (!paused) await unpausePullSchedule(deps.temporal, accountId, 'Resumed');
   return integrationView(deps.config, await requireIntegration(deps.db, accountId));
 }
 

@@ -170,6 +170,8 @@ const configSchema = z.strictObject({
   v1LocationShape: z.enum(V1_LOCATION_SHAPES).optional(),
 });
 
+const credentialsSchema = z.strictObject({ password: z.string().min(1).max(500) });
+
 class AdminInputError extends Error {
   override readonly name = 'AdminInputError';
 }
@@ -522,6 +524,11 @@ export function createAdminRouter(sim: SimulatorState): Router {
     if (input.maxPageSize !== undefined) sim.maxPageSize = input.maxPageSize;
     if (input.v1LocationShape !== undefined) sim.v1LocationShape = input.v1LocationShape;
     res.json(currentConfig());
+  });
+  router.put('/credentials', (req, res) => {
+    const input = parse(credentialsSchema, req.body);
+    sim.auth.changePassword(input.password);
+    res.json({ ok: true });
   });
   router.post('/tokens/expire', (_req, res) => {
     res.json({ expired: sim.auth.expireAll() });

@@ -106,6 +106,16 @@ export class AuthService {
   }
 
   /** Ends every issued access token now (refresh tokens stay usable, so the refresh path can be tested). */
+  /**
+   * The API user's password is changed in BMS (as an administrator there would): logins need the new one,
+   * and every token issued so far, refresh tokens included, stops working.
+   */
+  changePassword(password: string): void {
+    this.credentials.password = password;
+    this.access.clear();
+    this.refresh.clear();
+  }
+
   expireAll(): number {
     const now = Date.now();
     for (const entry of this.access.values()) entry.expiresAt = Math.min(entry.expiresAt, now - 1);

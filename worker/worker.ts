@@ -71,6 +71,7 @@ export async function startWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
     outbound: outboundPolicyFor(config.bms.allowedHosts),
     logger: deps.logger,
     pushIdleTimeoutMs: deps.pushIdleTimeoutMs,
+    notifications: config.notifications,
   });
   const workflowBundle = deps.workflowBundle ?? (await buildWorkflowBundle());
   const common = {

@@ -17,6 +17,10 @@ export function pullScheduleId(accountId: string): string {
   return `bms-pull:${accountId}`;
 }
 
+export function notificationWorkflowId(deliveryId: string): string {
+  return `notification:${deliveryId}`;
+}
+
 // ------------------------------------------------------------------ record push workflow
 
 export interface RecordPushInput {
@@ -153,6 +157,21 @@ export interface PullChunkResult {
   /** null when the entity is done. */
   next: PullCursor | null;
   counts: PullCounts;
+}
+
+export interface FinishPullInput {
+  accountId: string;
+  syncRunId: string;
+  status: 'completed' | 'failed';
+  error?: string;
+  /** For a failure: the error's type (`BmsAuthError`, …), which decides notifications and the automatic pause. */
+  errorType?: string;
+}
+
+// ------------------------------------------------------------------ notification delivery workflow
+
+export interface NotificationDeliveryInput {
+  deliveryId: string;
 }
 
 export interface PullSummary {

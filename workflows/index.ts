@@ -1,3 +1,4 @@
 export { recordPushWorkflow } from './record-push';
 export { pullWorkflow } from './pull';
 export { adoptionPreviewWorkflow, settingsCountWorkflow } from './adopt';
+export { notificationDeliveryWorkflow } from './notification';

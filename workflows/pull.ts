@@ -60,7 +60,8 @@ export async function pullWorkflow(input: PullInput): Promise<PullSummary> {
     const failure = err instanceof ActivityFailure ? err.cause : err;
     const message = failure instanceof Error ? failure.message : String(failure);
     log.error('Pull failed', { entity: current, message });
-    await finishPull({ accountId: input.accountId, syncRunId, status: 'failed', error: message });
+    const errorType = failure instanceof ApplicationFailure ? (failure.type ?? failure.name) : failure instanceof Error ? failure.name : 'Error';
+    await finishPull({ accountId: input.accountId, syncRunId, status: 'failed', error: message, errorType });
     throw ApplicationFailure.nonRetryable(`Pull failed while reading ${current ?? 'BMS'}: ${message}`, 'PullFailed');
   }
   current = null;

@@ -14,6 +14,7 @@ import * as emailPerAccount from './20261206110000_email_per_account';
 import * as idempotencyKeys from './20261206140000_idempotency_keys';
 import * as oneDisabledState from './20261206160000_one_disabled_state';
 import * as operations from './20261206170000_operations';
+import * as notifications from './20261206170000_notifications';
 import * as linkWaitingFor from './20261206180000_link_waiting_for';
 import * as adoptions from './20261207090000_adoptions';
 import * as matchReview from './20261207090000_match_review';
@@ -34,6 +35,7 @@ const migrations: Array<[name: string, migration: Migration]> = [
   ['20261206110000_email_per_account', emailPerAccount],
   ['20261206140000_idempotency_keys', idempotencyKeys],
   ['20261206160000_one_disabled_state', oneDisabledState],
+  ['20261206170000_notifications', notifications],
   ['20261206170000_operations', operations],
   ['20261206180000_link_waiting_for', linkWaitingFor],
   ['20261207090000_adoptions', adoptions],

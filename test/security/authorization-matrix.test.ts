@@ -18,6 +18,8 @@ function expectedAction(method: string, path: string): Action | null | 'public' 
   if (path === '/users' || path.startsWith('/users/')) return 'users:manage';
   if (path.startsWith('/api-keys')) return 'api-keys:manage';
   if (path.startsWith('/adoptions')) return method === 'get' ? 'records:read' : 'records:adopt';
+  if (path === '/notifications/deliveries') return 'notifications:read';
+  if (path.startsWith('/notifications/')) return 'notifications:manage';
   if (path.startsWith('/integrations/kaseya-bms')) {
     if (path.endsWith('/sync')) return 'sync:trigger';
     if (method === 'get') return 'integration:read';

@@ -100,6 +100,14 @@ export const SCENARIOS = {
     s.workflowType === 'pullWorkflow' && s.continuedFromAnotherRun && s.closedAs === 'completed'
       ? undefined
       : 'the extra pull pass, continued from the pass that saw the Sync now',
+  'pull-failed': (s: HistorySummary) =>
+    s.workflowType === 'pullWorkflow' && s.activities.at(-1) === 'finishPull' && s.closedAs === 'failed'
+      ? undefined
+      : 'a pull that failed and finished its run as failed',
+  'notification-delivered': (s: HistorySummary) =>
+    s.workflowType === 'notificationDeliveryWorkflow' && s.activities.includes('deliverNotification') && s.closedAs === 'completed'
+      ? undefined
+      : 'a notification delivery that went through',
 } as const;
 
 export type Scenario = keyof typeof SCENARIOS;

@@ -27,7 +27,7 @@ function pullStubs(options: {
   const pages = options.pages ?? { accounts: 3, contacts: 1, assets: 2 };
   const calls: string[] = [];
   const chunks: Array<{ entity: PullEntity; page: number | null; attempt: number }> = [];
-  const finished: Array<{ syncRunId: string; status: string; error?: string }> = [];
+  const finished: Array<{ syncRunId: string; status: string; error?: string; errorType?: string }> = [];
   let begins = 0;
   let syncChecks = 0;
   const activities: Partial<Activities> = {
@@ -52,7 +52,7 @@ function pullStubs(options: {
     },
     finishPull(input) {
       calls.push(`finishPull ${input.status}`);
-      finished.push({ syncRunId: input.syncRunId, status: input.status, error: input.error });
+      finished.push({ syncRunId: input.syncRunId, status: input.status, error: input.error, ...(input.errorType ? { errorType: input.errorType } : {}) });
       return Promise.resolve();
     },
     syncRequestedSince() {
@@ -139,7 +139,8 @@ describe('pull workflow', function () {
       assert.equal(failure.cause.message, 'Pull failed while reading contacts: BMS refused the credentials');
       assert.deepEqual(chunks.filter((c) => c.entity === 'contacts').map((c) => c.attempt), [1], 'a refusal is not retried');
       assert.deepEqual(calls.slice(-2), ['pullChunk contacts start', 'finishPull failed']);
-      assert.deepEqual(finished, [{ syncRunId: 'run-1', status: 'failed', error: 'BMS refused the credentials' }]);
+      // The cause's type goes with it: it decides the notification and the automatic pause.
+      assert.deepEqual(finished, [{ syncRunId: 'run-1', status: 'failed', error: 'BMS refused the credentials', errorType: 'BmsAuthError' }]);
     });
   });
 
@@ -180,7 +181,7 @@ describe('pull workflow', function () {
       );
       assert.equal((failure.cause as ApplicationFailure).type, 'PullFailed');
       assert.deepEqual(chunks.filter((c) => c.entity === 'assets').map((c) => c.attempt), [1, 2, 3, 4, 5]);
-      assert.deepEqual(finished, [{ syncRunId: 'run-1', status: 'failed', error: 'BMS answered 503' }]);
+      assert.deepEqual(finished, [{ syncRunId: 'run-1', status: 'failed', error: 'BMS answered 503', errorType: 'BmsUnavailableError' }]);
     });
   });
 });

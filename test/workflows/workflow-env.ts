@@ -31,6 +31,8 @@ const ACTIVITY_NAMES = [
   'finishPull',
   'resumeQueuedPushes',
   'syncRequestedSince',
+  'deliverNotification',
+  'markNotificationFailed',
 ] as const satisfies ReadonlyArray<keyof Activities>;
 
 export interface WorkflowTestEnv {

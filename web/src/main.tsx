@@ -12,6 +12,7 @@ import { LoginPage } from './pages/Login';
 import { LogsPage, RunPage } from './pages/Logs';
 import { ManageDataPage } from './pages/ManageData';
 import { NotFoundPage } from './pages/NotFound';
+import { NotificationsPage } from './pages/Notifications';
 import { OverviewPage } from './pages/Overview';
 import { ProblemsPage } from './pages/Problems';
 import { RecordCreatePage, RecordEditPage } from './pages/RecordEdit';
@@ -31,6 +32,7 @@ function Page({ route }: { route: Route }) {
   if (path === '/review') return <ReviewMatchesPage />;
   if (path === '/logs') return <LogsPage />;
   if (path === '/problems') return <ProblemsPage />;
+  if (path === '/notifications') return <NotificationsPage />;
   if (path === '/password') return <ChangePasswordPage />;
   const run = matchPath('/logs/:id', path);
   if (run) return <RunPage key={run.id} id={run.id!} />;

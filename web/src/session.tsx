@@ -33,6 +33,8 @@ export type Action =
   | 'integration:write'
   | 'sync:trigger'
   | 'problems:retry'
+  | 'notifications:read'
+  | 'notifications:manage'
   | 'api-keys:manage'
   | 'users:manage';
 

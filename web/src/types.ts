@@ -6,6 +6,8 @@ export type {
   Account,
   ApiKeyView,
   BulkResult,
+  ChannelView,
+  DeliveryView,
   ErrorDetails,
   FieldMeta,
   FieldValue,
@@ -16,6 +18,8 @@ export type {
   LookupEntry,
   Lookups,
   Me,
+  NewChannelAnswer,
+  NotificationEventKind,
   PageMeta as ListMeta,
   Permissions,
   Plan,
@@ -48,13 +52,16 @@ export type {
   SyncState,
   SyncSummary,
   SyncView,
+  TestSent,
   User,
   UserView,
 } from '../../api/contract';
 export type { FieldKind, RecordType } from '../../domain/records';
 /** The request bodies the UI sends, typed by the API's own request schemas (api/schemas.ts). */
 export type {
+  ChannelChangeRequest,
   ConnectionRequest,
+  NewChannelRequest,
   LoginRequest,
   ManageRequest,
   OwnPasswordChangeRequest,

@@ -6,15 +6,16 @@ import { PLAN_LABELS, ROLE_LABELS, TYPE_LABELS, TYPE_ORDER } from '../labels';
 import { Link } from '../router';
 import { type Action, can, useSession } from '../session';
 
-const MENU: Array<{ href: string; label: string; section?: string; action?: Action }> = [
+const MENU: Array<{ href: string; label: string; section?: string; needs?: Action }> = [
   { href: '/', label: 'Overview' },
   ...TYPE_ORDER.map((t) => ({ href: `/${TYPE_LABELS[t].path}`, label: TYPE_LABELS[t].many, section: 'Documentation' })),
   { href: '/integration', label: 'Integration', section: 'Kaseya BMS' },
   { href: '/review', label: 'Review matches', section: 'Kaseya BMS' },
   { href: '/problems', label: 'Problems', section: 'Kaseya BMS' },
   { href: '/manage', label: 'Manage data', section: 'Kaseya BMS' },
-  { href: '/adopt', label: 'Adopt records', section: 'Kaseya BMS', action: 'records:adopt' },
+  { href: '/adopt', label: 'Adopt records', section: 'Kaseya BMS', needs: 'records:adopt' },
   { href: '/logs', label: 'Logs', section: 'Kaseya BMS' },
+  { href: '/notifications', label: 'Notifications', section: 'Kaseya BMS', needs: 'notifications:read' },
 ];
 
 function isCurrent(href: string, path: string): boolean {
@@ -53,7 +54,8 @@ export function Layout({ path, children }: { path: string; children: ComponentCh
     event.preventDefault();
     document.getElementById('main')?.focus();
   };
-  const sections = [...new Set(MENU.map((m) => m.section ?? ''))];
+  const menu = MENU.filter((m) => !m.needs || can(session, m.needs));
+  const sections = [...new Set(menu.map((m) => m.section ?? ''))];
   return (
     <div class="app">
       <a class="skip-link" href="#main" onClick={skip}>
@@ -90,7 +92,7 @@ export function Layout({ path, children }: { path: string; children: ComponentCh
             <div class="menu-section" key={section}>
               {section ? <p class="menu-heading">{section}</p> : null}
               <ul>
-                {MENU.filter((m) => (m.section ?? '') === section && (!m.action || can(session, m.action))).map((m) => (
+                {menu.filter((m) => (m.section ?? '') === section).map((m) => (
                   <li key={m.href}>
                     <Link href={m.href} aria-current={isCurrent(m.href, path) ? 'page' : undefined}>
                       {m.label}

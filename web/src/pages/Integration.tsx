@@ -343,6 +343,14 @@ function SyncNowSection({ integration, onChange }: { integration: IntegrationVie
           {why}
         </p>
       ) : null}
+      {integration.paused && integration.pausedAutomatically ? (
+        <Notice kind="warning">
+          <span data-testid="pause-reason">{integration.pauseReason}</span>. Save the fixed connection above (it is tested first) to resume
+          the sync{canWrite ? ', or press Resume sync' : ''}.
+        </Notice>
+      ) : integration.paused && integration.pauseReason ? (
+        <Notice kind="info">{integration.pauseReason}</Notice>
+      ) : null}
       {error ? <Notice kind="error">{error}</Notice> : null}
       <p class="sync-live" role="status" aria-live="polite" data-testid="sync-progress">
         {live}
