@@ -4,7 +4,7 @@
  */
 import type { Knex } from 'knex';
 import { MISSING_VALUE_ERROR } from '../domain/pre-push';
-import { PROBLEM_KINDS, type ProblemKind } from '../domain/problems';
+import { LINK_PROBLEM_KINDS, type LinkProblemKind } from '../domain/problems';
 import type { RecordType } from '../domain/records';
 import type { Db } from './index';
 import { linkFromRow, type SyncLink } from './links';
@@ -12,7 +12,7 @@ import { linkFromRow, type SyncLink } from './links';
 type Conn = Db | Knex.Transaction;
 
 /** The condition on `sync_links` (alias `l`) of each kind, as `problemKindOf` decides it. */
-const KIND_SQL: Record<ProblemKind, string> = {
+const KIND_SQL: Record<LinkProblemKind, string> = {
   failed: `l.state = 'failed' AND coalesce(l.last_error->>'type', '') <> '${MISSING_VALUE_ERROR}'`,
   missing_value: `l.state = 'failed' AND l.last_error->>'type' = '${MISSING_VALUE_ERROR}'`,
   waiting: `l.state = 'queued' AND l.waiting_for IS NOT NULL`,
@@ -22,11 +22,11 @@ const KIND_SQL: Record<ProblemKind, string> = {
 
 const ANY_KIND_SQL = `(l.state IN ('failed', 'excluded', 'orphaned') OR (${KIND_SQL.waiting}))`;
 
-const KIND_CASE = `CASE ${PROBLEM_KINDS.map((k) => `WHEN ${KIND_SQL[k]} THEN '${k}'`).join(' ')} END`;
+const KIND_CASE = `CASE ${LINK_PROBLEM_KINDS.map((k) => `WHEN ${KIND_SQL[k]} THEN '${k}'`).join(' ')} END`;
 
 export interface ProblemFilter {
   accountId: string;
-  kind?: ProblemKind;
+  kind?: LinkProblemKind;
   recordType?: RecordType;
 }
 
@@ -38,12 +38,12 @@ function filtered(db: Conn, filter: ProblemFilter) {
 }
 
 /** How many records there are of each kind (every kind listed, zero included). */
-export async function countProblems(db: Conn, filter: Omit<ProblemFilter, 'kind'>): Promise<Record<ProblemKind, number>> {
+export async function countProblems(db: Conn, filter: Omit<ProblemFilter, 'kind'>): Promise<Record<LinkProblemKind, number>> {
   const rows = (await filtered(db, filter).select(db.raw(`${KIND_CASE} AS kind`)).count('* as n').groupByRaw('1')) as Array<{
-    kind: ProblemKind;
+    kind: LinkProblemKind;
     n: string | number;
   }>;
-  const out = Object.fromEntries(PROBLEM_KINDS.map((k) => [k, 0])) as Record<ProblemKind, number>;
+  const out = Object.fromEntries(LINK_PROBLEM_KINDS.map((k) => [k, 0])) as Record<LinkProblemKind, number>;
   for (const row of rows) out[row.kind] = Number(row.n);
   return out;
 }
@@ -56,7 +56,7 @@ export interface ProblemCursor {
 }
 
 export interface ProblemLink {
-  kind: ProblemKind;
+  kind: LinkProblemKind;
   link: SyncLink;
   /** The link's last change, as stored (full precision, for the cursor). */
   at: string;
@@ -76,6 +76,6 @@ export async function listProblemLinks(db: Conn, filter: ProblemFilter, limit: n
   const rows = (await q.orderBy([{ column: 'l.updated_at', order: 'desc' }, { column: 'l.record_type' }, { column: 'l.record_id' }]).limit(limit + 1)) as Array<
     Record<string, unknown>
   >;
-  const items = rows.slice(0, limit).map((row) => ({ kind: row.kind as ProblemKind, link: linkFromRow(row), at: String(row.at_exact) }));
+  const items = rows.slice(0, limit).map((row) => ({ kind: row.kind as LinkProblemKind, link: linkFromRow(row), at: String(row.at_exact) }));
   return { items, more: rows.length > limit };
 }

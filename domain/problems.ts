@@ -7,7 +7,8 @@
 import { MISSING_VALUE_ERROR } from './pre-push';
 import type { SyncState } from './sync-state';
 
-export const PROBLEM_KINDS = [
+/** The kinds a record's sync link shows (`problemKindOf`). */
+export const LINK_PROBLEM_KINDS = [
   /** Kaseya BMS refused the push; its reason is stored. */
   'failed',
   /** The pre-push check found a value BMS requires missing; nothing was sent. */
@@ -19,6 +20,16 @@ export const PROBLEM_KINDS = [
   /** The BMS record is gone or no longer matches the Sync Settings: disconnected, kept. */
   'orphaned',
 ] as const;
+export type LinkProblemKind = (typeof LINK_PROBLEM_KINDS)[number];
+
+export const PROBLEM_KINDS = [
+  ...LINK_PROBLEM_KINDS,
+  /**
+   * A Kaseya BMS record matched no documentation record and is held (Sync Settings: hold) until a person
+   * matches, creates or excludes it in Review matches. It has no record or link yet.
+   */
+  'held',
+] as const;
 export type ProblemKind = (typeof PROBLEM_KINDS)[number];
 
 export interface ProblemLinkFacts {
@@ -28,7 +39,7 @@ export interface ProblemLinkFacts {
 }
 
 /** The kind of problem a link shows, or null when the record needs nobody. */
-export function problemKindOf(link: ProblemLinkFacts): ProblemKind | null {
+export function problemKindOf(link: ProblemLinkFacts): LinkProblemKind | null {
   switch (link.state) {
     case 'failed':
       return link.lastError?.type === MISSING_VALUE_ERROR ? 'missing_value' : 'failed';
@@ -43,5 +54,9 @@ export function problemKindOf(link: ProblemLinkFacts): ProblemKind | null {
   }
 }
 
-/** Kinds a retry can act on: orphans are reconnected, not retried. */
-export const RETRYABLE_KINDS: readonly ProblemKind[] = ['failed', 'missing_value', 'waiting', 'excluded'];
+/** Kinds a retry can act on: orphans are reconnected and held records matched, not retried. */
+export const RETRYABLE_KINDS = ['failed', 'missing_value', 'waiting', 'excluded'] as const satisfies readonly LinkProblemKind[];
+
+export function isRetryableKind(kind: ProblemKind): kind is (typeof RETRYABLE_KINDS)[number] {
+  return (RETRYABLE_KINDS as readonly ProblemKind[]).includes(kind);
+}

@@ -12,7 +12,8 @@ import { getLinks } from '../db/links';
 import { countProblems, listProblemLinks, type ProblemCursor, type ProblemLink } from '../db/problems';
 import { getRecordsByIds, type StoredRecord } from '../db/records';
 import { prePushProblems, type SettingsSection } from '../domain/pre-push';
-import { type ProblemKind, RETRYABLE_KINDS } from '../domain/problems';
+import { isRetryableKind, type ProblemKind } from '../domain/problems';
+import { countHeldMatches, listHeldMatches } from './review';
 import { RECORD_COLLECTIONS, RECORD_TYPES, type RecordType } from '../domain/records';
 import type { Principal } from './accounts';
 import { RuleError } from './errors';
@@ -98,7 +99,7 @@ function entryOf(item: ProblemLink, loaded: Loaded, integration: Integration | u
   const type = link.recordType;
   const id = link.recordId;
   const record = loaded.records.get(keyOf(type, id));
-  const base = { kind, record: recordOf(type, id, loaded), since: new Date(item.at).toISOString(), retryable: RETRYABLE_KINDS.includes(kind) };
+  const base = { kind, record: recordOf(type, id, loaded), since: new Date(item.at).toISOString(), retryable: isRetryableKind(kind) };
   const reason = link.stateReason ?? link.lastError?.message ?? 'no reason was recorded';
   switch (kind) {
     case 'failed':
@@ -192,18 +193,40 @@ export async function listProblems(
   accountId: string,
   query: ProblemQuery,
 ): Promise<{ items: ProblemEntry[]; counts: ProblemCounts; nextCursor: string | null }> {
+  const [linkCounts, held] = await Promise.all([
+    countProblems(deps.db, { accountId, recordType: query.recordType }),
+    countHeldMatches(deps.db, accountId),
+  ]);
+  const counts: ProblemCounts = { ...linkCounts, held: held.filter((h) => !query.recordType || h.recordType === query.recordType).reduce((n, h) => n + h.held, 0) };
+  if (query.kind === 'held') return { items: await heldEntries(deps, accountId, query), counts, nextCursor: null };
   const after = query.cursor ? decodeCursor(query.cursor) : undefined;
   const filter = { accountId, kind: query.kind, recordType: query.recordType };
-  const [page, counts, integration] = await Promise.all([
-    listProblemLinks(deps.db, filter, query.limit, after),
-    countProblems(deps.db, { accountId, recordType: query.recordType }),
-    getIntegration(deps.db, accountId),
-  ]);
+  const [page, integration] = await Promise.all([listProblemLinks(deps.db, filter, query.limit, after), getIntegration(deps.db, accountId)]);
   const loaded = await load(deps, accountId, page.items);
   const items = page.items.map((item) => entryOf(item, loaded, integration));
   await explainWaits(deps, items);
   const last = page.items.at(-1);
   return { items, counts, nextCursor: page.more && last ? encodeCursor(last) : null };
+}
+
+/**
+ * Kaseya BMS records held for a match: the newest `limit` (all of them are in Review matches, where they
+ * are resolved). They are not records yet, so the entry's id is the held record's and its page the review
+ * list of its type.
+ */
+async function heldEntries(deps: RecordServiceDeps, accountId: string, query: ProblemQuery): Promise<ProblemEntry[]> {
+  const held = (await listHeldMatches(deps.db, accountId, query.limit))
+    .filter((h) => !query.recordType || h.recordType === query.recordType)
+    .sort((a, b) => b.heldAt.localeCompare(a.heldAt))
+    .slice(0, query.limit);
+  return held.map((h) => ({
+    kind: 'held' as const,
+    record: { type: h.recordType, id: h.heldId, name: h.name, organization: null, href: h.reviewPath },
+    cause: `Kaseya BMS ${h.recordType} ${h.bmsId} matched no documentation record exactly and is held, as Sync Settings say, until a person decides`,
+    fix: { label: 'Match it to a record, create it, or exclude it in Review matches', href: h.reviewPath },
+    since: new Date(h.heldAt).toISOString(),
+    retryable: false,
+  }));
 }
 
 /**
@@ -240,8 +263,9 @@ export async function retryKind(
   kind: ProblemKind,
   recordType?: RecordType,
 ): Promise<{ attempted: number; queued: number; notQueued: number; more: boolean; results: RetryResult[] }> {
-  if (!RETRYABLE_KINDS.includes(kind)) {
-    throw new RuleError(422, 'not_retryable', `${kind} records are not retried: reconnect them in Review matches`, { field: 'kind' });
+  if (!isRetryableKind(kind)) {
+    const instead = kind === 'held' ? 'match, create or exclude them in Review matches' : 'reconnect them in Review matches';
+    throw new RuleError(422, 'not_retryable', `${kind} records are not retried: ${instead}`, { field: 'kind' });
   }
   const page = await listProblemLinks(deps.db, { accountId: principal.accountId, kind, recordType }, RETRY_ALL_MAX);
   const results: RetryResult[] = [];

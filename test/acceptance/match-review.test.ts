@@ -104,6 +104,25 @@ describe('match review', function () {
     const acmeDoc = list.data.records.find((r: any) => r.id === docIds.get('ACME, Inc'));
     assert.equal(acmeDoc.suggestions[0].bmsId, bmsIds.get('Acme Inc.'));
     assert.ok(!list.data.records.some((r: any) => r.id === docIds.get('Hooli')), 'a linked record is not in review');
+
+    // The problems list has them too, as held for a match, with the way to resolve them; they are not retried.
+    const problems = await stack.admin.get('/api/v1/problems?kind=held&limit=50');
+    assert.equal(problems.status, 200, JSON.stringify(problems.body));
+    assert.equal(problems.body.meta.counts.held, PAIRS.length + 1);
+    assert.deepEqual(problems.body.data.map((p: any) => p.record.name).sort(), [...PAIRS.map(([, bms]) => bms), 'Pied Piper'].sort());
+    const acme = problems.body.data.find((p: any) => p.record.name === 'Acme Inc.');
+    assert.equal(acme.kind, 'held');
+    assert.equal(acme.record.id, heldByName.get('Acme Inc.').id);
+    assert.equal(acme.fix.href, '/review?type=organizations');
+    assert.equal(acme.retryable, false);
+    assert.match(acme.cause, /^Kaseya BMS organization \d+ matched no documentation record exactly and is held/);
+    assert.equal((await stack.admin.get('/api/v1/problems?kind=held&type=contact')).body.data.length, 0);
+    const everything = (await stack.admin.get('/api/v1/problems?limit=1')).body.meta;
+    assert.equal(everything.total, Object.values(everything.counts as Record<string, number>).reduce((a, b) => a + b, 0));
+    assert.ok(everything.total >= PAIRS.length + 1);
+    const retried = await stack.admin.post('/api/v1/problems/retry-all', { kind: 'held' });
+    assert.equal(retried.status, 422);
+    assert.equal(retried.body.error.details.field, 'kind');
   });
 
   it('match links the two and merges as a first sync (BMS wins, nothing pushed); a racing second action gets 409', async () => {

@@ -1,7 +1,8 @@
 /**
  * Problems: every record that needs a person, grouped by kind, each with its cause in plain words, a link
  * to what fixes it (the field, the record it waits for, the Sync Settings section) and, for administrators
- * and managers, retry one or retry all of a kind. Held BMS records awaiting a match are in Review matches.
+ * and managers, retry one or retry all of a kind. Held BMS records awaiting a match are listed too, and
+ * resolved in Review matches.
  */
 import { useEffect, useState } from 'preact/hooks';
 import { api, errorMessage, query } from '../api';
@@ -26,6 +27,12 @@ const KINDS: Array<{ kind: ProblemKind; label: string; explain: string; retry: b
     kind: 'orphaned',
     label: 'Disconnected from Kaseya BMS',
     explain: 'Their Kaseya BMS record is gone or no longer matches the Sync Settings. They are kept; reconnect or delete them.',
+    retry: false,
+  },
+  {
+    kind: 'held',
+    label: 'Held for a match',
+    explain: 'Kaseya BMS records that matched no documentation record exactly, held as Sync Settings say. Match, create or exclude them in Review matches.',
     retry: false,
   },
 ];
@@ -121,8 +128,8 @@ export function ProblemsPage() {
     <>
       <PageTitle title="Problems" />
       <p class="muted">
-        Every record that needs a person before it can sync with Kaseya BMS, with what to do about it. Kaseya BMS records held for a match are in{' '}
-        <Link href="/review">Review matches</Link>.
+        Every record that needs a person before it can sync with Kaseya BMS, with what to do about it. Kaseya BMS records held for a match are
+        resolved in <Link href="/review">Review matches</Link>.
       </p>
       <div class="filters">
         <div class="field">
