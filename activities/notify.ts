@@ -88,7 +88,7 @@ export function createNotifyActivities(deps: ActivityDeps) {
     const decision = afterPullFailure(await getFailureStreak(deps.db, accountId), syncRunId, cause, integration.settings.pull.pauseAfterFailures);
     await setFailureStreak(deps.db, accountId, decision.streak);
     const connection = isConnectionFailure(cause);
-    if (connection) await updateIntegration(deps.db, accountId, { connection: { status: 'failed', error } });
+    if (connection) await updateIntegration(deps.db, accountId, { connection: { status: 'failed', error, seenBy: 'pull' } });
     const details = { syncRunId, cause, error, consecutiveFailures: decision.streak.streak };
     if (decision.notify) {
       const message = connection ? connectionFailedMessage(cause, error) : pullFailedMessage(cause, error);

@@ -11,6 +11,7 @@ import type { SecretBox } from '../lib/secrets';
 import type { BmsConnection } from '../bms/client';
 import type { BmsLookups } from '../bms/lookups';
 import type { Db } from './index';
+import type { ReachabilitySource } from './operations';
 import { isoOrNull } from './rows';
 
 type Conn = Db | Knex.Transaction;
@@ -175,7 +176,8 @@ export async function updateIntegration(
     resetFailures?: true;
     syncRequested?: true;
     lookups?: BmsLookups;
-    connection?: { status: Integration['connectionStatus']; error: string | null };
+    /** The connection's state as last seen, and by what (a connection test unless said otherwise). */
+    connection?: { status: Integration['connectionStatus']; error: string | null; seenBy?: ReachabilitySource };
   },
 ): Promise<void> {
   const row: Row = { updated_at: db.fn.now() };
@@ -200,11 +202,11 @@ export async function updateIntegration(
     row.connection_status = changes.connection.status;
     row.connection_error = changes.connection.error;
     row.connection_checked_at = db.fn.now();
-    // A connection test is also the latest word on whether BMS is reachable (db/operations.ts).
+    // It is also the latest word on whether BMS is reachable (db/operations.ts).
     row.bms_reachability = changes.connection.status;
     row.bms_reachability_error = changes.connection.error;
     row.bms_reachability_at = db.fn.now();
-    row.bms_reachability_by = 'connection_test';
+    row.bms_reachability_by = changes.connection.seenBy ?? 'connection_test';
   }
   await db('integrations').where({ account_id: accountId }).update(row);
 }
