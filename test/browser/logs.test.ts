@@ -84,6 +84,8 @@ describe('Logs page in the browser', function () {
 
   it('filters the record history by kind and exports it', async () => {
     await page.getByLabel('Kind').selectOption('failure');
+    // The filtered answer has arrived when the count says so (the unfiltered list shows the refusal too).
+    await page.getByRole('status').filter({ hasText: /^1 entry found$/ }).waitFor();
     const history = page.getByRole('table', { name: 'Record history (filtered), newest first' });
     await history.getByText('Push refused').first().waitFor();
     assert.equal(await history.getByRole('row').count(), 2, 'the header and the refused push');
