@@ -58,18 +58,19 @@ describe('chaos on the cluster shape (2 workers, 2 APIs, mTLS, PostgreSQL persis
     assert.equal(pulled.length, PULLED_TARGETS, 'organizations pulled from BMS');
 
     // The stream: saves through both APIs, each acknowledged save remembered with the version it made.
-    const counts = { saves: 0, creates: 0, refused: 0, workerKills: 0, temporalRestarts: 0, databaseCuts: 0 };
+    const counts = { saves: 0, creates: 0, refused: 0, sentAgain: 0, workerKills: 0, temporalRestarts: 0, databaseCuts: 0 };
     const targets: string[] = pulled.map((o) => o.id as string);
     const created: string[] = [];
     const lastSaved = new Map<string, { version: number; value: string }>();
     let saveNo = 0;
+    const retried = { onRetry: () => void counts.sentAgain++ };
     const save = async () => {
       const n = ++saveNo;
       const api = admins[n % admins.length]!;
       if (created.length < CREATES && n % 3 === 0) {
         const name = `Chaos ${suffix} ${String(created.length).padStart(2, '0')}`;
         created.push(name);
-        const res = await persist(`create ${name}`, () => api.post('/api/v1/organizations', { name, type: 'Client', status: 'Active' }));
+        const res = await persist(`create ${name}`, () => api.post('/api/v1/organizations', { name, type: 'Client', status: 'Active' }), retried);
         assert.equal(res.status, 201, JSON.stringify(res.body));
         targets.push(res.body.data.id);
         counts.creates++;
@@ -77,7 +78,7 @@ describe('chaos on the cluster shape (2 workers, 2 APIs, mTLS, PostgreSQL persis
       }
       const id = targets[(n * 7919) % targets.length]!;
       const value = `chaos ${n}`;
-      const res = await persist(`edit ${n}`, () => api.patch(`/api/v1/organizations/${id}`, { shortName: value }));
+      const res = await persist(`edit ${n}`, () => api.patch(`/api/v1/organizations/${id}`, { shortName: value }), retried);
       if (res.status !== 200) {
         counts.refused++;
         return;
@@ -183,7 +184,7 @@ describe('chaos on the cluster shape (2 workers, 2 APIs, mTLS, PostgreSQL persis
 
     console.log(
       [
-        `      ${counts.saves} edits and ${counts.creates} creates acknowledged in ${streamSeconds.toFixed(0)} s through ${admins.length} APIs (${counts.refused} refused), ${lastSaved.size} records edited`,
+        `      ${counts.saves} edits and ${counts.creates} creates acknowledged in ${streamSeconds.toFixed(0)} s through ${admins.length} APIs (${counts.sentAgain} sent again after a 5xx or a dropped connection, ${counts.refused} refused), ${lastSaved.size} records edited`,
         `      worker killed ${counts.workerKills}×, Temporal server restarted ${counts.temporalRestarts}×, databases cut ${counts.databaseCuts}×`,
         `      all synced ${drainSeconds.toFixed(0)} s after the stream; lost 0, duplicated ${bmsDuplicates} in BMS + ${docsDuplicates} in the docs, stuck ${stuck}; total ${((Date.now() - started) / 1000).toFixed(0)} s`,
       ].join('\n'),

@@ -1,10 +1,18 @@
 /** Accounting shared by the chaos runs (dev server and cluster): API calls retried through faults, full lists, duplicates. */
 import type { HttpClient } from './api-client';
 
-/** Retries an API call through the faults of a chaos run (a 5xx or a dropped connection), up to a deadline. */
-export async function persist<T>(what: string, call: () => Promise<{ status: number; body: T }>, timeoutMs = 120_000): Promise<{ status: number; body: T }> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
+/**
+ * Retries an API call through the faults of a chaos run (a 5xx or a dropped connection), up to a deadline;
+ * `onRetry` is told of each call sent again.
+ */
+export async function persist<T>(
+  what: string,
+  call: () => Promise<{ status: number; body: T }>,
+  options: { timeoutMs?: number; onRetry?: () => void } = {},
+): Promise<{ status: number; body: T }> {
+  const deadline = Date.now() + (options.timeoutMs ?? 120_000);
+  for (let attempt = 0; ; attempt++) {
+    if (attempt > 0) options.onRetry?.();
     try {
       const res = await call();
       if (res.status < 500) return res;
