@@ -280,7 +280,7 @@ export interface CpuUsage {
 
 /**
  * CPU time of the stack's processes between two points: the given pids, the bench itself, the Temporal
- * dev server (a child of the bench named `temporal`), PostgreSQL (the backends serving the bench's
+ * dev server or server (a child of the bench named `temporal`, or `server` on the cluster engine), PostgreSQL (the backends serving the bench's
  * database; one that both starts and ends inside the window is missed), and the machine as a whole.
  */
 export class CpuMeter {
@@ -304,7 +304,7 @@ export class CpuMeter {
     let temporal = 0;
     const backends = new Map<number, number>();
     for (const p of allProcs()) {
-      if (p.comm === 'temporal' && p.ppid === process.pid) temporal += p.cpu;
+      if ((p.comm === 'temporal' || p.comm === 'server') && p.ppid === process.pid) temporal += p.cpu;
       if (p.comm === 'postgres' && cmdline(p.pid).includes(` ${this.database} `)) backends.set(p.pid, p.cpu);
     }
     seconds.temporal = temporal;

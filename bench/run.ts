@@ -5,13 +5,14 @@
  *   npm run bench                      full sizes (10k and 100k pulls, 500 + 5,000 saves)
  *   npm run bench -- --smoke           tiny sizes (what the test suite runs)
  *   npm run bench -- --pull-large 50000 --cpu-prof
+ *   npm run bench -- --temporal cluster   on the Temporal server with PostgreSQL persistence and mTLS
  *
  * It is not a timed test: a missed target never fails it; only a phase that could not run does.
  * See bench/README.md for how each figure is measured.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { Client, Connection } from '@temporalio/client';
+import { Client, type Connection } from '@temporalio/client';
 import { Command, InvalidArgumentError } from 'commander';
 import { HttpClient } from '../test/helpers/api-client';
 import { machineInfo } from './measure';
@@ -27,7 +28,7 @@ import {
 import { type BenchResults, evaluate, formatTable, TARGETS } from './report';
 import { SimEventStream } from './sim-events';
 import { StatementLog } from './sql-log';
-import { BenchStack } from './stack';
+import { BenchStack, TEMPORAL_ENGINES, type TemporalEngine } from './stack';
 
 function count(value: string): number {
   const n = Number(value.replace(/_/g, ''));
@@ -37,6 +38,7 @@ function count(value: string): number {
 
 interface Options {
   smoke: boolean;
+  temporal: TemporalEngine;
   pullSmall: number;
   pullLarge: number;
   latencySaves: number;
@@ -59,6 +61,15 @@ function parseOptions(): Options {
     .name('bench')
     .description('Benchmark of bms-docsync: push latency and throughput, pull rate, request cost, memory, scaling')
     .option('--smoke', 'tiny counts (seconds, not minutes): checks that every figure is produced', false)
+    .option(
+      '--temporal <engine>',
+      `what runs Temporal: ${TEMPORAL_ENGINES.join(' or ')} (the dev server; or the Temporal server on PostgreSQL with mTLS, devstack/temporal-cluster.ts)`,
+      (value: string) => {
+        if (!(TEMPORAL_ENGINES as readonly string[]).includes(value)) throw new InvalidArgumentError(`must be one of ${TEMPORAL_ENGINES.join(', ')}`);
+        return value as TemporalEngine;
+      },
+      'dev',
+    )
     .option('--pull-small <n>', `accounts (each with one contact and one location) in the small pull [${FULL.pullSmall}; smoke ${SMOKE.pullSmall}]`, count)
     .option('--pull-large <n>', `accounts in the large pull, which the push phases then use [${FULL.pullLarge}; smoke ${SMOKE.pullLarge}]`, count)
     .option('--latency-saves <n>', `sequential UI saves for push latency [${FULL.latencySaves}; smoke ${SMOKE.latencySaves}]`, count)
@@ -72,10 +83,11 @@ function parseOptions(): Options {
     .option('--sql-log <file>', "profile SQL: log every statement of the bench's database and read them back from this PostgreSQL server log")
     .option('--keep', 'keep the temporary folder (process logs, Temporal database) afterwards', false)
     .parse();
-  const o = program.opts<Partial<Options> & { smoke: boolean; cpuProf: boolean; keep: boolean }>();
+  const o = program.opts<Partial<Options> & { smoke: boolean; temporal: TemporalEngine; cpuProf: boolean; keep: boolean }>();
   const d = o.smoke ? SMOKE : FULL;
   const opts: Options = {
     smoke: o.smoke,
+    temporal: o.temporal,
     pullSmall: o.pullSmall ?? d.pullSmall,
     pullLarge: o.pullLarge ?? d.pullLarge,
     latencySaves: o.latencySaves ?? d.latencySaves,
@@ -103,11 +115,11 @@ async function main(): Promise<number> {
   const t0 = performance.now();
   const log = (line: string) => process.stderr.write(`[bench ${((performance.now() - t0) / 1000).toFixed(1).padStart(6)} s] ${line}\n`);
   const stamp = startedAt.toISOString().replace(/[:.]/g, '-');
-  const outFile = path.resolve(opts.out ?? path.join(__dirname, 'results', `${stamp}${opts.smoke ? '-smoke' : ''}.json`));
+  const outFile = path.resolve(opts.out ?? path.join(__dirname, 'results', `${stamp}${opts.smoke ? '-smoke' : ''}${opts.temporal === 'cluster' ? '-cluster' : ''}.json`));
   const cpuProfDir = opts.cpuProf ? outFile.replace(/\.json$/, '') + '-cpuprof' : undefined;
   const machineBefore = machineInfo();
 
-  const stack = new BenchStack({ log, cpuProfDir, logStatements: opts.sqlLog !== undefined });
+  const stack = new BenchStack({ log, temporal: opts.temporal, cpuProfDir, logStatements: opts.sqlLog !== undefined });
   const results: BenchResults = {};
   const errors: Array<{ phase: string; error: string }> = [];
   let events: SimEventStream | undefined;
@@ -148,12 +160,12 @@ async function main(): Promise<number> {
   try {
     await stack.start();
     events = await SimEventStream.open(stack.simUrl, 'all');
-    temporalConnection = await Connection.connect({ address: stack.temporal.address });
+    temporalConnection = await stack.connectTemporal();
     const ctx: BenchContext = {
       stack,
       sim: new HttpClient(stack.simUrl),
       events,
-      temporal: new Client({ connection: temporalConnection }),
+      temporal: new Client({ connection: temporalConnection, namespace: stack.namespace }),
       sqlLog: opts.sqlLog ? new StatementLog(opts.sqlLog, stack.database) : undefined,
       log,
     };
@@ -184,7 +196,7 @@ async function main(): Promise<number> {
     log(`FAILED: ${err instanceof Error ? err.message : String(err)}`);
   } finally {
     const keep = opts.keep || errors.length > 0;
-    if (keep) log(`keeping ${stack.tmpDir} (process logs: simulator.log, worker.log, api.log, temporal.log)`);
+    if (keep) log(`keeping ${stack.tmpDir} (process logs: simulator.log, worker.log, api.log, temporal.log or temporal-cluster/temporal-server.log)`);
     await shutdown(keep);
   }
 
@@ -193,6 +205,7 @@ async function main(): Promise<number> {
   const { account: _a2, ...pullLarge } = results.pullLarge ?? { account: undefined };
   const report = {
     mode: opts.smoke ? 'smoke' : 'full',
+    temporal: { engine: opts.temporal, label: stack.engineLabel },
     startedAt: startedAt.toISOString(),
     finishedAt: new Date().toISOString(),
     durationSeconds: Math.round((performance.now() - t0) / 100) / 10,
@@ -212,7 +225,7 @@ async function main(): Promise<number> {
   process.stdout.write(
     [
       '',
-      `bms-docsync benchmark (${report.mode}) — ${m.cpuModel} × ${m.cpuCount}, ${m.memoryGb} GB, Node ${m.node}, PostgreSQL ${m.postgres ?? '?'}, load ${m.loadAverage.join(' ')} → ${m.loadAverageAtEnd.join(' ')}`,
+      `bms-docsync benchmark (${report.mode}) on the ${stack.engineLabel} — ${m.cpuModel} × ${m.cpuCount}, ${m.memoryGb} GB, Node ${m.node}, PostgreSQL ${m.postgres ?? '?'}, load ${m.loadAverage.join(' ')} → ${m.loadAverageAtEnd.join(' ')}`,
       '',
       formatTable(rows),
       '',

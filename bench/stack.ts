@@ -1,6 +1,8 @@
 /**
  * The bench's own stack, as separate processes like production: a Temporal dev server (SQLite in a temp
- * folder, free ports), a fresh PostgreSQL database (on DATABASE_URL's server, or an embedded PostgreSQL),
+ * folder, free ports) or, with `temporal: 'cluster'`, the Temporal server on PostgreSQL persistence with mTLS
+ * (`devstack/temporal-cluster.ts`, two databases of its own on the same PostgreSQL server, dropped at the
+ * end), a fresh PostgreSQL database (on DATABASE_URL's server, or an embedded PostgreSQL),
  * migrated, the BMS simulator (`simulator/main.ts`, rate limit off, no seed), one worker process and one
  * API process. Everything it started is stopped by `stop()`, which is safe to call at any point.
  */
@@ -13,6 +15,7 @@ import { createDb, type Db, migrateLatest } from '../db';
 import { createDatabaseIfMissing, dropDatabase, type EmbeddedPostgresHandle, startEmbeddedPostgres } from '../devstack/postgres';
 import { ServiceProcess } from '../devstack/service-process';
 import { findTemporalCli } from '../devstack/temporal-cli';
+import { findTemporalServerTools, TemporalCluster } from '../devstack/temporal-cluster';
 import { TemporalDevServer } from '../devstack/temporal-server';
 import { answers, GiveUpWaiting, waitFor } from '../devstack/wait';
 import getPort from '../test/helpers/ports';
@@ -24,7 +27,12 @@ export const SIM_CREDENTIALS = { tenant: 'Demo MSP', username: 'api.user', passw
 /** The simulator answers plain http on loopback: the outbound policy must be told so. */
 export const SIMULATOR_ALLOWED_HOSTS = 'http://127.0.0.1';
 
+/** What runs Temporal: the dev server (the CLI, SQLite) or the server on PostgreSQL with mTLS. */
+export type TemporalEngine = 'dev' | 'cluster';
+export const TEMPORAL_ENGINES: readonly TemporalEngine[] = ['dev', 'cluster'];
+
 export interface BenchStackOptions {
+  temporal?: TemporalEngine;
   /** Write V8 CPU profiles of the worker and the API into this folder (one per process life). */
   cpuProfDir?: string;
   /** Log every statement of the bench's database (set before any service connects). */
@@ -36,7 +44,9 @@ export interface BenchStackOptions {
 export class BenchStack {
   readonly tmpDir = path.join(os.tmpdir(), `docsync-bench-${randomBytes(4).toString('hex')}`);
   private readonly stops: Array<{ what: string; stop: () => Promise<void> }> = [];
-  temporal!: TemporalDevServer;
+  readonly engine: TemporalEngine;
+  private devServer: TemporalDevServer | undefined;
+  private cluster: TemporalCluster | undefined;
   /** The bench's own connection to the database (accounts, pg_stat readings). */
   db!: Db;
   databaseUrl!: string;
@@ -52,7 +62,28 @@ export class BenchStack {
   private starts = 0;
 
   constructor(private readonly options: BenchStackOptions) {
+    this.engine = options.temporal ?? 'dev';
     mkdirSync(this.tmpDir, { recursive: true });
+  }
+
+  /** The Temporal engine, as the report names it. */
+  get engineLabel(): string {
+    return this.engine === 'cluster' ? 'Temporal server v1.29.1 on PostgreSQL, mTLS, 4 shards' : 'Temporal dev server (SQLite)';
+  }
+
+  get namespace(): string {
+    return this.cluster?.namespace ?? 'default';
+  }
+
+  get temporalAddress(): string {
+    const server = this.cluster ?? this.devServer;
+    if (!server) throw new Error('Temporal has not been started');
+    return server.address;
+  }
+
+  /** A new connection to the stack's Temporal (with the client certificate on the cluster); the caller closes it. */
+  async connectTemporal(): Promise<Connection> {
+    return Connection.connect({ address: this.temporalAddress, tls: this.cluster ? await this.cluster.clientTls() : undefined });
   }
 
   logFile(name: string): string {
@@ -63,19 +94,9 @@ export class BenchStack {
     const log = this.options.log;
     const started = performance.now();
 
-    // Temporal dev server (the workflow bundle is built by the worker process itself, as in production).
-    const cli = await findTemporalCli({ log });
-    this.temporal = new TemporalDevServer({
-      cliPath: cli,
-      port: await getPort(),
-      dbFile: path.join(this.tmpDir, 'temporal.db'),
-      logFile: this.logFile('temporal'),
-    });
-    const temporalStarted = this.temporal.start();
-    this.stops.push({ what: 'Temporal dev server', stop: () => this.temporal.stop() });
-
     // PostgreSQL: a fresh database, dropped at the end.
-    const database = `docsync_bench_${randomBytes(4).toString('hex')}`;
+    const id = randomBytes(4).toString('hex');
+    const database = `docsync_bench_${id}`;
     this.database = database;
     let adminUrl = process.env.DATABASE_URL;
     if (!adminUrl) {
@@ -84,6 +105,34 @@ export class BenchStack {
       this.stops.push({ what: 'embedded PostgreSQL', stop: () => pg.stop() });
       adminUrl = pg.url;
     }
+
+    // Temporal (the workflow bundle is built by the worker process itself, as in production).
+    let temporalStarted: Promise<void>;
+    if (this.engine === 'cluster') {
+      const cluster = new TemporalCluster({
+        tools: await findTemporalServerTools({ log }),
+        postgresUrl: adminUrl,
+        dir: path.join(this.tmpDir, 'temporal-cluster'),
+        databases: { temporal: `temporal_bench_${id}`, visibility: `temporal_visibility_bench_${id}` },
+        dropDatabasesOnStop: true,
+        log,
+      });
+      this.cluster = cluster;
+      temporalStarted = cluster.start();
+      this.stops.push({ what: 'Temporal server', stop: () => cluster.stop() });
+    } else {
+      const devServer = new TemporalDevServer({
+        cliPath: await findTemporalCli({ log }),
+        port: await getPort(),
+        dbFile: path.join(this.tmpDir, 'temporal.db'),
+        logFile: this.logFile('temporal'),
+      });
+      this.devServer = devServer;
+      temporalStarted = devServer.start();
+      this.stops.push({ what: 'Temporal dev server', stop: () => devServer.stop() });
+    }
+    // Not awaited yet: settled below, after the database is ready (a failure must not go unhandled meanwhile).
+    temporalStarted.catch(() => undefined);
     await createDatabaseIfMissing(adminUrl, database);
     const url = new URL(adminUrl);
     url.pathname = `/${database}`;
@@ -115,7 +164,7 @@ export class BenchStack {
     this.childEnv = {
       ...process.env,
       DATABASE_URL: this.databaseUrl,
-      TEMPORAL_ADDRESS: this.temporal.address,
+      ...(this.cluster ? this.cluster.clientEnv() : { TEMPORAL_ADDRESS: this.temporalAddress }),
       TEMPORAL_TASK_QUEUE_PREFIX: TASK_QUEUE_PREFIX,
       DATA_DIR: this.tmpDir,
       SECRET_KEY: `bench-${randomBytes(16).toString('hex')}`,
@@ -222,7 +271,7 @@ export class BenchStack {
 
   /** Until this worker process polls each of `taskQueues` (its Temporal identity starts with its pid). */
   private async waitForPolling(worker: ServiceProcess, taskQueues: string[], logFile: string): Promise<void> {
-    this.temporalConnection ??= await Connection.connect({ address: this.temporal.address });
+    this.temporalConnection ??= await this.connectTemporal();
     const connection = this.temporalConnection;
     const pid = worker.pid;
     await waitFor(
@@ -230,7 +279,7 @@ export class BenchStack {
         if (!worker.running) throw new GiveUpWaiting(`the ${worker.name} exited; see ${logFile}`);
         for (const name of taskQueues) {
           const res = await connection.workflowService.describeTaskQueue({
-            namespace: 'default',
+            namespace: this.namespace,
             taskQueue: { name },
             taskQueueType: 1, // workflow tasks
           });

@@ -682,16 +682,34 @@ dynamicConfigClient:
     });
   }
 
-  /** Stops the server (SIGTERM, then SIGKILL after `graceMs`); keeps its databases unless told to drop them. */
-  async stop(graceMs = 15_000): Promise<void> {
+  /** The server process's id while it runs. */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  /**
+   * Stops the server process and starts it again on the same databases, certificates, config and ports,
+   * as an operator's restart (or a crash, with `graceMs` 0) would; returns once it answers over mTLS.
+   */
+  async restart(graceMs = 15_000): Promise<void> {
+    await this.stopProcess(graceMs);
+    await this.start();
+  }
+
+  private async stopProcess(graceMs: number): Promise<void> {
     const child = this.child;
     if (child && child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGTERM');
+      child.kill(graceMs > 0 ? 'SIGTERM' : 'SIGKILL');
       const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
       await this.exited;
       clearTimeout(timer);
     }
     this.child = undefined;
+  }
+
+  /** Stops the server (SIGTERM, then SIGKILL after `graceMs`); keeps its databases unless told to drop them. */
+  async stop(graceMs = 15_000): Promise<void> {
+    await this.stopProcess(graceMs);
     if (this.options.dropDatabasesOnStop && this.databasesTouched) {
       this.databasesTouched = false;
       for (const database of Object.values(this.databases)) await dropDatabase(this.options.postgresUrl, database);

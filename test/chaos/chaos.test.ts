@@ -19,6 +19,7 @@ import { syncedFieldNames, fieldSpecs, type RecordType } from '../../domain/reco
 import { ServiceProcess } from '../../devstack/service-process';
 import { normalizeKeys } from '../../bms/wire';
 import type { HttpClient } from '../helpers/api-client';
+import { duplicates, listAll, persist } from '../helpers/chaos';
 import { startStack, type Stack } from '../helpers/stack';
 import { syncNowAndWait, waitFor, waitForIdlePulls } from '../helpers/sync';
 
@@ -52,21 +53,6 @@ const FAULTS = [
   { route: '*', mode: 'http-429', probability: 0.02, retryAfterSeconds: 1 },
   { route: '*', mode: 'slow', probability: 0.02, delayMs: 2_500 },
 ];
-
-/** Retries an API call through the faults of this run (a 5xx or a dropped connection), up to a deadline. */
-async function persist<T>(what: string, call: () => Promise<{ status: number; body: T }>): Promise<{ status: number; body: T }> {
-  const deadline = Date.now() + 120_000;
-  for (;;) {
-    try {
-      const res = await call();
-      if (res.status < 500) return res;
-    } catch {
-      // connection trouble while the API's database connections are cut: try again
-    }
-    if (Date.now() > deadline) throw new Error(`${what}: the API kept failing`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
 
 describe('chaos', function () {
   this.timeout(20 * 60_000);
@@ -297,7 +283,6 @@ describe('chaos', function () {
     const locations = (await stack.simAdmin.get('/_sim/locations')).body as Array<{ locationName: string }>;
     const contacts = (await stack.simAdmin.get('/_sim/contacts')).body as Array<{ accountId: number; firstName: string; lastName: string }>;
     const assets = (await stack.simAdmin.get('/_sim/assets')).body as Array<{ accountId: number; name: string; serialNumber: string }>;
-    const duplicates = (values: string[]) => values.length - new Set(values).size;
     const bmsDuplicates =
       duplicates(accounts.filter((a) => a.accountName.startsWith('Chaos Org ')).map((a) => a.accountName)) +
       duplicates(locations.filter((l) => l.locationName?.startsWith('Chaos Site ')).map((l) => l.locationName)) +
@@ -355,15 +340,6 @@ describe('chaos', function () {
     for (const f of failedWithReason) assert.match(f, /Push to Kaseya BMS failed: .{10,}/);
   });
 });
-
-async function listAll(api: HttpClient, collection: Collection, syncState?: string): Promise<any[]> {
-  const out: any[] = [];
-  for (let page = 1; ; page++) {
-    const res = await persist(`list ${collection}`, () => api.get(`/api/v1/${collection}?pageSize=200&page=${page}${syncState ? `&syncState=${syncState}` : ''}`));
-    out.push(...(res.body as any).data);
-    if ((res.body as any).data.length < 200) return out;
-  }
-}
 
 async function waitForCompletedPull(api: HttpClient): Promise<void> {
   await waitFor(

@@ -8,30 +8,18 @@
  * client certificate is refused.
  */
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { Client, Connection } from '@temporalio/client';
-import { loadConfig } from '../../config';
-import { createDb, type Db, migrateLatest } from '../../db';
-import { createDatabaseIfMissing, dropDatabase, type EmbeddedPostgresHandle, startEmbeddedPostgres } from '../../devstack/postgres';
-import { ServiceProcess } from '../../devstack/service-process';
-import { findTemporalServerTools, TemporalCluster } from '../../devstack/temporal-cluster';
-import { answers } from '../../devstack/wait';
-import { createAccount, createUser, login } from '../../services/accounts';
-import { createSimulator, type SimulatorHandle } from '../../simulator';
+import { Connection } from '@temporalio/client';
+import type { TemporalCluster } from '../../devstack/temporal-cluster';
+import type { SimulatorHandle } from '../../simulator';
 import { pushStatusQuery } from '../../workflows/definitions';
 import { AccountIdKey, RecordIdKey } from '../../workflows/search-attributes';
-import { HttpClient } from '../helpers/api-client';
-import { testWorkflowBundle } from '../helpers/env';
-import getPort from '../helpers/ports';
-import { SIM_CREDENTIALS, SIMULATOR_ALLOWED_HOSTS } from '../helpers/stack';
+import type { HttpClient } from '../helpers/api-client';
+import { SIM_CREDENTIALS } from '../helpers/stack';
 import { served, simRequests, syncNowAndWait, waitFor, waitForIdlePulls, waitForSyncState } from '../helpers/sync';
+import { type ClusterStack, startClusterStack } from './cluster-stack';
 
 const WORKERS = 2;
 const APIS = 2;
-const ROOT = path.join(__dirname, '..', '..');
 const ACCOUNT_WRITES = ['POST /v2/crm/accounts', 'PATCH /v2/crm/accounts/{id}', 'PUT /v2/crm/accounts/{id}'];
 /** The BMS request budget of every process, and the simulator's own limit: requests per window per endpoint. */
 const RATE = { limit: 20, windowSeconds: 2 };
@@ -39,134 +27,31 @@ const BUDGET_RECORDS = 60;
 
 describe('the product on a Temporal cluster (PostgreSQL persistence, mTLS)', function () {
   this.timeout(30 * 60_000);
-  const cleanups: Array<() => Promise<void>> = [];
-  const suffix = randomBytes(4).toString('hex');
-  const namespace = 'docsync-cluster';
-  let tmpDir: string;
+  let stack: ClusterStack | undefined;
+  let suffix: string;
+  let namespace: string;
   let cluster: TemporalCluster;
-  let temporal: Client;
+  let temporal: ClusterStack['temporal'];
   let sim: SimulatorHandle;
   let simAdmin: HttpClient;
-  let db: Db;
   let accountId: string;
   /** The same administrator's session on each API process. */
   let admins: HttpClient[];
-  const processes: ServiceProcess[] = [];
-  const timings: string[] = [];
 
   before(async () => {
-    const started = Date.now();
-    tmpDir = mkdtempSync(path.join(os.tmpdir(), 'docsync-cluster-'));
-    cleanups.push(() => Promise.resolve(rmSync(tmpDir, { recursive: true, force: true })));
-
-    let t = Date.now();
-    const tools = await findTemporalServerTools({ log: (l) => console.log(`      ${l}`) });
-    timings.push(`server and schema tool found or built: ${((Date.now() - t) / 1000).toFixed(1)} s`);
-
-    let adminUrl = process.env.DATABASE_URL;
-    if (!adminUrl) {
-      const pg: EmbeddedPostgresHandle = await startEmbeddedPostgres({ dataDir: path.resolve('.data', 'test'), port: await getPort() });
-      cleanups.push(() => pg.stop());
-      adminUrl = pg.url;
-    }
-
-    t = Date.now();
-    cluster = new TemporalCluster({
-      tools,
-      postgresUrl: adminUrl,
-      dir: path.join(tmpDir, 'cluster'),
-      databases: { temporal: `temporal_${suffix}`, visibility: `temporal_visibility_${suffix}` },
-      dropDatabasesOnStop: true,
-      namespace,
-      retentionDays: 3,
+    stack = await startClusterStack({
+      workers: WORKERS,
+      apis: APIS,
+      simulator: { seed: 'demo', rateLimit: RATE },
+      env: { BMS_RATE_LIMIT_PER_WINDOW: String(RATE.limit), BMS_RATE_WINDOW_SECONDS: String(RATE.windowSeconds) },
     });
-    cleanups.push(() => cluster.stop());
-    await cluster.start();
-    timings.push(`cluster prepared and started (databases, schemas, certificates, namespace, search attributes): ${((Date.now() - t) / 1000).toFixed(1)} s`);
-    temporal = new Client({ connection: await Connection.connect({ address: cluster.address, tls: await cluster.clientTls() }), namespace });
-    cleanups.push(() => temporal.connection.close());
-
-    // The product's own database.
-    const database = `docsync_cluster_${suffix}`;
-    await createDatabaseIfMissing(adminUrl, database);
-    const url = new URL(adminUrl);
-    url.pathname = `/${database}`;
-    db = createDb({ url: url.toString(), poolMax: 5 });
-    cleanups.push(async () => {
-      await db.destroy();
-      await dropDatabase(adminUrl, database);
-    });
-    await migrateLatest(db);
-
-    sim = await createSimulator({ port: 0, seed: 'demo', rateLimit: RATE });
-    cleanups.push(() => sim.close());
-    simAdmin = new HttpClient(sim.url);
-
-    const account = await createAccount(db, { name: `Cluster MSP ${suffix}`, plan: 'enterprise' });
-    accountId = account.id;
-    await createUser(db, { accountId, email: `admin-${suffix}@test.example`, name: 'Cluster Admin', role: 'administrator', password: 'admin-password' });
-
-    // Worker and API processes, connected to the cluster with the client certificate only.
-    // One workflow bundle for both workers (built here, as `npm start` does before it starts its worker).
-    const bundle = path.join(tmpDir, 'workflows.js');
-    writeFileSync(bundle, (await testWorkflowBundle()).code);
-    const prefix = `cluster-${suffix}`;
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      ...cluster.clientEnv(),
-      DATABASE_URL: url.toString(),
-      TEMPORAL_TASK_QUEUE_PREFIX: prefix,
-      WORKFLOW_BUNDLE_PATH: bundle,
-      DATA_DIR: tmpDir,
-      SECRET_KEY: `cluster-secret-${suffix}`,
-      LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
-      BMS_ALLOWED_HOSTS: SIMULATOR_ALLOWED_HOSTS,
-      BMS_RATE_LIMIT_PER_WINDOW: String(RATE.limit),
-      BMS_RATE_WINDOW_SECONDS: String(RATE.windowSeconds),
-      BMS_REQUEST_TIMEOUT_MS: '5000',
-      WORKER_SHUTDOWN_GRACE_SECONDS: '2',
-    };
-    t = Date.now();
-    for (let i = 1; i <= WORKERS; i++) {
-      processes.push(new ServiceProcess(`worker-${i}`, path.join(ROOT, 'worker', 'main.ts'), env, { output: { file: path.join(tmpDir, `worker-${i}.log`) } }));
-    }
-    const apiUrls: string[] = [];
-    for (let i = 1; i <= APIS; i++) {
-      const port = await getPort();
-      apiUrls.push(`http://127.0.0.1:${port}`);
-      processes.push(
-        new ServiceProcess(`api-${i}`, path.join(ROOT, 'api', 'main.ts'), { ...env, API_PORT: String(port), PUBLIC_URL: `http://127.0.0.1:${port}` }, {
-          output: { file: path.join(tmpDir, `api-${i}.log`) },
-        }),
-      );
-    }
-    for (const p of processes) p.start();
-    cleanups.push(async () => {
-      await Promise.all(processes.map((p) => p.stop()));
-    });
-    for (const apiUrl of apiUrls) await waitFor(() => answers(`${apiUrl}/api/v1/health`), { timeoutMs: 120_000, intervalMs: 250, what: `the API at ${apiUrl}` });
-    // Each worker polls both task queues once it is connected.
-    const config = loadConfig({ TEMPORAL_TASK_QUEUE_PREFIX: prefix });
-    for (const taskQueue of Object.values(config.temporal.taskQueues)) {
-      await waitFor(
-        async () => {
-          const { pollers } = await temporal.workflowService.describeTaskQueue({ namespace, taskQueue: { name: taskQueue }, taskQueueType: 1 });
-          return new Set(pollers?.map((p) => p.identity)).size >= WORKERS;
-        },
-        { timeoutMs: 120_000, intervalMs: 500, what: `${WORKERS} workers polling ${taskQueue}` },
-      );
-    }
-    timings.push(`${WORKERS} workers and ${APIS} APIs up: ${((Date.now() - t) / 1000).toFixed(1)} s`);
-
-    const session = await login(db, `admin-${suffix}@test.example`, 'admin-password');
-    admins = apiUrls.map((u) => new HttpClient(u).withToken(session!.token));
-    timings.push(`set-up in all: ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    ({ suffix, namespace, cluster, temporal, sim, simAdmin, accountId, admins } = stack);
   });
 
   after(async function () {
     this.timeout(120_000);
-    for (const cleanup of cleanups.reverse()) await cleanup().catch((err: unknown) => console.error('cleanup failed', err));
-    for (const line of timings) console.log(`      ${line}`);
+    await stack?.stop();
+    for (const line of stack?.timings ?? []) console.log(`      ${line}`);
   });
 
   it('gives the product what it needs: PostgreSQL, several shards, the namespace with a retention, the search attributes, mTLS only', async () => {
