@@ -223,6 +223,9 @@ async function main(): Promise<void> {
   const unknown = wanted.filter((s) => !isScenario(s));
   if (unknown.length) throw new Error(`unknown scenario(s): ${unknown.join(', ')}`);
   if (options.label !== undefined && !/^[a-z0-9-]+$/.test(options.label)) throw new Error('--label: lowercase letters, digits and dashes only');
+  /** Stack traces in a history name files by where this checkout lies; the fixtures keep them relative. */
+  const checkout = path.resolve(__dirname, '..');
+  const withoutCheckoutPaths = (json: string) => json.split(JSON.stringify(checkout).slice(1, -1) + '/').join('./');
   const fileOf = (scenario: string) => path.join(options.out, `${scenario}${options.label ? `.${options.label}` : ''}.json`);
   const taken = wanted.filter((s) => existsSync(fileOf(s)));
   if (taken.length) throw new Error(`already recorded (give a --label): ${taken.map(fileOf).join(', ')}`);
@@ -238,7 +241,7 @@ async function main(): Promise<void> {
         const history = recorded[scenario];
         const missing = history ? SCENARIOS[scenario](summarize(history)) : 'no history';
         if (missing) throw new Error(`${scenario}: the recorded history is not ${missing}: ${JSON.stringify(history && summarize(history))}`);
-        writeFileSync(fileOf(scenario), `${JSON.stringify(JSON.parse(historyToJSON(history!)), null, 1)}\n`);
+        writeFileSync(fileOf(scenario), `${withoutCheckoutPaths(JSON.stringify(JSON.parse(historyToJSON(history!)), null, 1))}\n`);
         console.log(`${path.relative(process.cwd(), fileOf(scenario))}: ${history!.events?.length} events`);
       }
     }
