@@ -2,6 +2,8 @@
 import { createContext } from 'preact';
 import { useContext } from 'preact/hooks';
 import { api, clearToken, setToken } from './api';
+/** The actions roles are granted: api/permissions.ts owns them; the API tells the session which it has. */
+import type { Action } from '../../api/permissions';
 import type { Account, LoginRequest, Me, Permissions, RecordsMeta, RecordType, RecordTypeMeta, User } from './types';
 
 export interface Session {
@@ -24,19 +26,7 @@ export function useSession(): SessionContextValue {
   return value;
 }
 
-export type Action =
-  | 'records:read'
-  | 'records:write'
-  | 'records:import'
-  | 'records:adopt'
-  | 'integration:read'
-  | 'integration:write'
-  | 'sync:trigger'
-  | 'problems:retry'
-  | 'notifications:read'
-  | 'notifications:manage'
-  | 'api-keys:manage'
-  | 'users:manage';
+export type { Action };
 
 export function can(session: Session, action: Action): boolean {
   return session.permissions.actions.includes(action);

@@ -70,11 +70,14 @@ export function ReviewMatchesPage() {
   // A note about an action stays until another page of the list is chosen.
   useEffect(() => setOutcome(null), [type, state.id]);
 
+  /** The shown page of the review list, as the API has it now. */
+  const readList = () => request<ReviewList>('GET', `${REVIEW}${query({ type, state: state.id, pageSize: 50 })}`);
+
   useEffect(() => {
     let live = true;
     setList(null);
     setSelected(new Set());
-    request<ReviewList>('GET', `${REVIEW}${query({ type, state: state.id, pageSize: 50 })}`)
+    readList()
       .then((res) => {
         if (!live) return;
         setList(res.data);
@@ -98,7 +101,7 @@ export function ReviewMatchesPage() {
     if (!list || busy || selected.size > 0) return;
     let live = true;
     const timer = setTimeout(() => {
-      request<ReviewList>('GET', `${REVIEW}${query({ type, state: state.id, pageSize: 50 })}`)
+      readList()
         .then((res) => {
           if (!live || JSON.stringify(res.data) === JSON.stringify(list)) return;
           setList(res.data);
