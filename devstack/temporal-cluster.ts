@@ -25,6 +25,7 @@ import { msToTs } from '@temporalio/common/lib/time';
 import { customSearchAttributes } from '../workflows/search-attributes';
 import { createDatabaseIfMissing, dropDatabase } from './postgres';
 import { makePrivateDir, makePrivateFiles } from './private-files';
+import { PRODUCT_DYNAMIC_CONFIG } from './temporal-server';
 import { GiveUpWaiting, waitFor } from './wait';
 
 const run = promisify(execFile);
@@ -399,7 +400,7 @@ export class TemporalCluster {
     const configDir = path.join(this.options.dir, 'config');
     makePrivateDir(configDir);
     const dynamicConfigFile = path.join(configDir, 'dynamicconfig.yaml');
-    const dynamicConfig = Object.entries(this.options.dynamicConfig ?? {}).map(([key, value]) => `${key}:\n  - value: ${JSON.stringify(value)}\n`);
+    const dynamicConfig = Object.entries({ ...PRODUCT_DYNAMIC_CONFIG, ...this.options.dynamicConfig }).map(([key, value]) => `${key}:\n  - value: ${JSON.stringify(value)}\n`);
     writeFileSync(dynamicConfigFile, dynamicConfig.join('') || '{}\n', { mode: 0o600 });
     const q = (s: string) => JSON.stringify(s);
     const store = (database: string, maxConns: number) => `      sql:

@@ -11,6 +11,17 @@ import { customSearchAttributes } from '../workflows/search-attributes';
 import { makePrivateFiles } from './private-files';
 import { GiveUpWaiting, waitFor } from './wait';
 
+
+/**
+ * Server settings the product relies on, on every Temporal it starts (dev server and cluster alike).
+ * Fairness: tasks of one task queue are handed out in turn per fairness key (the product sets the account id
+ * as the key), so one account with a large backlog (a first pull of a big tenant, an adoption of 500 records)
+ * does not make every other account's tasks wait behind it.
+ */
+export const PRODUCT_DYNAMIC_CONFIG: Readonly<Record<string, string | number | boolean>> = {
+  'matching.enableFairness': true,
+};
+
 export interface TemporalDevServerOptions {
   cliPath: string;
   ip?: string;
@@ -59,7 +70,9 @@ export class TemporalDevServer {
     args.push('--log-level', 'warn', '--log-format', 'json');
     args.push('--dynamic-config-value', 'frontend.enableUpdateWorkflowExecution=true');
     args.push('--dynamic-config-value', 'frontend.enableExecuteMultiOperation=true');
-    for (const [key, value] of Object.entries(o.dynamicConfig ?? {})) args.push('--dynamic-config-value', `${key}=${JSON.stringify(value)}`);
+    for (const [key, value] of Object.entries({ ...PRODUCT_DYNAMIC_CONFIG, ...o.dynamicConfig })) {
+      args.push('--dynamic-config-value', `${key}=${JSON.stringify(value)}`);
+    }
 
     const child = spawn(o.cliPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;

@@ -13,13 +13,15 @@ import {
   ScheduleAlreadyRunning,
   ScheduleNotFoundError,
   ScheduleOverlapPolicy,
+  type ScheduleOptionsStartWorkflowAction,
   type ScheduleSpec,
   type TLSConfig,
 } from '@temporalio/client';
+import type { Priority, Workflow } from '@temporalio/common';
 import type { TemporalConfig } from '../config';
 import type { RecordType } from '../domain/records';
 import type { SyncSettings } from '../domain/settings';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { StartSelection } from '../domain/settings-impact';
 import {
   adoptionPreviewWorkflowId,
@@ -66,6 +68,16 @@ export function recordWorkflowsUiUrl(config: TemporalConfig, recordType: RecordT
   return `${config.uiUrl}/namespaces/${encodeURIComponent(config.namespace)}/workflows?query=${encodeURIComponent(query)}`;
 }
 
+/**
+ * The Temporal task priority of an account's work: its fairness key is the account, so a server with
+ * fairness on (`matching.enableFairness`) hands out each task queue's backlog in turn per account and one
+ * account's first pull or bulk adoption cannot hold back everyone else's pushes and pulls. Activities and
+ * child workflows inherit it from their workflow.
+ */
+export function accountPriority(accountId: string): Priority {
+  return { fairnessKey: accountId };
+}
+
 export interface PushRequest {
   accountId: string;
   recordType: RecordType;
@@ -103,14 +115,25 @@ export async function signalRecordPush(
       { key: RecordIdKey, value: request.recordId },
     ],
     staticSummary: `Push ${request.recordType} ${request.recordId} to Kaseya BMS`,
+    priority: accountPriority(request.accountId),
   });
   return workflowId;
 }
 
-export function scheduleSpecFor(settings: SyncSettings): ScheduleSpec {
-  return settings.pull.cron
-    ? { cronExpressions: [settings.pull.cron] }
-    : { intervals: [{ every: `${settings.pull.intervalMinutes} minutes` }] };
+/**
+ * Where in its interval an account's pulls fall, in whole seconds: a stable hash of the account id spread
+ * over the interval. Interval Schedules otherwise all fire on the same epoch-aligned second, so hundreds of
+ * accounts on a 5-minute interval would start their pulls together and leave the worker idle in between.
+ */
+export function pullOffsetSeconds(accountId: string, intervalMinutes: number): number {
+  const hash = createHash('sha256').update(accountId).digest().readUInt32BE(0);
+  return hash % (intervalMinutes * 60);
+}
+
+export function scheduleSpecFor(accountId: string, settings: SyncSettings): ScheduleSpec {
+  if (settings.pull.cron) return { cronExpressions: [settings.pull.cron] };
+  const minutes = settings.pull.intervalMinutes;
+  return { intervals: [{ every: `${minutes} minutes`, offset: `${pullOffsetSeconds(accountId, minutes)} seconds` }] };
 }
 
 /**
@@ -125,20 +148,24 @@ export async function ensurePullSchedule(
   options: { unpauseNote?: string } = {},
 ): Promise<string> {
   const scheduleId = pullScheduleId(accountId);
-  const spec = scheduleSpecFor(settings);
+  const spec = scheduleSpecFor(accountId, settings);
+  // The SDK sends a Schedule action's priority (and describes it back) but leaves it out of the create
+  // options' type: the action is built apart so the field passes.
+  const action: ScheduleOptionsStartWorkflowAction<Workflow> & { priority: Priority } = {
+    type: 'startWorkflow',
+    workflowType: 'pullWorkflow',
+    args: [{ accountId }],
+    taskQueue,
+    workflowId: scheduleId,
+    typedSearchAttributes: [{ key: AccountIdKey, value: accountId }],
+    staticSummary: 'Pull changes from Kaseya BMS',
+    priority: accountPriority(accountId),
+  };
   try {
     await client.schedule.create({
       scheduleId,
       spec,
-      action: {
-        type: 'startWorkflow',
-        workflowType: 'pullWorkflow',
-        args: [{ accountId }],
-        taskQueue,
-        workflowId: scheduleId,
-        typedSearchAttributes: [{ key: AccountIdKey, value: accountId }],
-        staticSummary: 'Pull changes from Kaseya BMS',
-      },
+      action,
       policies: { overlap: ScheduleOverlapPolicy.BUFFER_ONE, catchupWindow: '5 minutes', pauseOnFailure: false },
       // A new connection gets its first full pull at once, not after the first interval.
       state: { triggerImmediately: true },
@@ -150,7 +177,12 @@ export async function ensurePullSchedule(
     // separate unpause sent beside it may be applied before it and then undone by it.
     await client.schedule
       .getHandle(scheduleId)
-      .update((previous) => ({ ...previous, spec, ...(options.unpauseNote ? { state: { ...previous.state, paused: false, note: options.unpauseNote } } : {}) }));
+      .update((previous) => ({
+        ...previous,
+        spec,
+        action: { ...previous.action, priority: accountPriority(accountId) },
+        ...(options.unpauseNote ? { state: { ...previous.state, paused: false, note: options.unpauseNote } } : {}),
+      }));
   }
   return scheduleId;
 }
@@ -177,6 +209,7 @@ export async function startAdoptionPreview(client: Client, taskQueue: string, ac
     args: [{ accountId, adoptionId }],
     typedSearchAttributes: [{ key: AccountIdKey, value: accountId }],
     staticSummary: 'Preview pushing existing records to Kaseya BMS',
+    priority: accountPriority(accountId),
   });
   return workflowId;
 }
@@ -198,6 +231,7 @@ export async function countBmsSelections(
     args: [{ accountId, selections }],
     typedSearchAttributes: [{ key: AccountIdKey, value: accountId }],
     staticSummary: 'Count Kaseya BMS records for a Sync Settings preview',
+    priority: accountPriority(accountId),
   });
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<undefined>((resolve) => {

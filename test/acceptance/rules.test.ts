@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { MESSAGE_NOT_YET_PUSHED, MESSAGE_QUEUED } from '../../domain/sync-state';
 import { pullScheduleId } from '../../workflows/definitions';
+import { pullOffsetSeconds } from '../../lib/temporal';
 import type { HttpClient } from '../helpers/api-client';
 import { startStack, type Stack } from '../helpers/stack';
 import { served, simRequests, syncNowAndWait, waitFor, waitForSyncState } from '../helpers/sync';
@@ -168,6 +169,8 @@ describe('rules', function () {
       assert.equal(res.status, 200);
       const described = await handle.describe();
       assert.equal(described.spec.intervals?.[0]?.every, 45 * 60_000);
+      assert.equal(described.spec.intervals?.[0]?.offset, pullOffsetSeconds(stack.accountId, 45) * 1000, 'the account keeps its own place in the interval');
+      assert.equal(described.action.priority?.fairnessKey, stack.accountId, 'pulls are dispatched fairly per account');
       const cron = await stack.admin.patch(SETTINGS, { settings: { pull: { cron: '*/30 * * * *' } } });
       assert.equal(cron.status, 200, JSON.stringify(cron.body));
       assert.ok((await handle.describe()).spec.calendars?.length, 'the cron expression became the schedule');

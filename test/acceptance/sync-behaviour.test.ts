@@ -91,6 +91,8 @@ describe('sync behaviour', function () {
     it('does not bring a value just pushed back as a change', async () => {
       const res = await stack.admin.post('/api/v1/organizations', { name: 'Echo Ltd', type: 'Client', status: 'Active' });
       const synced = await waitForSyncState(stack.admin, 'organizations', res.body.data.id, 'synced');
+      const push = await stack.temporal.workflow.getHandle(synced.sync.workflowId).describe();
+      assert.equal(push.priority?.fairnessKey, stack.accountId, 'pushes are dispatched fairly per account');
       await syncNowAndWait(stack.admin);
       const after = (await stack.admin.get(`/api/v1/organizations/${synced.id}`)).body.data;
       assert.equal(after.version, synced.version, 'the pull did not rewrite the record');
