@@ -18,9 +18,10 @@ import type { GeneratedSeed, SeedSpec } from './seed';
 import { type ResolvedOptions, SimulatorHub, type SimulatorState, type V1LocationShape } from './state';
 import type { Store } from './store';
 
-export type { GeneratedSeed, RateLimitConfig, SeedSpec };
+export type { GeneratedSeed, RateLimitConfig, SeedSpec, SimulatorHub, SimulatorState };
 export { checkRequest, type ContractViolation } from './contract';
 export { FAULT_MODES, type FaultMode, type FaultRule } from './faults';
+export type { RequestEvent } from './stats';
 
 export interface SimulatorOptions {
   /** Interface to listen on. Default `'127.0.0.1'`. */

@@ -312,9 +312,15 @@ describe('simulator: many tenants in one process', () => {
 });
 
 describe('simulator: tenants at start and in the state file', () => {
-  it('starts extra tenants with the `tenants` option', async () => {
-    const sim = await startSim({ seed: 'none', rateLimit: null, tenants: 2 });
+  it('starts extra tenants with the `tenants` option; a start seed may give a total of assets', async () => {
+    const sim = await startSim({ seed: { accounts: 4, contactsPerAccount: 0, assetsPerAccount: 0, locationsPerAccount: 1, assets: 7 }, rateLimit: null, tenants: 2 });
     try {
+      assert.deepEqual(sim.store.counts(), { accounts: 4, contacts: 0, assets: 7, locations: 4 });
+      assert.deepEqual(
+        [...sim.store.accounts.keys()].map((id) => [...sim.store.assets.values()].filter((a) => a.accountId === id).length),
+        [1, 2, 2, 2],
+        'spread evenly',
+      );
       const tenants = await new SimAdmin(sim.url).json<TenantSummary[]>(new SimAdmin(sim.url).get('/tenants'));
       assert.deepEqual(
         tenants.map((t) => t.name),
