@@ -44,7 +44,8 @@ const VIOLATION_LIMIT = 1000;
 export class RequestStats {
   total = 0;
   private readonly byRoute = new Map<string, RouteStats>();
-  private recent: RecentRequest[] = [];
+  /** `at` kept as epoch ms and formatted when asked for: cheaper per request, and smaller across many tenants. */
+  private recent: (Omit<RecentRequest, 'at'> & { at: number })[] = [];
   private violations: Violation[] = [];
   violationCount = 0;
   private seq = 0;
@@ -76,7 +77,7 @@ export class RequestStats {
 
   record(entry: Omit<RecentRequest, 'at'>): void {
     this.total++;
-    this.recent.push({ at: new Date().toISOString(), ...entry });
+    this.recent.push({ at: Date.now(), ...entry });
     if (this.recent.length > RECENT_LIMIT * 2) this.recent = this.recent.slice(-RECENT_LIMIT);
     this.seq++;
     if (this.listeners.size === 0 && this.bus.size === 0) return;
@@ -107,7 +108,7 @@ export class RequestStats {
   } {
     const byRoute: Record<string, RouteStats & { maxInWindow: number }> = {};
     for (const [key, stats] of this.byRoute) byRoute[key] = { ...stats, maxInWindow: limiter.maxInWindow(key) };
-    return { total: this.total, byRoute, recent: this.recent.slice(-RECENT_LIMIT) };
+    return { total: this.total, byRoute, recent: this.recent.slice(-RECENT_LIMIT).map((r) => ({ ...r, at: new Date(r.at).toISOString() })) };
   }
 
   /** Counters per route, as they stand (not copies). */
