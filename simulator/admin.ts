@@ -11,8 +11,8 @@ import { NotFoundError, ValidationError } from './errors';
 import { FAULT_MODES, type FaultRule, normalizeRoute } from './faults';
 import { defaultLookupId, EMPLOYEE_ID, LOOKUP_ID } from './lookups';
 import { SEED_LIMITS, type SeedSpec } from './seed';
-import { type SimulatorState, V1_LOCATION_SHAPES } from './state';
-import type { RequestListener } from './stats';
+import { NEW_TENANT_DEFAULTS, type SimulatorHub, type SimulatorState, TenantExistsError, V1_LOCATION_SHAPES } from './state';
+import { aggregateRequestStats, type RequestListener } from './stats';
 import {
   type AccountFields,
   type AccountRow,
@@ -41,12 +41,22 @@ const dateText = z
   .refine((s) => parseDateTime(s) !== undefined, { message: 'must be a date-time (YYYY-MM-DDTHH:mm:ss, zone optional)' })
   .transform((s) => parseDateTime(s) ?? 0);
 
-export const generatedSeedSchema = z.strictObject({
-  accounts: z.int().min(0).max(SEED_LIMITS.accounts),
-  contactsPerAccount: z.int().min(0).max(SEED_LIMITS.contactsPerAccount).default(0),
-  assetsPerAccount: z.int().min(0).max(SEED_LIMITS.assetsPerAccount).default(0),
-  locationsPerAccount: z.int().min(1).max(SEED_LIMITS.locationsPerAccount).default(1),
-});
+export const generatedSeedSchema = z
+  .strictObject({
+    accounts: z.int().min(0).max(SEED_LIMITS.accounts),
+    contactsPerAccount: z.int().min(0).max(SEED_LIMITS.contactsPerAccount).default(0),
+    assetsPerAccount: z.int().min(0).max(SEED_LIMITS.assetsPerAccount).default(0),
+    locationsPerAccount: z.int().min(1).max(SEED_LIMITS.locationsPerAccount).default(1),
+    /** A total spread over the accounts, instead of `assetsPerAccount`. */
+    assets: z.int().min(0).max(SEED_LIMITS.assets).optional(),
+  })
+  .superRefine((spec, ctx) => {
+    if (spec.assets === undefined) return;
+    if (spec.assetsPerAccount > 0) ctx.addIssue({ code: 'custom', path: ['assets'], message: 'give either assets (a total) or assetsPerAccount, not both' });
+    else if (spec.assets > spec.accounts * SEED_LIMITS.assetsPerAccount) {
+      ctx.addIssue({ code: 'custom', path: ['assets'], message: `at most ${SEED_LIMITS.assetsPerAccount} per account (${spec.accounts * SEED_LIMITS.assetsPerAccount} for ${spec.accounts} accounts)` });
+    }
+  });
 
 export const seedSpecSchema = z.union([z.literal('demo'), z.literal('none'), generatedSeedSchema]);
 
@@ -267,19 +277,135 @@ function methodsParam(req: Request): Set<string> | 'all' {
   return new Set(raw.split(',').map((m) => m.trim().toUpperCase()).filter((m) => m !== ''));
 }
 
+// ---------------------------------------------------------------- tenants
+
+/** Names the tenant an admin request acts on; without it, the default tenant. */
+export const TENANT_HEADER = 'x-sim-tenant';
+
+const tenantCreateSchema = z.strictObject({
+  name: z.string().trim().min(1).max(200),
+  username: z.string().trim().min(1).max(200).default(NEW_TENANT_DEFAULTS.username),
+  password: z.string().min(1).max(500).default(NEW_TENANT_DEFAULTS.password),
+  seed: seedSpecSchema.default(NEW_TENANT_DEFAULTS.seed),
+});
+
+function tenantOf(res: Response): SimulatorState {
+  return res.locals.tenant as SimulatorState;
+}
+
+/** `X-Sim-Tenant`, else `?tenant=`; undefined when neither is given. */
+function tenantParam(req: Request): string | undefined {
+  const header = req.get(TENANT_HEADER);
+  if (header !== undefined) return header;
+  const raw = req.query.tenant;
+  if (raw === undefined) return undefined;
+  if (typeof raw !== 'string' || raw.trim() === '') throw new AdminInputError('tenant must be one tenant name');
+  return raw;
+}
+
+function scopeParam(req: Request): 'tenant' | 'all' {
+  const raw = req.query.scope;
+  if (raw === undefined || raw === 'tenant') return 'tenant';
+  if (raw === 'all') return 'all';
+  throw new AdminInputError(`scope must be 'all' or 'tenant', got ${JSON.stringify(raw)}`);
+}
+
 // ---------------------------------------------------------------- router
 
-export function createAdminRouter(sim: SimulatorState): Router {
+export function createAdminRouter(hub: SimulatorHub): Router {
   const router = express.Router();
   router.use(express.json({ limit: '50mb' }));
-  const { store } = sim;
   let touchRevision = 0;
 
+  // ---- simulator-wide: tenants, routes, config, the event stream ----
+
+  const tenantSummary = (t: SimulatorState) => ({ name: t.name, username: t.auth.username, counts: t.store.counts() });
+
+  router.get('/tenants', (_req, res) => {
+    res.json(Array.from(hub.tenants(), tenantSummary));
+  });
+  router.post('/tenants', (req, res) => {
+    const input = parse(tenantCreateSchema, req.body);
+    const created = hub.addTenant({ tenant: input.name, username: input.username, password: input.password, seed: input.seed });
+    res.status(201).json(tenantSummary(created));
+  });
+  router.delete('/tenants/:name', (req, res) => {
+    const name = String(req.params.name);
+    const found = hub.tenant(name);
+    if (!found) throw new NotFoundError(`no tenant '${name}'`);
+    if (found === hub.defaultTenant) throw new AdminInputError(`name: '${found.name}' is the default tenant, which cannot be deleted`);
+    hub.removeTenant(name);
+    res.status(204).end();
+  });
+
+  router.get('/routes', (_req, res) => {
+    res.json(hub.contract.routeKeys());
+  });
+
+  const currentConfig = () => ({
+    tokenTtlSeconds: hub.tokenTtlSeconds,
+    rateLimit: hub.rateLimit.config,
+    maxPageSize: hub.maxPageSize,
+    v1LocationShape: hub.v1LocationShape,
+  });
+  router.get('/config', (_req, res) => {
+    res.json(currentConfig());
+  });
+  // One configuration for every tenant.
+  router.put('/config', (req, res) => {
+    const input = parse(configSchema, req.body);
+    if (input.tokenTtlSeconds !== undefined) hub.tokenTtlSeconds = input.tokenTtlSeconds;
+    if (input.rateLimit !== undefined) hub.configureRateLimit(input.rateLimit);
+    if (input.maxPageSize !== undefined) hub.maxPageSize = input.maxPageSize;
+    if (input.v1LocationShape !== undefined) hub.v1LocationShape = input.v1LocationShape;
+    res.json(currentConfig());
+  });
+
+  // Server-sent events: one `data:` line of JSON per served API request whose method is wanted, sent as
+  // its answer goes out, so a client can time when a write was applied without polling. Opens with an
+  // `open` event (the subscription is live from then on); a comment line every 15 s keeps it open.
+  // Every tenant's requests, or one tenant's (`X-Sim-Tenant` or `?tenant=`).
+  router.get('/events', (req, res) => {
+    const methods = methodsParam(req);
+    const name = tenantParam(req);
+    const only = name === undefined ? undefined : hub.tenant(name);
+    if (name !== undefined && !only) throw new NotFoundError(`no tenant '${name}'`);
+    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', connection: 'keep-alive' });
+    req.socket.setNoDelay(true);
+    res.write(`event: open\ndata: ${JSON.stringify({ methods: methods === 'all' ? 'all' : [...methods], tenant: only?.name ?? null })}\n\n`);
+    const listener: RequestListener = (event) => {
+      if (only && event.tenant !== only.name) return;
+      if (methods === 'all' || methods.has(event.method)) res.write(`data: ${JSON.stringify(event)}\n\n`);
+    };
+    hub.events.add(listener);
+    const ping = setInterval(() => res.write(': ping\n\n'), EVENTS_PING_MS);
+    res.on('close', () => {
+      clearInterval(ping);
+      hub.events.delete(listener);
+    });
+  });
+
+  // ---- one tenant's: `X-Sim-Tenant`, else the default tenant ----
+
+  router.use((req, res, next) => {
+    const name = req.get(TENANT_HEADER);
+    const found = name === undefined ? hub.defaultTenant : hub.tenant(name);
+    if (!found) {
+      res.status(404).json({ error: `no tenant '${String(name)}' (${TENANT_HEADER} header)` });
+      return;
+    }
+    res.locals.tenant = found;
+    next();
+  });
+
   router.get('/health', (_req, res) => {
+    const { store } = tenantOf(res);
     res.json({ ok: true, tenant: store.tenantName, counts: store.counts() });
   });
 
   router.post('/reset', (req, res) => {
+    const sim = tenantOf(res);
+    const { store } = sim;
     const body = parse(z.strictObject({ seed: seedSpecSchema.optional() }), req.body);
     const seed: SeedSpec = body.seed ?? sim.options.seed;
     sim.reset(seed);
@@ -287,6 +413,8 @@ export function createAdminRouter(sim: SimulatorState): Router {
   });
 
   router.post('/seed', (req, res) => {
+    const sim = tenantOf(res);
+    const { store } = sim;
     const spec = parse(generatedSeedSchema, req.body);
     const before = store.counts();
     const started = performance.now();
@@ -305,18 +433,22 @@ export function createAdminRouter(sim: SimulatorState): Router {
   });
 
   router.get('/counts', (_req, res) => {
+    const { store } = tenantOf(res);
     res.json(store.counts());
   });
 
   // ---- accounts ----
 
   router.get('/accounts', (req, res) => {
+    const { store } = tenantOf(res);
     res.json(listOf(store.accounts, req, (a) => accountSummaryDto(store, a)));
   });
   router.get('/accounts/:id', (req, res) => {
+    const { store } = tenantOf(res);
     res.json(accountSummaryDto(store, store.getAccount(routeId(req))));
   });
   router.post('/accounts', (req, res) => {
+    const { store } = tenantOf(res);
     const input = parse(accountCreateSchema, req.body);
     const { locations, ...fields } = input;
     const row = store.createAccount(
@@ -351,12 +483,14 @@ export function createAdminRouter(sim: SimulatorState): Router {
     res.status(201).json(accountSummaryDto(store, row));
   });
   router.patch('/accounts/:id', (req, res) => {
+    const { store } = tenantOf(res);
     const existing = store.getAccount(routeId(req));
     const changes = parse(accountPatchSchema, req.body);
     const row = store.replaceAccount(existing.id, { ...accountFieldsOf(existing), ...changes }, UI_EDITOR);
     res.json(accountSummaryDto(store, row));
   });
   router.delete('/accounts/:id', (req, res) => {
+    const { store } = tenantOf(res);
     store.deleteAccount(routeId(req), UI_EDITOR);
     res.status(204).end();
   });
@@ -364,12 +498,15 @@ export function createAdminRouter(sim: SimulatorState): Router {
   // ---- locations ----
 
   router.get('/locations', (req, res) => {
+    const { store } = tenantOf(res);
     res.json(listOf(store.locations, req, locationDto, (l) => l.accountId));
   });
   router.get('/locations/:id', (req, res) => {
+    const { store } = tenantOf(res);
     res.json(locationDto(store.getLocation(routeId(req))));
   });
   router.post('/locations', (req, res) => {
+    const { store } = tenantOf(res);
     const input = parse(locationCreateSchema, req.body);
     const loc = store.createLocation(
       input.accountId,
@@ -379,6 +516,7 @@ export function createAdminRouter(sim: SimulatorState): Router {
     res.status(201).json(locationDto(loc));
   });
   router.patch('/locations/:id', (req, res) => {
+    const { store } = tenantOf(res);
     const id = store.getLocation(routeId(req)).id;
     const changes = parse(locationPatchSchema, req.body);
     const loc = store.updateLocation(
@@ -389,6 +527,7 @@ export function createAdminRouter(sim: SimulatorState): Router {
     res.json(locationDto(loc));
   });
   router.delete('/locations/:id', (req, res) => {
+    const { store } = tenantOf(res);
     store.deleteLocation(routeId(req), UI_EDITOR);
     res.status(204).end();
   });
@@ -396,12 +535,15 @@ export function createAdminRouter(sim: SimulatorState): Router {
   // ---- contacts ----
 
   router.get('/contacts', (req, res) => {
+    const { store } = tenantOf(res);
     res.json(listOf(store.contacts, req, (c) => contactSummaryDto(store, c), (c) => c.accountId));
   });
   router.get('/contacts/:id', (req, res) => {
+    const { store } = tenantOf(res);
     res.json(contactSummaryDto(store, store.getContact(routeId(req))));
   });
   router.post('/contacts', (req, res) => {
+    const { store } = tenantOf(res);
     const input = parse(contactCreateSchema, req.body);
     const { emails, phones, ...fields } = input;
     const account = store.getAccount(input.accountId);
@@ -426,6 +568,7 @@ export function createAdminRouter(sim: SimulatorState): Router {
     res.status(201).json(contactSummaryDto(store, row));
   });
   router.patch('/contacts/:id', (req, res) => {
+    const { store } = tenantOf(res);
     const existing = store.getContact(routeId(req));
     const { emails, phones, ...changes } = parse(contactPatchSchema, req.body);
     if (Object.keys(changes).length > 0 || (!emails && !phones)) {
@@ -437,6 +580,7 @@ export function createAdminRouter(sim: SimulatorState): Router {
     res.json(contactSummaryDto(store, store.getContact(existing.id)));
   });
   router.delete('/contacts/:id', (req, res) => {
+    const { store } = tenantOf(res);
     store.deleteContact(routeId(req), UI_EDITOR);
     res.status(204).end();
   });
@@ -444,9 +588,11 @@ export function createAdminRouter(sim: SimulatorState): Router {
   // ---- assets ----
 
   router.get('/assets', (req, res) => {
+    const { store } = tenantOf(res);
     res.json(listOf(store.assets, req, (a) => assetDto(store, a), (a) => a.accountId));
   });
   router.post('/assets/touch', (req, res) => {
+    const { store } = tenantOf(res);
     const input = parse(touchSchema, req.body);
     const missing = input.ids.filter((i) => !store.assets.has(i));
     if (missing.length > 0) throw new AdminInputError(`no such assets: ${missing.join(', ')}`);
@@ -462,9 +608,11 @@ export function createAdminRouter(sim: SimulatorState): Router {
     res.json({ touched: input.ids.length });
   });
   router.get('/assets/:id', (req, res) => {
+    const { store } = tenantOf(res);
     res.json(assetDto(store, store.getAsset(routeId(req))));
   });
   router.post('/assets', (req, res) => {
+    const { store } = tenantOf(res);
     const input = parse(assetCreateSchema, req.body) as Partial<AssetFields> & { name: string; accountId: number; categoryId: number };
     const account = store.getAccount(input.accountId);
     const row = store.createAsset(
@@ -474,12 +622,14 @@ export function createAdminRouter(sim: SimulatorState): Router {
     res.status(201).json(assetDto(store, row));
   });
   router.patch('/assets/:id', (req, res) => {
+    const { store } = tenantOf(res);
     const existing = store.getAsset(routeId(req));
     const changes = parse(assetPatchSchema, req.body) as Partial<AssetFields>;
     const row = store.replaceAsset(existing.id, { ...assetFieldsOf(existing), ...stripUndefined(changes) }, UI_EDITOR);
     res.json(assetDto(store, row));
   });
   router.delete('/assets/:id', (req, res) => {
+    const { store } = tenantOf(res);
     store.deleteAsset(routeId(req));
     res.status(204).end();
   });
@@ -487,9 +637,11 @@ export function createAdminRouter(sim: SimulatorState): Router {
   // ---- faults, config, tokens ----
 
   router.get('/faults', (_req, res) => {
+    const sim = tenantOf(res);
     res.json({ rules: sim.faults.list() });
   });
   router.put('/faults', (req, res) => {
+    const sim = tenantOf(res);
     const input = parse(faultsSchema, req.body);
     const known = new Set(sim.contract.routeKeys().map(normalizeRoute));
     for (const rule of input.rules) {
@@ -501,71 +653,42 @@ export function createAdminRouter(sim: SimulatorState): Router {
     res.json({ rules: sim.faults.list() });
   });
   router.delete('/faults', (_req, res) => {
+    const sim = tenantOf(res);
     sim.faults.clear();
     res.json({ rules: [] });
   });
-  router.get('/routes', (_req, res) => {
-    res.json(sim.contract.routeKeys());
-  });
-
-  const currentConfig = () => ({
-    tokenTtlSeconds: sim.auth.tokenTtlSeconds,
-    rateLimit: sim.limiter.current,
-    maxPageSize: sim.maxPageSize,
-    v1LocationShape: sim.v1LocationShape,
-  });
-  router.get('/config', (_req, res) => {
-    res.json(currentConfig());
-  });
-  router.put('/config', (req, res) => {
-    const input = parse(configSchema, req.body);
-    if (input.tokenTtlSeconds !== undefined) sim.auth.tokenTtlSeconds = input.tokenTtlSeconds;
-    if (input.rateLimit !== undefined) sim.limiter.configure(input.rateLimit);
-    if (input.maxPageSize !== undefined) sim.maxPageSize = input.maxPageSize;
-    if (input.v1LocationShape !== undefined) sim.v1LocationShape = input.v1LocationShape;
-    res.json(currentConfig());
-  });
   router.put('/credentials', (req, res) => {
+    const sim = tenantOf(res);
     const input = parse(credentialsSchema, req.body);
     sim.auth.changePassword(input.password);
     res.json({ ok: true });
   });
   router.post('/tokens/expire', (_req, res) => {
+    const sim = tenantOf(res);
     res.json({ expired: sim.auth.expireAll() });
   });
 
   // ---- observations ----
 
-  router.get('/requests', (_req, res) => {
-    res.json(sim.stats.snapshot(sim.limiter));
+  // `?scope=all`: every tenant's counters, summed.
+  router.get('/requests', (req, res) => {
+    const sim = tenantOf(res);
+    res.json(scopeParam(req) === 'all' ? aggregateRequestStats(hub.tenants()) : sim.stats.snapshot(sim.limiter));
   });
-  router.delete('/requests', (_req, res) => {
-    sim.stats.reset();
-    sim.limiter.reset();
+  router.delete('/requests', (req, res) => {
+    const sim = tenantOf(res);
+    for (const t of scopeParam(req) === 'all' ? hub.tenants() : [sim]) {
+      t.stats.reset();
+      t.limiter.reset();
+    }
     res.json({ ok: true });
   });
-  // Server-sent events: one `data:` line of JSON per served API request whose method is wanted, sent as
-  // its answer goes out, so a client can time when a write was applied without polling. Opens with an
-  // `open` event (the subscription is live from then on); a comment line every 15 s keeps it open.
-  router.get('/events', (req, res) => {
-    const methods = methodsParam(req);
-    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', connection: 'keep-alive' });
-    req.socket.setNoDelay(true);
-    res.write(`event: open\ndata: ${JSON.stringify({ methods: methods === 'all' ? 'all' : [...methods] })}\n\n`);
-    const listener: RequestListener = (event) => {
-      if (methods === 'all' || methods.has(event.method)) res.write(`data: ${JSON.stringify(event)}\n\n`);
-    };
-    const unsubscribe = sim.stats.onRequest(listener);
-    const ping = setInterval(() => res.write(': ping\n\n'), EVENTS_PING_MS);
-    res.on('close', () => {
-      clearInterval(ping);
-      unsubscribe();
-    });
-  });
   router.get('/violations', (_req, res) => {
+    const sim = tenantOf(res);
     res.json(sim.stats.listViolations());
   });
   router.delete('/violations', (_req, res) => {
+    const sim = tenantOf(res);
     sim.stats.clearViolations();
     res.json({ ok: true });
   });
@@ -575,14 +698,16 @@ export function createAdminRouter(sim: SimulatorState): Router {
   });
 
   router.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
-    if (err instanceof AdminInputError || err instanceof ValidationError) {
+    if (err instanceof TenantExistsError) {
+      res.status(409).json({ error: err.message });
+    } else if (err instanceof AdminInputError || err instanceof ValidationError) {
       res.status(400).json({ error: err.message });
     } else if (err instanceof NotFoundError) {
       res.status(404).json({ error: err.message });
     } else if (isBodyParserError(err)) {
       res.status(400).json({ error: `invalid JSON body: ${err.message}` });
     } else {
-      sim.logger.error({ err }, 'admin route failed');
+      hub.logger.error({ err }, 'admin route failed');
       res.status(500).json({ error: err instanceof Error ? err.message : String(err) });
     }
   });

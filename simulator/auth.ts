@@ -37,6 +37,17 @@ export type TokenCheck = { ok: true; userId: number } | { ok: false; reason: 'mi
 
 const PRUNE_THRESHOLD = 10_000;
 
+/**
+ * Told of every token (access and refresh) a service issues and forgets, so the simulator can find a
+ * request's tenant from its bearer token with one map lookup.
+ */
+export interface TokenIndex {
+  add(token: string): void;
+  remove(token: string): void;
+}
+
+const NO_INDEX: TokenIndex = { add: () => undefined, remove: () => undefined };
+
 function base64url(value: string | Buffer): string {
   return Buffer.from(value).toString('base64url');
 }
@@ -45,10 +56,16 @@ export class AuthService {
   private readonly access = new Map<string, AccessToken>();
   private readonly refresh = new Map<string, RefreshToken>();
 
+  /** `ttl` may be shared by several services: changing one's `tokenTtlSeconds` changes all of theirs. */
   constructor(
     private readonly credentials: Credentials,
     private readonly ttl: { accessSeconds: number; refreshSeconds: number },
+    private readonly index: TokenIndex = NO_INDEX,
   ) {}
+
+  get username(): string {
+    return this.credentials.username;
+  }
 
   get tokenTtlSeconds(): number {
     return this.ttl.accessSeconds;
@@ -79,6 +96,8 @@ export class AuthService {
     const refreshToken = crypto.randomBytes(32).toString('hex');
     this.access.set(accessToken, { kind, userId, expiresAt: accessTokenExpiresAt });
     this.refresh.set(refreshToken, { accessToken, userId, expiresAt: refreshTokenExpiresAt });
+    this.index.add(accessToken);
+    this.index.add(refreshToken);
     return { accessToken, refreshToken, accessTokenExpiresAt, refreshTokenExpiresAt };
   }
 
@@ -92,6 +111,7 @@ export class AuthService {
     const entry = this.refresh.get(refreshToken);
     if (!entry || entry.accessToken !== accessToken || entry.expiresAt <= Date.now()) return undefined;
     this.refresh.delete(refreshToken);
+    this.index.remove(refreshToken);
     return this.issue(TOKEN_KIND.v2, entry.userId);
   }
 
@@ -105,24 +125,31 @@ export class AuthService {
     return { ok: true, userId: entry.userId };
   }
 
-  /** Ends every issued access token now (refresh tokens stay usable, so the refresh path can be tested). */
   /**
    * The API user's password is changed in BMS (as an administrator there would): logins need the new one,
    * and every token issued so far, refresh tokens included, stops working.
    */
   changePassword(password: string): void {
     this.credentials.password = password;
-    this.access.clear();
-    this.refresh.clear();
+    this.reset();
   }
 
+  /** The current password (kept when the simulator's data is saved). */
+  get password(): string {
+    return this.credentials.password;
+  }
+
+  /** Ends every issued access token now (refresh tokens stay usable, so the refresh path can be tested). */
   expireAll(): number {
     const now = Date.now();
     for (const entry of this.access.values()) entry.expiresAt = Math.min(entry.expiresAt, now - 1);
     return this.access.size;
   }
 
+  /** Forgets every token. */
   reset(): void {
+    for (const token of this.access.keys()) this.index.remove(token);
+    for (const token of this.refresh.keys()) this.index.remove(token);
     this.access.clear();
     this.refresh.clear();
   }
@@ -147,7 +174,15 @@ export class AuthService {
   private prune(): void {
     if (this.access.size < PRUNE_THRESHOLD && this.refresh.size < PRUNE_THRESHOLD) return;
     const now = Date.now();
-    for (const [token, entry] of this.access) if (entry.expiresAt <= now) this.access.delete(token);
-    for (const [token, entry] of this.refresh) if (entry.expiresAt <= now) this.refresh.delete(token);
+    for (const [token, entry] of this.access) {
+      if (entry.expiresAt > now) continue;
+      this.access.delete(token);
+      this.index.remove(token);
+    }
+    for (const [token, entry] of this.refresh) {
+      if (entry.expiresAt > now) continue;
+      this.refresh.delete(token);
+      this.index.remove(token);
+    }
   }
 }

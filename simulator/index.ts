@@ -1,7 +1,8 @@
 /**
- * Kaseya BMS simulator: one process-local HTTP server that behaves like one BMS tenant's REST API
- * (V2, plus the V1 location routes), checks every request against the vendor's OpenAPI document,
- * and adds `/_sim` routes for tests. See README.md for the choices made where the real API is unknown.
+ * Kaseya BMS simulator: one process-local HTTP server that behaves like the REST API (V2, plus the V1
+ * location routes) of one or many BMS tenants, checks every request against the vendor's OpenAPI
+ * document, and adds `/_sim` routes for tests. See README.md for the choices made where the real API
+ * is unknown.
  */
 import { once } from 'node:events';
 import http from 'node:http';
@@ -14,19 +15,23 @@ import { loadStateFile, startAutosave } from './persist';
 import { createApiPipeline } from './pipeline';
 import type { RateLimitConfig } from './rate-limit';
 import type { GeneratedSeed, SeedSpec } from './seed';
-import { type ResolvedOptions, SimulatorState, type V1LocationShape } from './state';
+import { type ResolvedOptions, SimulatorHub, type SimulatorState, type V1LocationShape } from './state';
 import type { Store } from './store';
 
-export type { GeneratedSeed, RateLimitConfig, SeedSpec };
+export type { GeneratedSeed, RateLimitConfig, SeedSpec, SimulatorHub, SimulatorState };
 export { checkRequest, type ContractViolation } from './contract';
 export { FAULT_MODES, type FaultMode, type FaultRule } from './faults';
+export type { RequestEvent } from './stats';
 
 export interface SimulatorOptions {
   /** Interface to listen on. Default `'127.0.0.1'`. */
   host?: string;
   /** Port; `0` picks a free one. Default `4010`. */
   port?: number;
-  /** The BMS company name that `Tenant` must match (case-insensitive). Default `'Demo MSP'`. */
+  /**
+   * The default tenant: the BMS company name that `Tenant` must match (case-insensitive). More tenants
+   * come with `POST /_sim/tenants` or `tenants`. Default `'Demo MSP'`.
+   */
   tenant?: string;
   /** The API user's name (case-insensitive). Default `'api.user'`. */
   username?: string;
@@ -56,6 +61,8 @@ export interface SimulatorOptions {
    * changes and on close. Default: none (data lives in memory only).
    */
   stateFile?: string;
+  /** Extra tenants `Tenant 1` … `Tenant n` (user and password as the default tenant's, no data). Default `0`. */
+  tenants?: number;
 }
 
 export interface SimulatorHandle {
@@ -63,10 +70,14 @@ export interface SimulatorHandle {
   url: string;
   port: number;
   close(): Promise<void>;
-  /** Direct access to the data, for tests. */
+  /** Direct access to the default tenant's data, for tests. */
   store: Store;
-  /** The whole simulator state (auth, limiter, faults, stats), for tests that need more than `store`. */
+  /** The default tenant's whole state (auth, limiter, faults, stats), for tests that need more than `store`. */
   state: SimulatorState;
+  /** A tenant's state by name (case-insensitive), the default one included. */
+  tenant(name: string): SimulatorState | undefined;
+  /** Every tenant and the simulator-wide settings. */
+  hub: SimulatorHub;
 }
 
 export const DEFAULT_SIMULATOR_OPTIONS = {
@@ -118,15 +129,21 @@ function resolveOptions(options: SimulatorOptions): ResolvedOptions {
 
 export async function createSimulator(options: SimulatorOptions = {}): Promise<SimulatorHandle> {
   const resolved = resolveOptions(options);
-  const sim = new SimulatorState(resolved);
-  const restored = options.stateFile !== undefined && loadStateFile(sim, options.stateFile);
-  const autosave = options.stateFile === undefined ? undefined : startAutosave(sim, options.stateFile);
+  const extraTenants = options.tenants ?? 0;
+  if (!Number.isInteger(extraTenants) || extraTenants < 0) throw new SimulatorOptionsError('Invalid simulator options: tenants must be a whole number, 0 or more');
+  const hub = new SimulatorHub(resolved);
+  const sim = hub.defaultTenant;
+  const restored = options.stateFile !== undefined && loadStateFile(hub, options.stateFile);
+  for (let i = 1; i <= extraTenants; i++) {
+    if (!hub.tenant(`Tenant ${i}`)) hub.addTenant({ tenant: `Tenant ${i}`, username: resolved.username, password: resolved.password, seed: 'none' });
+  }
+  const autosave = options.stateFile === undefined ? undefined : startAutosave(hub, options.stateFile);
 
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
-  app.use('/_sim', createAdminRouter(sim));
-  const pipeline = createApiPipeline(sim);
+  app.use('/_sim', createAdminRouter(hub));
+  const pipeline = createApiPipeline(hub);
   app.use((req, res) => pipeline(req, res));
 
   const server = http.createServer(app);
@@ -137,7 +154,7 @@ export async function createSimulator(options: SimulatorOptions = {}): Promise<S
   const port = (server.address() as AddressInfo).port;
   const hostForUrl = resolved.host === '0.0.0.0' ? '127.0.0.1' : resolved.host.includes(':') ? `[${resolved.host}]` : resolved.host;
   const url = `http://${hostForUrl}:${port}`;
-  resolved.logger.info({ url, tenant: resolved.tenant, counts: sim.store.counts(), restored }, 'BMS simulator listening');
+  resolved.logger.info({ url, tenant: resolved.tenant, tenants: hub.tenantCount, counts: sim.store.counts(), restored }, 'BMS simulator listening');
 
   let closing: Promise<void> | undefined;
   return {
@@ -145,9 +162,11 @@ export async function createSimulator(options: SimulatorOptions = {}): Promise<S
     port,
     store: sim.store,
     state: sim,
+    hub,
+    tenant: (name) => hub.tenant(name),
     close() {
       closing ??= (async () => {
-        sim.close();
+        hub.close();
         const closed = once(server, 'close');
         server.close();
         server.closeAllConnections();

@@ -13,6 +13,12 @@ function positiveNumber(value: string): number {
   return n;
 }
 
+function wholeNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('must be a whole number, 0 or more');
+  return n;
+}
+
 function port(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('must be a port number (0-65535)');
@@ -43,6 +49,7 @@ interface CliOptions {
   rateWindow: number;
   maxPageSize: number;
   stateFile?: string;
+  tenants: number;
 }
 
 async function main(): Promise<void> {
@@ -50,10 +57,10 @@ async function main(): Promise<void> {
   const d = DEFAULT_SIMULATOR_OPTIONS;
   const program = new Command()
     .name('bms-simulator')
-    .description('Kaseya BMS REST API simulator (one tenant)')
+    .description('Kaseya BMS REST API simulator (one or many tenants)')
     .option('--host <host>', 'interface to listen on', config.simulator.host)
     .option('--port <port>', 'port to listen on (0 = any free port)', port, config.simulator.port)
-    .option('--tenant <name>', 'tenant (BMS company name)', d.tenant)
+    .option('--tenant <name>', 'default tenant (BMS company name)', d.tenant)
     .option('--username <name>', 'API user name', d.username)
     .option('--password <password>', 'API user password', d.password)
     .option('--seed <seed>', 'initial data: demo | none', seed, d.seed)
@@ -62,6 +69,7 @@ async function main(): Promise<void> {
     .option('--rate-window <seconds>', 'rate limit window', positiveNumber, d.rateLimit.windowSeconds)
     .option('--max-page-size <n>', 'largest page served', (v) => Math.floor(positiveNumber(v)), d.maxPageSize)
     .option('--state-file <path>', 'keep the data in this JSON file across restarts')
+    .option('--tenants <n>', "extra tenants 'Tenant 1'..'Tenant n' (same user and password, no data)", wholeNumber, 0)
     .parse();
   const opts = program.opts<CliOptions>();
 
@@ -77,6 +85,7 @@ async function main(): Promise<void> {
     rateLimit: opts.rateLimit === 'off' ? null : { limit: opts.rateLimit, windowSeconds: opts.rateWindow },
     maxPageSize: opts.maxPageSize,
     stateFile: opts.stateFile,
+    tenants: opts.tenants,
     logger,
   };
   const sim = await createSimulator(options);
@@ -88,7 +97,7 @@ async function main(): Promise<void> {
       `  V2 API     ${sim.url}/v2/...   (POST /v2/security/authenticate)`,
       `  V1 API     ${sim.url}/api/...  (POST /api/token)`,
       `  Admin      ${sim.url}/_sim/... (no auth)`,
-      `  Tenant     ${opts.tenant}`,
+      `  Tenant     ${opts.tenant}${sim.hub.tenantCount > 1 ? ` (+ ${sim.hub.tenantCount - 1} more, GET /_sim/tenants)` : ''}`,
       `  User       ${opts.username}`,
       `  Password   ${opts.password}`,
       `  Rate limit ${limit}`,

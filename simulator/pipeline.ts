@@ -7,6 +7,12 @@
  * The rate limiter counts a request before anything can fail it, as a gateway would, so a request
  * that later fails auth or validation still used a slot. Contract violations are recorded even when
  * the request then fails authentication, so a client bug is seen on its first attempt.
+ *
+ * Every step acts on one tenant, chosen first: by the bearer token (one map lookup) on ordinary
+ * routes, by the form's tenant on a log-in (whose body is therefore read before the rate limit), and
+ * by the refresh token on a refresh. A request that names no known tenant (no token, an unknown one,
+ * an unknown tenant at log-in) is the default tenant's: counted in its windows and answered by it, so
+ * it fails as a bad token or bad credentials would.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import querystring from 'node:querystring';
@@ -33,7 +39,7 @@ import { contactRoutes } from './routes/contacts';
 import { lookupRoutes } from './routes/lookups';
 import { securityRoutes } from './routes/security';
 import { v1Routes } from './routes/v1';
-import type { SimulatorState } from './state';
+import type { SimulatorHub, SimulatorState } from './state';
 
 const HANDLERS: RouteTable = {
   ...securityRoutes,
@@ -45,6 +51,22 @@ const HANDLERS: RouteTable = {
 };
 
 type Style = 'v2' | 'v1';
+
+/** Log-in routes: the tenant comes from the form's tenant field. */
+const LOGIN_ROUTES: ReadonlySet<string> = new Set(['POST /v2/security/authenticate', 'POST /api/token']);
+/** The tenant comes from the refresh (or access) token in the form. */
+const REFRESH_ROUTE = 'POST /v2/security/refreshtoken';
+const BEARER = /^Bearer\s+(\S+)\s*$/i;
+
+/** A form field by name, case-insensitively (as ASP.NET binds). */
+function formField(body: unknown, name: string): string | undefined {
+  if (typeof body !== 'object' || body === null) return undefined;
+  const wanted = name.toLowerCase();
+  for (const [key, value] of Object.entries(body)) {
+    if (key.toLowerCase() === wanted && typeof value === 'string') return value;
+  }
+  return undefined;
+}
 
 function errorResponse(style: Style, status: number, message: string, subErrors: string[] | null = null): ApiResponse {
   return style === 'v2' ? fail(status, message, subErrors) : v1Fail(status, message);
@@ -99,22 +121,38 @@ function faultResponse(fault: FaultRuleState, style: Style): ApiResponse {
   }
 }
 
-export function createApiPipeline(sim: SimulatorState): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
-  const declared = new Set(sim.contract.routeKeys());
+export function createApiPipeline(hub: SimulatorHub): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
+  const declared = new Set(hub.contract.routeKeys());
   for (const key of Object.keys(HANDLERS)) {
     if (!declared.has(key)) throw new Error(`simulator handler ${key} has no route in the contract`);
   }
 
-  function record(req: IncomingMessage, route: RouteMatch | undefined, path: string, status: number): void {
+  function record(sim: SimulatorState, req: IncomingMessage, route: RouteMatch | undefined, path: string, status: number): void {
     sim.stats.record({ method: req.method ?? 'GET', route: route?.key ?? null, path, status });
   }
 
-  function drop(req: IncomingMessage, route: RouteMatch, path: string): void {
+  function drop(sim: SimulatorState, req: IncomingMessage, route: RouteMatch, path: string): void {
     req.socket.destroy();
-    record(req, route, path, 0);
+    record(sim, req, route, path, 0);
   }
 
-  async function runHandler(route: RouteMatch, style: Style, ctx: HandlerContext): Promise<ApiResponse> {
+  function tenantOfToken(authorization: string | undefined): SimulatorState {
+    if (authorization === undefined || hub.tenantCount === 1) return hub.defaultTenant;
+    const token = BEARER.exec(authorization)?.[1];
+    return (token === undefined ? undefined : hub.tokenOwner(token)) ?? hub.defaultTenant;
+  }
+
+  function tenantOfForm(routeKey: string, body: unknown): SimulatorState {
+    if (routeKey === REFRESH_ROUTE) {
+      const refresh = formField(body, 'RefreshToken');
+      const access = formField(body, 'AccessToken');
+      return (refresh && hub.tokenOwner(refresh)) || (access && hub.tokenOwner(access)) || hub.defaultTenant;
+    }
+    const tenant = formField(body, 'Tenant');
+    return (tenant === undefined ? undefined : hub.tenant(tenant)) ?? hub.defaultTenant;
+  }
+
+  async function runHandler(sim: SimulatorState, route: RouteMatch, style: Style, ctx: HandlerContext): Promise<ApiResponse> {
     const handler = HANDLERS[route.key];
     if (!handler) return errorResponse(style, 501, `${route.key} is declared in the API document but not simulated.`);
     try {
@@ -136,14 +174,33 @@ export function createApiPipeline(sim: SimulatorState): (req: IncomingMessage, r
     const query = q < 0 ? {} : querystring.parse(url.slice(q + 1));
     const style: Style = /^\/api(\/|$)/i.test(path) ? 'v1' : 'v2';
 
-    const { route, violation } = sim.contract.match(method, path);
+    const { route, violation } = hub.contract.match(method, path);
     if (!route) {
+      const sim = tenantOfToken(req.headers.authorization);
       const message = violation?.message ?? `no route for ${method} ${path}`;
       sim.stats.addViolation(method, path, [message]);
       const response = errorResponse(style, message.startsWith('method ') ? 405 : 404, message);
       send(res, response);
-      record(req, undefined, path, response.status);
+      record(sim, req, undefined, path, response.status);
       return;
+    }
+
+    const contentType = req.headers['content-type'];
+    let sim: SimulatorState;
+    let parsed: { body: unknown; problem?: string } | undefined;
+    if (LOGIN_ROUTES.has(route.key) || route.key === REFRESH_ROUTE) {
+      // The tenant is in the form, so the body is read before the rate limit (a gateway would read it too).
+      try {
+        parsed = await parseBody(await readBody(req), contentType);
+      } catch (err) {
+        if (!(err instanceof BodyTooLargeError)) throw err;
+        send(res, errorResponse(style, 413, err.message));
+        record(hub.defaultTenant, req, route, path, 413);
+        return;
+      }
+      sim = tenantOfForm(route.key, parsed.body);
+    } else {
+      sim = tenantOfToken(req.headers.authorization);
     }
 
     const routeStats = sim.stats.route(route.key);
@@ -161,7 +218,7 @@ export function createApiPipeline(sim: SimulatorState): (req: IncomingMessage, r
         String(decision.retryAfterSeconds),
       );
       send(res, response);
-      record(req, route, path, 429);
+      record(sim, req, route, path, 429);
       return;
     }
     routeStats.served++;
@@ -170,28 +227,27 @@ export function createApiPipeline(sim: SimulatorState): (req: IncomingMessage, r
     if (fault) {
       routeStats.faulted++;
       if (fault.mode === 'drop') {
-        drop(req, route, path);
+        drop(sim, req, route, path);
         return;
       }
       if (!FAULT_MODES_AFTER_COMMIT.has(fault.mode)) {
         const response = faultResponse(fault, style);
         send(res, response);
-        record(req, route, path, response.status);
+        record(sim, req, route, path, response.status);
         return;
       }
     }
 
-    let raw: Buffer;
-    try {
-      raw = await readBody(req);
-    } catch (err) {
-      if (!(err instanceof BodyTooLargeError)) throw err;
-      send(res, errorResponse(style, 413, err.message));
-      record(req, route, path, 413);
-      return;
+    if (!parsed) {
+      try {
+        parsed = await parseBody(await readBody(req), contentType);
+      } catch (err) {
+        if (!(err instanceof BodyTooLargeError)) throw err;
+        send(res, errorResponse(style, 413, err.message));
+        record(sim, req, route, path, 413);
+        return;
+      }
     }
-    const contentType = req.headers['content-type'];
-    const parsed = await parseBody(raw, contentType);
     const checked = sim.contract.check({ method, path, query, contentType, body: parsed.body });
     const problems = [...(parsed.problem === undefined ? [] : [parsed.problem]), ...checked.violations.map((v) => v.message)];
     if (problems.length > 0) sim.stats.addViolation(method, path, problems);
@@ -208,7 +264,7 @@ export function createApiPipeline(sim: SimulatorState): (req: IncomingMessage, r
             : { status: 401, json: { Message: 'Authorization has been denied for this request.' } };
     }
     if (!response && problems.length > 0) response = errorResponse(style, 400, problems.join('; '), problems);
-    response ??= await runHandler(route, style, {
+    response ??= await runHandler(sim, route, style, {
       sim,
       params: checked.pathParams,
       query: checked.query,
@@ -219,7 +275,7 @@ export function createApiPipeline(sim: SimulatorState): (req: IncomingMessage, r
     // The request is processed first, so a client that times out has still had its write applied.
     if (fault?.mode === 'slow') await sim.sleep(fault.delayMs ?? DEFAULT_SLOW_MS);
     if (fault?.mode === 'drop-after-commit') {
-      drop(req, route, path);
+      drop(sim, req, route, path);
       return;
     }
     if (fault?.mode === 'truncated-json') {
@@ -227,11 +283,11 @@ export function createApiPipeline(sim: SimulatorState): (req: IncomingMessage, r
       const full = renderBody(response).body || JSON.stringify({ success: true, error: null, result: null });
       const cut = full.slice(0, Math.max(1, Math.floor(full.length / 2)));
       send(res, { status: 200, text: cut, contentType: 'application/json; charset=utf-8' });
-      record(req, route, path, 200);
+      record(sim, req, route, path, 200);
       return;
     }
     send(res, response);
-    record(req, route, path, response.status);
+    record(sim, req, route, path, response.status);
     sim.logger.debug({ method, path, status: response.status }, 'bms request');
   }
 
@@ -239,7 +295,7 @@ export function createApiPipeline(sim: SimulatorState): (req: IncomingMessage, r
     try {
       await handle(req, res);
     } catch (err) {
-      sim.logger.error({ err }, 'simulator request failed');
+      hub.logger.error({ err }, 'simulator request failed');
       send(res, fail(500, 'An unexpected error occurred.'));
     }
   };

@@ -1,6 +1,7 @@
 /**
  * Per-route rate limit over a rolling window, as the BMS documents it ("1500 per hour per endpoint").
- * One simulator is one tenant, so the key is METHOD + route template.
+ * Each tenant has its own limiter (own windows), keyed by METHOD + route template; the limit itself
+ * (`RateLimitSettings`) is one for the whole simulator, so changing it changes every tenant's.
  *
  * Each route keeps an exact log of accepted request times, which gives both the decision and the
  * largest number of accepted requests ever seen inside one window (`maxInWindow`). Any window's count
@@ -30,25 +31,39 @@ class RouteLog {
   }
 }
 
-export class RateLimiter {
-  private readonly logs = new Map<string, RouteLog>();
-  private config: RateLimitConfig | null;
+/** The limit and window, shared by every tenant's limiter. */
+export class RateLimitSettings {
+  config: RateLimitConfig | null;
   /** The window used for `maxInWindow` even while limiting is off. */
-  private windowMs: number;
+  windowMs: number;
 
   constructor(config: RateLimitConfig | null) {
     this.config = config;
     this.windowMs = (config?.windowSeconds ?? 3600) * 1000;
   }
 
-  get current(): RateLimitConfig | null {
-    return this.config;
-  }
-
-  /** Changing the limit starts a fresh budget: logs and maxima are cleared. */
-  configure(config: RateLimitConfig | null): void {
+  set(config: RateLimitConfig | null): void {
     this.config = config;
     if (config) this.windowMs = config.windowSeconds * 1000;
+  }
+}
+
+export class RateLimiter {
+  private readonly logs = new Map<string, RouteLog>();
+  private readonly settings: RateLimitSettings;
+
+  /** A config gives the limiter settings of its own; `RateLimitSettings` shares them with other limiters. */
+  constructor(config: RateLimitConfig | null | RateLimitSettings) {
+    this.settings = config instanceof RateLimitSettings ? config : new RateLimitSettings(config);
+  }
+
+  get current(): RateLimitConfig | null {
+    return this.settings.config;
+  }
+
+  /** Changing the limit starts a fresh budget: logs and maxima are cleared (shared settings change for every limiter sharing them). */
+  configure(config: RateLimitConfig | null): void {
+    this.settings.set(config);
     this.logs.clear();
   }
 
@@ -58,10 +73,11 @@ export class RateLimiter {
       log = new RouteLog();
       this.logs.set(key, log);
     }
-    const inWindow = log.countSince(now - this.windowMs);
-    if (this.config && inWindow >= this.config.limit) {
+    const { config, windowMs } = this.settings;
+    const inWindow = log.countSince(now - windowMs);
+    if (config && inWindow >= config.limit) {
       const oldest = log.times[log.head] ?? now;
-      const waitMs = oldest + this.windowMs - now;
+      const waitMs = oldest + windowMs - now;
       return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil(waitMs / 1000)) };
     }
     log.times.push(now);

@@ -29,6 +29,8 @@ export interface GeneratedSeed {
   contactsPerAccount: number;
   assetsPerAccount: number;
   locationsPerAccount: number;
+  /** A total number of assets spread evenly over the accounts (instead of `assetsPerAccount`). */
+  assets?: number;
 }
 
 export type SeedSpec = 'demo' | 'none' | GeneratedSeed;
@@ -38,7 +40,13 @@ export const SEED_LIMITS = {
   contactsPerAccount: 100,
   assetsPerAccount: 100,
   locationsPerAccount: 20,
+  assets: 10_000_000,
 } as const;
+
+/** How many of `total` items account `index` (of `accounts`) gets when they are spread evenly. */
+function shareOf(total: number, accounts: number, index: number): number {
+  return Math.floor(((index + 1) * total) / accounts) - Math.floor((index * total) / accounts);
+}
 
 const SEED_EPOCH = Date.UTC(2024, 0, 1);
 const MINUTE = 60_000;
@@ -592,7 +600,8 @@ function seedGenerated(store: Store, spec: GeneratedSeed): void {
       });
       firstContactId ??= cid;
     }
-    for (let a = 0; a < spec.assetsPerAccount; a++) {
+    const assetCount = spec.assets === undefined ? spec.assetsPerAccount : shareOf(spec.assets, spec.accounts, i);
+    for (let a = 0; a < assetCount; a++) {
       const aid = store.allocateId('asset');
       const ah = hash32(aid, 3);
       const category = pick(categories, ah);

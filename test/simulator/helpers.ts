@@ -6,6 +6,12 @@ export { waitFor } from '../../devstack/wait';
 
 export const CREDENTIALS = { tenant: 'Demo MSP', username: 'api.user', password: 'demo-password' } as const;
 
+export interface Credentials {
+  tenant: string;
+  username: string;
+  password: string;
+}
+
 export type Dto = Record<string, unknown>;
 
 export interface Envelope<T = unknown> {
@@ -104,18 +110,18 @@ export class BmsTestClient {
 
   constructor(readonly baseUrl: string) {}
 
-  async login(): Promise<this> {
+  async login(credentials: Credentials = CREDENTIALS): Promise<this> {
     const res = await request(this.baseUrl, 'POST', '/v2/security/authenticate', {
-      form: { GrantType: 'password', UserName: CREDENTIALS.username, Password: CREDENTIALS.password, Tenant: CREDENTIALS.tenant },
+      form: { GrantType: 'password', UserName: credentials.username, Password: credentials.password, Tenant: credentials.tenant },
     });
     if (res.status !== 200) throw new Error(`login failed: ${res.status} ${res.text}`);
     this.token = envelope<{ accessToken: string }>(res).result.accessToken;
     return this;
   }
 
-  async loginV1(): Promise<this> {
+  async loginV1(credentials: Credentials = CREDENTIALS): Promise<this> {
     const res = await request(this.baseUrl, 'POST', '/api/token', {
-      form: { grant_type: 'password', username: CREDENTIALS.username, password: CREDENTIALS.password, tenant: CREDENTIALS.tenant },
+      form: { grant_type: 'password', username: credentials.username, password: credentials.password, tenant: credentials.tenant },
     });
     if (res.status !== 200) throw new Error(`V1 login failed: ${res.status} ${res.text}`);
     this.token = (res.body as { access_token: string }).access_token;
@@ -158,28 +164,35 @@ export class BmsTestClient {
   }
 }
 
-/** Admin routes (`/_sim`). */
+/** Admin routes (`/_sim`), of the default tenant or, given a name, of that tenant (`X-Sim-Tenant`). */
 export class SimAdmin {
-  constructor(readonly baseUrl: string) {}
+  private readonly headers: Record<string, string>;
+
+  constructor(
+    readonly baseUrl: string,
+    readonly tenant?: string,
+  ) {
+    this.headers = tenant === undefined ? {} : { 'x-sim-tenant': tenant };
+  }
 
   get(path: string, query?: RequestOptions['query']): Promise<HttpResult> {
-    return request(this.baseUrl, 'GET', `/_sim${path}`, { query });
+    return request(this.baseUrl, 'GET', `/_sim${path}`, { query, headers: this.headers });
   }
 
   post(path: string, json: unknown = {}): Promise<HttpResult> {
-    return request(this.baseUrl, 'POST', `/_sim${path}`, { json });
+    return request(this.baseUrl, 'POST', `/_sim${path}`, { json, headers: this.headers });
   }
 
   put(path: string, json: unknown): Promise<HttpResult> {
-    return request(this.baseUrl, 'PUT', `/_sim${path}`, { json });
+    return request(this.baseUrl, 'PUT', `/_sim${path}`, { json, headers: this.headers });
   }
 
   patch(path: string, json: unknown): Promise<HttpResult> {
-    return request(this.baseUrl, 'PATCH', `/_sim${path}`, { json });
+    return request(this.baseUrl, 'PATCH', `/_sim${path}`, { json, headers: this.headers });
   }
 
-  delete(path: string): Promise<HttpResult> {
-    return request(this.baseUrl, 'DELETE', `/_sim${path}`);
+  delete(path: string, query?: RequestOptions['query']): Promise<HttpResult> {
+    return request(this.baseUrl, 'DELETE', `/_sim${path}`, { query, headers: this.headers });
   }
 
   async json<T = Dto>(res: Promise<HttpResult> | HttpResult): Promise<T> {
