@@ -67,6 +67,32 @@ export const bmsAuthCallsTotal = new Counter({
   registers: [registry],
 });
 
+export const retentionPrunedRowsTotal = new Counter({
+  name: `${METRIC_PREFIX}retention_pruned_rows_total`,
+  help: 'Rows deleted by retention pruning, by table',
+  labelNames: ['table'] as const,
+  registers: [registry],
+});
+
+export const retentionPrunesTotal = new Counter({
+  name: `${METRIC_PREFIX}retention_prunes_total`,
+  help: 'Finished retention prunes, by status (completed, failed)',
+  labelNames: ['status'] as const,
+  registers: [registry],
+});
+
+export const retentionLastPruneDurationSeconds = new Gauge({
+  name: `${METRIC_PREFIX}retention_last_prune_duration_seconds`,
+  help: 'How long the last finished retention prune took (start to finish)',
+  registers: [registry],
+});
+
+export const retentionLastPruneFinishedSeconds = new Gauge({
+  name: `${METRIC_PREFIX}retention_last_prune_finished_timestamp_seconds`,
+  help: 'When the last retention prune finished (Unix time), failed or not',
+  registers: [registry],
+});
+
 /** What the database tells on a scrape (read by `db/operations.ts`, cached `snapshotTtlMs`). */
 export interface OperationsSnapshot {
   /** Linked records of every account, by type and sync state. */
@@ -232,6 +258,20 @@ export function countPullRun(run: { status: string; trigger: string; startedAt: 
 
 export function countBmsAuth(kind: (typeof BMS_AUTH_KINDS)[number], outcome: (typeof BMS_AUTH_OUTCOMES)[number]): void {
   bmsAuthCallsTotal.inc({ kind, outcome });
+}
+
+/** Rows one retention step deleted, per table (the table names are a fixed set). */
+export function countPruned(deleted: Partial<Record<string, number>>): void {
+  for (const [table, n] of Object.entries(deleted)) if (n) retentionPrunedRowsTotal.inc({ table }, n);
+}
+
+export function observePrune(prune: { startedAt: string; finishedAt: string | null; error: string | null }): void {
+  retentionPrunesTotal.inc({ status: prune.error ? 'failed' : 'completed' });
+  const finished = Date.parse(prune.finishedAt ?? '');
+  if (!Number.isFinite(finished)) return;
+  retentionLastPruneFinishedSeconds.set(finished / 1000);
+  const ms = finished - Date.parse(prune.startedAt);
+  if (Number.isFinite(ms)) retentionLastPruneDurationSeconds.set(Math.max(0, ms) / 1000);
 }
 
 /** `host:port` for a listener address (IPv6 hosts in brackets). */
