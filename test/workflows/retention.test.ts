@@ -1,7 +1,8 @@
 /**
  * The retention Schedule on a real Temporal server with the real retention activities (on a database of
  * its own): created once and updated in place to a new interval, it starts the prune workflow, which
- * prunes what is old and records the prune in `retention_prunes`.
+ * prunes what is old and records the prune in `retention_prunes`. And Temporal's own storage: the
+ * embedded dev server's namespace keeps closed workflows for the retention it is started with.
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
@@ -13,7 +14,10 @@ import { createRetentionActivities } from '../../activities/retention';
 import { createLogger } from '../../lib/logger';
 import { ensureRetentionSchedule } from '../../lib/temporal';
 import { RETENTION_SCHEDULE_ID } from '../../workflows/definitions';
+import { findTemporalCli } from '../../devstack/temporal-cli';
+import { TemporalDevServer } from '../../devstack/temporal-server';
 import { isolatedDatabase, sharedEnv } from '../helpers/env';
+import getPort from '../helpers/ports';
 import { waitFor } from '../helpers/sync';
 
 const DAY = 86_400_000;
@@ -90,5 +94,19 @@ describe('retention prune Schedule', function () {
     assert.ok(left[0]!.getTime() > Date.now() - 2 * DAY);
     const recent = (await client.schedule.getHandle(RETENTION_SCHEDULE_ID).describe()).info.recentActions;
     assert.ok(recent.length >= 1, 'the Schedule ran the workflow');
+  });
+});
+
+describe('embedded Temporal dev server retention', function () {
+  this.timeout(120_000);
+
+  it('keeps closed workflows for the retention it is started with (the dev server\'s own is 1 day)', async () => {
+    const server = new TemporalDevServer({ cliPath: await findTemporalCli(), port: await getPort(), retentionDays: 3 });
+    try {
+      await server.start();
+      assert.equal(await server.retentionDays(), 3);
+    } finally {
+      await server.stop();
+    }
   });
 });
