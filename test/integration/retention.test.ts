@@ -8,7 +8,8 @@ import { randomUUID } from 'node:crypto';
 import type { Db } from '../../db';
 import { getPrune, listPrunes, pruneStep, type PruneOptions } from '../../db/retention';
 import { addDeleted, type DeletedCounts, RETENTION_TASKS, type RetentionTask } from '../../domain/retention';
-import { createRetentionActivities } from '../../activities/retention';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { type BeginPruneResult, createRetentionActivities, type PruneTableResult } from '../../activities/retention';
 import { createLogger } from '../../lib/logger';
 import { registry } from '../../lib/metrics';
 import { isolatedDatabase } from '../helpers/env';
@@ -229,16 +230,15 @@ describe('retention pruning', function () {
       );
       const activities = createRetentionActivities({ db, logger: createLogger('test', 'silent'), retention: { periodMs: 90 * DAY } });
       const before = await prunedCounter('sync_runs');
-      // Outside a worker the activities' context is absent: run them as an activity would, through MockActivityEnvironment.
-      const { MockActivityEnvironment } = await import('@temporalio/testing');
+      // Outside a worker there is no activity context: run them in the SDK's mock activity environment.
       const env = new MockActivityEnvironment();
-      const { pruneId, cutoff } = await env.run(activities.beginRetentionPrune);
+      const { pruneId, cutoff }: BeginPruneResult = await env.run(activities.beginRetentionPrune);
       assert.ok(Math.abs(Date.parse(cutoff) - (Date.now() - 90 * DAY)) < 60_000);
       let deleted: DeletedCounts = {};
       for (const task of RETENTION_TASKS) {
         let cursor: string | null = null;
         for (;;) {
-          const step = await env.run(activities.pruneRetentionTable, { task, cutoff, cursor, batchSize: 1 });
+          const step: PruneTableResult = await env.run(activities.pruneRetentionTable, { task, cutoff, cursor, batchSize: 1 });
           deleted = addDeleted(deleted, step.deleted);
           if (step.done) break;
           cursor = step.cursor;
