@@ -8,6 +8,7 @@ import { DEFAULT_BATCH_SIZE, finishPrune, pruneStep, startPrune } from '../db/re
 import { addDeleted, type DeletedCounts, type RetentionTask } from '../domain/retention';
 import { countPruned, observePrune } from '../lib/metrics';
 import type { ActivityDeps } from './context';
+import { whileHeartbeating } from './heartbeat';
 
 /** The retention period when the worker is given none (the documented default, 90 days). */
 export const DEFAULT_RETENTION_PERIOD_MS = 90 * 86_400_000;
@@ -57,25 +58,30 @@ export function createRetentionActivities(deps: Pick<ActivityDeps, 'db' | 'logge
     let cursor = resumed?.cursor ?? input.cursor ?? null;
     let deleted: DeletedCounts = {};
     const started = Date.now();
-    for (;;) {
-      const step = await pruneStep(
-        deps.db,
-        input.task,
-        {
-          cutoff: new Date(input.cutoff),
-          batchSize: input.batchSize ?? DEFAULT_BATCH_SIZE,
-          keepPerRecord: input.keepPerRecord,
-          rateWindowSeconds: deps.retention?.rateWindowSeconds,
-        },
-        cursor,
-      );
-      countPruned(step.deleted);
-      deleted = addDeleted(deleted, step.deleted);
-      cursor = step.cursor;
-      context.heartbeat({ cursor });
-      if (step.done) return { deleted, done: true, cursor };
-      if (Date.now() - started >= STEP_BUDGET_MS || context.cancellationSignal.aborted) return { deleted, done: false, cursor };
-    }
+    // Heartbeats go on a timer (a step deleting a run's long log may take a while), carrying the cursor.
+    return whileHeartbeating(
+      async () => {
+        for (;;) {
+          const step = await pruneStep(
+            deps.db,
+            input.task,
+            {
+              cutoff: new Date(input.cutoff),
+              batchSize: input.batchSize ?? DEFAULT_BATCH_SIZE,
+              keepPerRecord: input.keepPerRecord,
+              rateWindowSeconds: deps.retention?.rateWindowSeconds,
+            },
+            cursor,
+          );
+          countPruned(step.deleted);
+          deleted = addDeleted(deleted, step.deleted);
+          cursor = step.cursor;
+          if (step.done) return { deleted, done: true, cursor };
+          if (Date.now() - started >= STEP_BUDGET_MS || context.cancellationSignal.aborted) return { deleted, done: false, cursor };
+        }
+      },
+      () => ({ cursor }),
+    );
   }
 
   async function finishRetentionPrune(input: FinishPruneInput): Promise<void> {

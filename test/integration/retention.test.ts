@@ -259,6 +259,31 @@ describe('retention pruning', function () {
   });
 });
 
+describe('a retried table prune', function () {
+  this.timeout(120_000);
+
+  it('continues from the cursor its last attempt heartbeated', async () => {
+    const db = await isolatedDatabase('docsync_retention_retry');
+    const tenant = `tenant-${randomUUID()}`;
+    const ids = (await db('bms_request_log')
+      .insert(Array.from({ length: 6 }, (_, i) => ({ tenant_key: tenant, endpoint: 'GET /x', at: at(200, i) })))
+      .returning('id')) as Array<{ id: string }>;
+    const activities = createRetentionActivities({ db, logger: createLogger('test', 'silent') });
+    // The last attempt reported it was past the first three rows before it died: they are not walked again.
+    const env = new MockActivityEnvironment({ heartbeatDetails: { cursor: String(ids[2]!.id) } });
+    const heartbeats: unknown[] = [];
+    env.on('heartbeat', (details: unknown) => heartbeats.push(details));
+    const step: PruneTableResult = await env.run(activities.pruneRetentionTable, { task: 'bms_request_log' as const, cutoff: CUTOFF.toISOString(), batchSize: 2 });
+    assert.equal(step.done, true);
+    assert.equal(step.deleted.bms_request_log, 3);
+    assert.deepEqual(
+      ((await db('bms_request_log').where({ tenant_key: tenant }).orderBy('id').pluck('id')) as string[]).map(String),
+      ids.slice(0, 3).map((r) => String(r.id)),
+    );
+    assert.ok(heartbeats.length >= 1);
+  });
+});
+
 async function prunedCounter(table: string): Promise<number> {
   const metric = await registry.getSingleMetric('docsync_retention_pruned_rows_total')?.get();
   return metric?.values.find((v) => v.labels.table === table)?.value ?? 0;
