@@ -105,6 +105,8 @@ export interface OperationsSnapshot {
   reachability: Array<{ status: string; n: number }>;
   /** Connected accounts whose sync is paused. */
   paused: number;
+  /** The newest finished retention prune (undefined or null: none yet). */
+  lastPrune?: { finishedAt: Date; failed: boolean } | null;
 }
 
 export interface SnapshotSource {
@@ -223,6 +225,18 @@ function registerDatabaseGauges(): void {
       this.reset();
       for (const status of ['ok', 'failed', 'unchecked']) this.set({ reachability: status }, 0);
       for (const r of snap?.reachability ?? []) this.set({ reachability: r.status }, r.n);
+    },
+  });
+
+  new Gauge({
+    name: `${METRIC_PREFIX}retention_last_prune_age_seconds`,
+    help: 'Seconds since the newest retention prune finished, by whether it failed (absent until one has finished), from retention_prunes',
+    labelNames: ['failed'] as const,
+    registers: [registry],
+    async collect() {
+      const last = (await snapshot())?.lastPrune;
+      this.reset();
+      if (last) this.set({ failed: String(last.failed) }, Math.max(0, (Date.now() - last.finishedAt.getTime()) / 1000));
     },
   });
 
