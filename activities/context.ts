@@ -51,6 +51,11 @@ export interface ActivityDeps {
   notifications?: { smtpUrl: string | undefined; smtpFrom: string; webhookTimeoutMs: number; budgetExhaustedMs: number };
   /** BMS tokens per account, shared by this worker's pushes and pulls (default: each `BmsClients` its own). */
   bmsTokens?: BmsTokenShelf;
+  /**
+   * Retention: how long history, runs and logs are kept (default 90 days), and the BMS rate budget's
+   * window, whose request log is kept whatever the period (default one hour).
+   */
+  retention?: { periodMs: number; rateWindowSeconds?: number };
 }
 
 /** Each account's BMS tokens, for the connection they were issued to; a changed connection starts afresh. */

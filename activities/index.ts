@@ -6,6 +6,7 @@ import { createAdoptActivities } from './adopt';
 import { createNotifyActivities } from './notify';
 import { createPullActivities } from './pull';
 import { createPushActivities } from './push';
+import { createRetentionActivities } from './retention';
 
 export function createActivities(deps: ActivityDeps) {
   // Pushes and pulls of one worker reuse each other's BMS tokens.
@@ -16,6 +17,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createPullActivities(shared, notify.pullEvents),
     ...createAdoptActivities(shared),
     ...notify.activities,
+    ...createRetentionActivities(shared),
   };
 }
 

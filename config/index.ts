@@ -17,6 +17,37 @@ const optionalString = z
   .optional()
   .transform((v) => (v === undefined || v.trim() === '' ? undefined : v));
 
+/** Milliseconds of each duration unit a setting may use. */
+const DURATION_UNITS: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** Parses a duration such as `90d`, `12h`, `10m` or `30s` (a whole number and one unit) into milliseconds. */
+export function parseDuration(value: string): number | undefined {
+  const match = /^\s*(\d+)\s*([smhd])\s*$/.exec(value);
+  if (!match) return undefined;
+  const ms = Number(match[1]) * DURATION_UNITS[match[2]!]!;
+  return Number.isSafeInteger(ms) && ms > 0 ? ms : undefined;
+}
+
+/** A duration setting (see `parseDuration`) of at least `minMs`, read as milliseconds; unset or empty: `fallback`. */
+function duration(fallback: string, minMs: number) {
+  const text = z
+    .string()
+    .default(fallback)
+    .transform((v, ctx) => {
+      const ms = parseDuration(v);
+      if (ms === undefined) {
+        ctx.addIssue({ code: 'custom', message: `"${v}" is not a duration: a whole number and a unit, s, m, h or d (e.g. 90d, 12h, 10m)` });
+        return z.NEVER;
+      }
+      if (ms < minMs) {
+        ctx.addIssue({ code: 'custom', message: `"${v}" is too short: at least ${minMs / 1000} seconds` });
+        return z.NEVER;
+      }
+      return ms;
+    });
+  return z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? undefined : v), text);
+}
+
 const EnvSchema = z.object({
   DATA_DIR: z.string().default('.data'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -70,6 +101,9 @@ const EnvSchema = z.object({
 
   WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().min(1).default(100),
   WORKER_SHUTDOWN_GRACE_SECONDS: z.coerce.number().min(0).default(20),
+
+  RETENTION_PERIOD: duration('90d', 60_000),
+  RETENTION_PRUNE_EVERY: duration('1h', 60_000),
 });
 
 export interface TemporalConfig {
@@ -144,6 +178,13 @@ export interface Config {
     webhookTimeoutMs: number;
     /** A BMS request that has waited this long for the rate budget raises `budget.exhausted`. */
     budgetExhaustedMs: number;
+  };
+  /** How long history, runs and logs are kept (db/retention.ts says what is never pruned). */
+  retention: {
+    /** Rows older than this are pruned. */
+    periodMs: number;
+    /** How often the `retention-prune` Schedule prunes. */
+    pruneEveryMs: number;
   };
 }
 
@@ -228,6 +269,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       webhookTimeoutMs: e.WEBHOOK_TIMEOUT_MS,
       budgetExhaustedMs: e.NOTIFY_BUDGET_EXHAUSTED_SECONDS * 1000,
     },
+    retention: { periodMs: e.RETENTION_PERIOD, pruneEveryMs: e.RETENTION_PRUNE_EVERY },
   };
 }
 

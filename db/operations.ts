@@ -70,7 +70,7 @@ export async function pingDatabase(db: Conn): Promise<void> {
 
 /** Everything a metrics scrape exports from the database, in one round of grouped queries. */
 export async function operationsSnapshot(db: Db, budgetWindowSeconds: number): Promise<OperationsSnapshot> {
-  const [records, freshness, budget, reachability, paused] = await Promise.all([
+  const [records, freshness, budget, reachability, paused, lastPrune] = await Promise.all([
     db('sync_links').groupBy('record_type', 'state').select('record_type', 'state', db.raw('count(*)::int AS n')) as Promise<Array<{ record_type: string; state: string; n: number }>>,
     db('integrations as i')
       .select('i.account_id', 'i.created_at', db.raw("(SELECT max(r.started_at) FROM sync_runs r WHERE r.account_id = i.account_id AND r.status = 'completed') AS last_completed")) as Promise<
@@ -82,6 +82,8 @@ export async function operationsSnapshot(db: Db, budgetWindowSeconds: number): P
       .select('tenant_key', 'endpoint', db.raw('count(*)::int AS used')) as Promise<Array<{ tenant_key: string; endpoint: string; used: number }>>,
     reachabilityCounts(db),
     db('integrations').where({ paused: true }).count({ n: '*' }).first() as Promise<{ n: number | string } | undefined>,
+    // The newest prune first by primary key: it is nearly always the finished one.
+    db('retention_prunes').whereNotNull('finished_at').orderBy('id', 'desc').first('finished_at', 'error') as Promise<{ finished_at: Date; error: string | null } | undefined>,
   ]);
   return {
     records: records.map((r) => ({ recordType: r.record_type, state: r.state, n: r.n })),
@@ -89,5 +91,6 @@ export async function operationsSnapshot(db: Db, budgetWindowSeconds: number): P
     budget: budget.map((b) => ({ tenant: b.tenant_key, endpoint: b.endpoint, used: b.used })),
     reachability,
     paused: Number(paused?.n ?? 0),
+    lastPrune: lastPrune ? { finishedAt: lastPrune.finished_at, failed: lastPrune.error !== null } : null,
   };
 }

@@ -7,6 +7,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
+import { msToTs } from '@temporalio/common/lib/time';
 import { customSearchAttributes } from '../workflows/search-attributes';
 import { makePrivateFiles } from './private-files';
 import { GiveUpWaiting, waitFor } from './wait';
@@ -36,6 +37,11 @@ export interface TemporalDevServerOptions {
   startTimeoutMs?: number;
   /** Dynamic config values the server starts with (e.g. a lower continue-as-new suggestion threshold). */
   dynamicConfig?: Record<string, string | number | boolean>;
+  /**
+   * How long the namespace keeps closed workflows (their histories are deleted after it), set at each
+   * start; undefined keeps the dev server's own (1 day).
+   */
+  retentionDays?: number;
 }
 
 export class TemporalDevServer {
@@ -109,6 +115,31 @@ export class TemporalDevServer {
     // The server creates its SQLite files with the default mode; SQLite gives the journal files it makes
     // later the database file's mode.
     if (o.dbFile) makePrivateFiles([o.dbFile, `${o.dbFile}-wal`, `${o.dbFile}-shm`]);
+    if (o.retentionDays !== undefined) await this.setRetention(o.retentionDays);
+  }
+
+  /** Sets the namespace's retention of closed workflows (the dev server has no start flag for it). */
+  private async setRetention(days: number): Promise<void> {
+    const connection = await Connection.connect({ address: this.address });
+    try {
+      await connection.workflowService.updateNamespace({
+        namespace: this.options.namespace ?? 'default',
+        config: { workflowExecutionRetentionTtl: msToTs(`${days} days`) },
+      });
+    } finally {
+      await connection.close();
+    }
+  }
+
+  /** The namespace's retention of closed workflows, in days. */
+  async retentionDays(): Promise<number> {
+    const connection = await Connection.connect({ address: this.address });
+    try {
+      const ns = await connection.workflowService.describeNamespace({ namespace: this.options.namespace ?? 'default' });
+      return Number(ns.config?.workflowExecutionRetentionTtl?.seconds ?? 0) / 86_400;
+    } finally {
+      await connection.close();
+    }
   }
 
   /** True once the frontend answers and the namespace and search attributes exist. */

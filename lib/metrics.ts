@@ -67,6 +67,32 @@ export const bmsAuthCallsTotal = new Counter({
   registers: [registry],
 });
 
+export const retentionPrunedRowsTotal = new Counter({
+  name: `${METRIC_PREFIX}retention_pruned_rows_total`,
+  help: 'Rows deleted by retention pruning, by table',
+  labelNames: ['table'] as const,
+  registers: [registry],
+});
+
+export const retentionPrunesTotal = new Counter({
+  name: `${METRIC_PREFIX}retention_prunes_total`,
+  help: 'Finished retention prunes, by status (completed, failed)',
+  labelNames: ['status'] as const,
+  registers: [registry],
+});
+
+export const retentionLastPruneDurationSeconds = new Gauge({
+  name: `${METRIC_PREFIX}retention_last_prune_duration_seconds`,
+  help: 'How long the last finished retention prune took (start to finish)',
+  registers: [registry],
+});
+
+export const retentionLastPruneFinishedSeconds = new Gauge({
+  name: `${METRIC_PREFIX}retention_last_prune_finished_timestamp_seconds`,
+  help: 'When the last retention prune finished (Unix time), failed or not',
+  registers: [registry],
+});
+
 /** What the database tells on a scrape (read by `db/operations.ts`, cached `snapshotTtlMs`). */
 export interface OperationsSnapshot {
   /** Linked records of every account, by type and sync state. */
@@ -79,6 +105,8 @@ export interface OperationsSnapshot {
   reachability: Array<{ status: string; n: number }>;
   /** Connected accounts whose sync is paused. */
   paused: number;
+  /** The newest finished retention prune (undefined or null: none yet). */
+  lastPrune?: { finishedAt: Date; failed: boolean } | null;
 }
 
 export interface SnapshotSource {
@@ -201,6 +229,18 @@ function registerDatabaseGauges(): void {
   });
 
   new Gauge({
+    name: `${METRIC_PREFIX}retention_last_prune_age_seconds`,
+    help: 'Seconds since the newest retention prune finished, by whether it failed (absent until one has finished), from retention_prunes',
+    labelNames: ['failed'] as const,
+    registers: [registry],
+    async collect() {
+      const last = (await snapshot())?.lastPrune;
+      this.reset();
+      if (last) this.set({ failed: String(last.failed) }, Math.max(0, (Date.now() - last.finishedAt.getTime()) / 1000));
+    },
+  });
+
+  new Gauge({
     name: `${METRIC_PREFIX}sync_paused_accounts`,
     help: 'Connected accounts whose sync is paused',
     registers: [registry],
@@ -232,6 +272,20 @@ export function countPullRun(run: { status: string; trigger: string; startedAt: 
 
 export function countBmsAuth(kind: (typeof BMS_AUTH_KINDS)[number], outcome: (typeof BMS_AUTH_OUTCOMES)[number]): void {
   bmsAuthCallsTotal.inc({ kind, outcome });
+}
+
+/** Rows one retention step deleted, per table (the table names are a fixed set). */
+export function countPruned(deleted: Partial<Record<string, number>>): void {
+  for (const [table, n] of Object.entries(deleted)) if (n) retentionPrunedRowsTotal.inc({ table }, n);
+}
+
+export function observePrune(prune: { startedAt: string; finishedAt: string | null; error: string | null }): void {
+  retentionPrunesTotal.inc({ status: prune.error ? 'failed' : 'completed' });
+  const finished = Date.parse(prune.finishedAt ?? '');
+  if (!Number.isFinite(finished)) return;
+  retentionLastPruneFinishedSeconds.set(finished / 1000);
+  const ms = finished - Date.parse(prune.startedAt);
+  if (Number.isFinite(ms)) retentionLastPruneDurationSeconds.set(Math.max(0, ms) / 1000);
 }
 
 /** `host:port` for a listener address (IPv6 hosts in brackets). */

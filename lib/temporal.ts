@@ -27,6 +27,8 @@ import {
   adoptionPreviewWorkflowId,
   notificationWorkflowId,
   pullScheduleId,
+  RETENTION_SCHEDULE_ID,
+  type RetentionPruneInput,
   recordPushWorkflowId,
   settingsCountWorkflowId,
   type StartCount,
@@ -185,6 +187,39 @@ export async function ensurePullSchedule(
       }));
   }
   return scheduleId;
+}
+
+/**
+ * Creates the global `retention-prune` Schedule, or updates it to prune every `everyMs` (and with `input`).
+ * Overlap SKIP: a prune still running when the next is due lets that one go.
+ */
+export async function ensureRetentionSchedule(client: Client, taskQueue: string, everyMs: number, input: RetentionPruneInput = {}): Promise<string> {
+  const spec: ScheduleSpec = { intervals: [{ every: everyMs }] };
+  const action = {
+    type: 'startWorkflow',
+    workflowType: 'retentionPruneWorkflow',
+    args: [input],
+    taskQueue,
+    workflowId: RETENTION_SCHEDULE_ID,
+    staticSummary: 'Prune history, runs and logs older than the retention period',
+  } as const;
+  try {
+    await client.schedule.create({
+      scheduleId: RETENTION_SCHEDULE_ID,
+      spec,
+      action,
+      policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 minute', pauseOnFailure: false },
+    });
+  } catch (err) {
+    if (!(err instanceof ScheduleAlreadyRunning)) throw err;
+    await client.schedule.getHandle(RETENTION_SCHEDULE_ID).update((previous) => ({
+      ...previous,
+      spec,
+      action: { ...previous.action, ...action },
+      policies: { ...previous.policies, overlap: ScheduleOverlapPolicy.SKIP },
+    }));
+  }
+  return RETENTION_SCHEDULE_ID;
 }
 
 /** "Sync now": run the account's pull at once, after any pull already running. */

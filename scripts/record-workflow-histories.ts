@@ -1,5 +1,5 @@
 /**
- * Records the replay fixtures of `test/workflows/histories/`: runs the real push and pull workflows on a
+ * Records the replay fixtures of `test/workflows/histories/`: runs the real workflows on a
  * whole test stack (dev server, PostgreSQL, worker, API, BMS simulator), drives each scenario through the
  * API and the simulator the way a user and BMS would, fetches each run's history and writes it, once it
  * shows what its scenario claims.
@@ -14,7 +14,8 @@ import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { Command } from 'commander';
-import { notificationWorkflowId, pullScheduleId, recordPushWorkflowId } from '../workflows/definitions';
+import { notificationWorkflowId, pullScheduleId, recordPushWorkflowId, RETENTION_SCHEDULE_ID } from '../workflows/definitions';
+import { ensureRetentionSchedule } from '../lib/temporal';
 import { startWebhookReceiver } from '../test/helpers/receivers';
 import type { RecordType } from '../domain/records';
 import { sharedEnv, stopSharedEnv } from '../test/helpers/env';
@@ -200,6 +201,20 @@ async function notificationDelivered(stack: Stack): Promise<Recorded> {
   }
 }
 
+/** The retention Schedule, triggered once: a prune of every table (the stack's data is young: little goes). */
+async function retentionPrune(stack: Stack): Promise<Recorded> {
+  await ensureRetentionSchedule(stack.temporal, stack.config.temporal.taskQueues.pull, 24 * 3_600_000);
+  const schedule = stack.temporal.schedule.getHandle(RETENTION_SCHEDULE_ID);
+  try {
+    await schedule.trigger();
+    const started = await waitFor(async () => (await schedule.describe()).info.recentActions[0]?.action, { timeoutMs: 30_000, what: 'the triggered retention prune' });
+    await stack.temporal.workflow.getHandle(started.workflow.workflowId, started.workflow.firstExecutionRunId).result();
+    return { 'retention-prune': await runHistory(stack.temporal, started.workflow.workflowId, started.workflow.firstExecutionRunId) };
+  } finally {
+    await schedule.delete();
+  }
+}
+
 const RECORDERS: Array<{ scenarios: Scenario[]; record: (stack: Stack) => Promise<Recorded> }> = [
   { scenarios: ['pull-full-pass'], record: pullFullPass },
   { scenarios: ['push-coalesced'], record: pushCoalesced },
@@ -209,6 +224,7 @@ const RECORDERS: Array<{ scenarios: Scenario[]; record: (stack: Stack) => Promis
   { scenarios: ['pull-sync-now-during-run', 'pull-after-sync-now'], record: pullSyncNowDuringRun },
   { scenarios: ['pull-failed'], record: pullFailed },
   { scenarios: ['notification-delivered'], record: notificationDelivered },
+  { scenarios: ['retention-prune'], record: retentionPrune },
 ];
 
 async function main(): Promise<void> {

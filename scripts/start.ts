@@ -22,6 +22,12 @@ import { ensureDemoAccount } from './demo-account';
 
 const DEFAULT_SIMULATOR_CREDENTIALS = { tenant: 'Demo MSP', username: 'api.user', password: 'demo-password' };
 
+/**
+ * How long the embedded Temporal dev server keeps closed workflows, as a cluster set up by
+ * `npm run stack:cluster` does (docs/operations.md, "Retention").
+ */
+const DEV_NAMESPACE_RETENTION_DAYS = 3;
+
 
 async function main(): Promise<void> {
   process.env.LOG_FORMAT ??= 'pretty';
@@ -80,6 +86,7 @@ async function main(): Promise<void> {
         uiPort,
         dbFile: path.join(config.dataDir, 'temporal.db'),
         logFile: path.join(config.dataDir, 'temporal.log'),
+        retentionDays: DEV_NAMESPACE_RETENTION_DAYS,
       });
       await server.start();
       stops.push(() => server.stop());

@@ -2,7 +2,7 @@
 import { DefaultLogger, makeTelemetryFilterString, Runtime } from '@temporalio/worker';
 import { loadConfig } from '../config';
 import { createDb, resolveDatabaseUrl } from '../db';
-import { connectClient } from '../lib/temporal';
+import { connectClient, ensureRetentionSchedule } from '../lib/temporal';
 import { createLogger } from '../lib/logger';
 import { loadSecretBox } from '../lib/secrets';
 import { createRateBudget } from '../db/rate-budget';
@@ -36,7 +36,8 @@ async function main(): Promise<void> {
     logger,
     budget: createRateBudget(db, config.bms),
   });
-  logger.info({ taskQueues: config.temporal.taskQueues, temporal: config.temporal.address }, 'worker running');
+  await ensureRetentionSchedule(temporal, config.temporal.taskQueues.pull, config.retention.pruneEveryMs);
+  logger.info({ taskQueues: config.temporal.taskQueues, temporal: config.temporal.address, retention: config.retention }, 'worker running');
   await workers.done;
   await metricsServer?.close();
   await temporal.connection.close();

@@ -72,6 +72,7 @@ export async function startWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
     logger: deps.logger,
     pushIdleTimeoutMs: deps.pushIdleTimeoutMs,
     notifications: config.notifications,
+    retention: { periodMs: config.retention.periodMs, rateWindowSeconds: config.bms.rateWindowSeconds },
   });
   const workflowBundle = deps.workflowBundle ?? (await buildWorkflowBundle());
   const common = {

@@ -21,6 +21,25 @@ export function notificationWorkflowId(deliveryId: string): string {
   return `notification:${deliveryId}`;
 }
 
+/** The one global retention Schedule, and the id of the prune workflows it starts. */
+export const RETENTION_SCHEDULE_ID = 'retention-prune';
+
+// ------------------------------------------------------------------ retention prune workflow
+
+export interface RetentionPruneInput {
+  /** Rows per delete statement (default 5,000). */
+  batchSize?: number;
+  /** Newest history entries kept of each record whatever their age (default 10). */
+  keepPerRecord?: number;
+}
+
+export interface RetentionPruneResult {
+  pruneId: string;
+  cutoff: string;
+  /** Rows deleted, per table. */
+  deleted: Partial<Record<string, number>>;
+}
+
 // ------------------------------------------------------------------ record push workflow
 
 export interface RecordPushInput {

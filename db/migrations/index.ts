@@ -18,6 +18,7 @@ import * as notifications from './20261206170000_notifications';
 import * as linkWaitingFor from './20261206180000_link_waiting_for';
 import * as adoptions from './20261207090000_adoptions';
 import * as matchReview from './20261207090000_match_review';
+import * as retention from './20261208090000_retention';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -40,6 +41,7 @@ const migrations: Array<[name: string, migration: Migration]> = [
   ['20261206180000_link_waiting_for', linkWaitingFor],
   ['20261207090000_adoptions', adoptions],
   ['20261207090000_match_review', matchReview],
+  ['20261208090000_retention', retention],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {

@@ -100,6 +100,25 @@ export function sharedEnv(options: SharedEnvOptions = {}): Promise<SharedEnv> {
   return starting;
 }
 
+/**
+ * A database of its own, migrated, on the shared environment's PostgreSQL server, for tests whose
+ * statements reach every row of a table (retention); dropped with the shared environment.
+ */
+export async function isolatedDatabase(prefix: string): Promise<Db> {
+  const env = await sharedEnv();
+  const database = `${prefix}_${randomBytes(4).toString('hex')}`;
+  await createDatabaseIfMissing(env.databaseUrl, database);
+  const url = new URL(env.databaseUrl);
+  url.pathname = `/${database}`;
+  const db = createDb({ url: url.toString(), poolMax: 5 });
+  await migrateLatest(db);
+  cleanups.push(async () => {
+    await db.destroy();
+    await dropDatabase(env.databaseUrl, database);
+  });
+  return db;
+}
+
 export async function stopSharedEnv(): Promise<void> {
   if (!starting) return;
   await starting.catch(() => undefined);

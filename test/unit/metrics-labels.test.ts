@@ -39,4 +39,15 @@ describe('metric labels', () => {
     const reach = await registry.getSingleMetric('docsync_bms_accounts')!.get();
     assert.deepEqual(Object.fromEntries(reach.values.map((v) => [v.labels.reachability, v.value])), { ok: 5, failed: 0, unchecked: 0 });
   });
+
+  it('exports the age of the newest finished retention prune, and nothing before one finished', async () => {
+    const base: OperationsSnapshot = { records: [], freshness: [], budget: [], reachability: [], paused: 0 };
+    exportDatabaseGauges({ read: () => Promise.resolve(base), budgetLimit: 0, maxAccountSeries: 10, snapshotTtlMs: 0 });
+    assert.deepEqual((await registry.getSingleMetric('docsync_retention_last_prune_age_seconds')!.get()).values, []);
+    const lastPrune = { finishedAt: new Date(Date.now() - 600_000), failed: false };
+    exportDatabaseGauges({ read: () => Promise.resolve({ ...base, lastPrune }), budgetLimit: 0, maxAccountSeries: 10, snapshotTtlMs: 0 });
+    const [age] = (await registry.getSingleMetric('docsync_retention_last_prune_age_seconds')!.get()).values;
+    assert.equal(age?.labels.failed, 'false');
+    assert.ok(Math.abs(age!.value - 600) < 5);
+  });
 });

@@ -108,6 +108,14 @@ export const SCENARIOS = {
     s.workflowType === 'notificationDeliveryWorkflow' && s.activities.includes('deliverNotification') && s.closedAs === 'completed'
       ? undefined
       : 'a notification delivery that went through',
+  'retention-prune': (s: HistorySummary) =>
+    s.workflowType === 'retentionPruneWorkflow' &&
+    s.activities[0] === 'beginRetentionPrune' &&
+    s.activities.filter((a) => a === 'pruneRetentionTable').length >= 9 &&
+    s.activities.at(-1) === 'finishRetentionPrune' &&
+    s.closedAs === 'completed'
+      ? undefined
+      : 'a retention prune started by its Schedule that pruned every table and recorded the prune',
 } as const;
 
 export type Scenario = keyof typeof SCENARIOS;
