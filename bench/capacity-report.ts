@@ -113,7 +113,12 @@ export function steadyRows(s: SteadyResult, label: string): { rows: Row[]; figur
       retention.available
         ? `${retention.prunes} prunes (${retention.failed} failed), ${n(sum(retention.deleted ?? {}))} rows pruned, prune p50 ${n(retention.durationMs?.p50)} ms`
         : 'not available',
-      retention.available ? `period ${retention.period}, every ${retention.pruneEvery}; pruned ${JSON.stringify(retention.deleted)}` : 'the product has no retention_prunes table',
+      [
+        retention.available ? `period ${retention.period}, every ${retention.pruneEvery}; pruned ${JSON.stringify(retention.deleted)}` : 'the product has no retention_prunes table',
+        `kept per tenant at ${Object.entries(s.storage.keptPerTenantBytes)
+          .map(([p, bytes]) => `${p}: ${mb(bytes)}`)
+          .join(', ')}`,
+      ].join('; '),
       '—',
       'storage bounded by retention',
       retentionOk,
@@ -139,6 +144,7 @@ export function steadyRows(s: SteadyResult, label: string): { rows: Row[]; figur
     cpuSecondsPerTenantHour: s.cpu.perTenantHour,
     peakRssMb: { ...Object.fromEntries(MEMORY_PROCESSES.map((p) => [p, s.memory.byProcess[p]?.windowPeakMb ?? null])), postgresPss: s.memory.postgresPssPeakMb },
     storagePerTenantDayBytes: { product: s.storage.productGrowthPerTenantDay, temporal: s.storage.temporalGrowthPerTenantDay },
+    keptPerTenantBytes: s.storage.keptPerTenantBytes,
     retention: { ...retention, target: 'prunes run, none failed', pass: retentionOk },
     requests: { worstPullRoute: worst ?? null, target: `≤ ${CAPACITY_TARGETS.endpointBudgetShare * 100}% of ${s.requests.budgetPerHour}/h`, pass: budgetOk },
   };

@@ -330,6 +330,18 @@ export interface StorageResult {
   temporalGrowthPerTenantDay: number;
   temporalWhat: string;
   retention: RetentionResult;
+  /**
+   * What the product database would hold per tenant if everything that grew were kept only for the
+   * retention period (growth per tenant-day × period): the run's period and the product's default.
+   */
+  keptPerTenantBytes: Record<string, number>;
+}
+
+/** A retention period ("15m", "1h", "90d") in days. */
+export function periodDays(period: string): number {
+  const m = /^(\d+)([smhd])$/.exec(period);
+  if (!m) return NaN;
+  return (Number(m[1]) * { s: 1, m: 60, h: 3600, d: 86_400 }[m[2] as 's' | 'm' | 'h' | 'd']) / 86_400;
 }
 
 export interface RetentionResult {
@@ -662,6 +674,9 @@ export async function steadyState(
       temporalGrowthPerTenantDay: round((temporalEnd.bytes - temporalStart.bytes) / (n * days), 0),
       temporalWhat: temporalStart.what,
       retention: await retention(stack, opts.stackStartedAt, opts.retentionEnv),
+      keptPerTenantBytes: Object.fromEntries(
+        [...new Set([opts.retentionEnv.period, '90d'])].map((p) => [p, round(Math.max(0, growth.total ?? 0) * periodDays(p), 0)]),
+      ),
     },
     requests: { hours: round(hours, 4), byRoute, budgetPerHour: BMS_BUDGET_PER_HOUR },
   };

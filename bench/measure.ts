@@ -283,6 +283,8 @@ interface CpuSnapshot {
   seconds: Record<string, number>;
   /** CPU seconds of each backend of the bench's database, by pid. */
   backends: Map<number, number>;
+  /** CPU seconds of every `postgres` process, by pid (with `allPostgres`). */
+  server: Map<number, number>;
   machine: number;
 }
 
@@ -347,18 +349,17 @@ export class CpuMeter {
     const usage = process.cpuUsage();
     seconds.bench = (usage.user + usage.system) / 1e6;
     let temporal = 0;
-    let postgresServer = 0;
     const backends = new Map<number, number>();
+    const server = new Map<number, number>();
     for (const p of procs) {
       if ((p.comm === 'temporal' || p.comm === 'server') && p.ppid === process.pid) temporal += treeCpu(p);
       if (p.comm === 'postgres') {
-        postgresServer += p.cpu;
+        if (this.options.allPostgres) server.set(p.pid, p.cpu);
         if (cmdline(p.pid).includes(` ${this.database} `)) backends.set(p.pid, p.cpu);
       }
     }
     seconds.temporal = temporal;
-    if (this.options.allPostgres) seconds.postgresServer = postgresServer;
-    return { at: performance.now(), seconds, backends, machine: machineBusy() };
+    return { at: performance.now(), seconds, backends, server, machine: machineBusy() };
   }
 
   /** Usage since the meter was made. */
@@ -373,6 +374,11 @@ export class CpuMeter {
     let postgres = 0;
     for (const [pid, s] of end.backends) postgres += s - (this.start.backends.get(pid) ?? 0);
     byProcess.postgres = { cpuSeconds: round(postgres, 2), cores: round(postgres / wall, 2) };
+    if (this.options.allPostgres) {
+      let server = 0;
+      for (const [pid, s] of end.server) server += s - (this.start.server.get(pid) ?? 0);
+      byProcess.postgresServer = { cpuSeconds: round(server, 2), cores: round(server / wall, 2) };
+    }
     const machine = end.machine - this.start.machine;
     // The whole server's processes include the bench database's backends: counted once.
     const ours = Object.entries(byProcess)
