@@ -310,7 +310,17 @@ export interface SteadyResult {
   /** Save answered by the API → the simulator's event of the BMS write, ms. */
   push: Distribution & { sent: number; notApplied: number; failed: number };
   /** BMS-side edit answered → the new value readable through the product's API, seconds. */
-  freshness: Distribution & { edits: number; unseen: number; pollEveryMs: number; targetSeconds: number };
+  freshness: Distribution & {
+    edits: number;
+    unseen: number;
+    pollEveryMs: number;
+    targetSeconds: number;
+    /**
+     * From the first read (the next scheduled pull's start, or the edit when a pull was running) to the value
+     * seen, seconds: the pull's own share, without the wait for the Schedule that the edit's moment decides.
+     */
+    afterPullStart: Distribution;
+  };
   /** Schedule actions in the window: taken − scheduled, ms. */
   lateness: Distribution & { skippedOverlap: number; missedCatchupWindow: number };
   runs: { byStatus: Record<string, number>; byTrigger: Record<string, number>; pullSeconds: Distribution; stillRunning: number };
@@ -651,6 +661,7 @@ export async function steadyState(
       unseen: edits.length - seen.length,
       pollEveryMs: opts.pollEveryMs,
       targetSeconds: opts.intervalMinutes * 60 + 60,
+      afterPullStart: distribution(seen.map((e) => (e.seenAt! - e.pollFrom) / 1000)),
     },
     lateness: {
       ...distribution(lateness),
