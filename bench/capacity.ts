@@ -499,6 +499,7 @@ export async function steadyState(
     inFlight.add(p);
     void p.finally(() => inFlight.delete(p));
   };
+  /** Requests of the driver in flight at once (saves, edits and their Schedule reads). */
   const apiLimit = pLimit(32);
   let seq = 0;
 
@@ -513,7 +514,7 @@ export async function steadyState(
       `the push of ${record.kind} ${record.id}`,
     );
     applied.catch(() => undefined);
-    const res = await tenant.account.api.patch(`${API_PATH[record.kind]}/${record.id}`, { [FIELD[record.kind].product]: value });
+    const res = await apiLimit(() => tenant.account.api.patch(`${API_PATH[record.kind]}/${record.id}`, { [FIELD[record.kind].product]: value }));
     const answered = performance.now();
     if (res.status !== 200) {
       pushFailed++;
@@ -534,12 +535,12 @@ export async function steadyState(
     if (!record) return;
     const value = `cap edit ${tenant.index}-${++seq}`;
     const field = FIELD[record.kind];
-    const res = await ctx.sim.call('PATCH', `${field.simPath}/${record.bmsId}`, { [field.sim]: value }, tenant.sim.headers);
+    const res = await apiLimit(() => ctx.sim.call('PATCH', `${field.simPath}/${record.bmsId}`, { [field.sim]: value }, tenant.sim.headers));
     const answeredAt = performance.now();
     check(res, `BMS-side edit of ${record.kind} ${record.bmsId}`);
     // Polling starts at the tenant's next scheduled pull (at once when one is running): the value cannot
     // show before a pull has read it, and hundreds of tenants cannot all be polled all the time.
-    const info = (await ctx.temporal.schedule.getHandle(tenant.scheduleId).describe()).info;
+    const info = (await apiLimit(() => ctx.temporal.schedule.getHandle(tenant.scheduleId).describe())).info;
     const next = info.nextActionTimes[0];
     const pollFrom = info.runningActions.length > 0 || !next ? answeredAt : Math.max(answeredAt, next.getTime() - performance.timeOrigin);
     edits.push({ tenant, record, value, answeredAt, pollFrom, nextPoll: pollFrom, polls: 0 });
@@ -596,7 +597,7 @@ export async function steadyState(
         await sleep(Math.min(wait, 1000));
       }
       const run = action.kind === 'save' ? save : edit;
-      track(apiLimit(() => run(action.tenant)).catch((err: unknown) => log(`${action.kind} failed: ${(err as Error).message}`)));
+      track(run(action.tenant).catch((err: unknown) => log(`${action.kind} failed: ${(err as Error).message}`)));
     }
     while (performance.now() < windowEnd) await sleep(Math.min(1000, windowEnd - performance.now()));
   } finally {
@@ -908,7 +909,8 @@ async function withStack<T>(
   try {
     const startedAt = new Date();
     await stack.start();
-    events = await SimEventStream.open(stack.simUrl, 'all');
+    // Writes only: every pull's pages would be events too, hundreds of tenants' worth.
+    events = await SimEventStream.open(stack.simUrl, 'POST,PUT,PATCH,DELETE');
     connection = await stack.connectTemporal();
     const ctx: BenchContext = { stack, sim: new HttpClient(stack.simUrl), events, temporal: new Client({ connection, namespace: stack.namespace }), log };
     return await use(ctx, startedAt);
