@@ -256,8 +256,10 @@ export async function setupTenants(
           scheduleId: pullScheduleId(account.accountId),
           editRecords: all.filter((_, i) => i % 4 < 2),
           saveRecords: all.filter((_, i) => i % 4 >= 2),
-          edits: 0,
-          saves: 0,
+          // Tenants start at different records, so organizations and contacts are both edited and saved
+          // even when each tenant makes only one of each.
+          edits: index,
+          saves: index,
         };
       }),
     ),
