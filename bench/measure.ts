@@ -173,6 +173,31 @@ export function writesBetween(before: TableWrites, after: TableWrites): TableWri
   return out;
 }
 
+/** Pid of the Temporal dev server or server this process started (a child named `temporal` or `server`). */
+export function temporalPid(): number | undefined {
+  return allProcs().find((p) => (p.comm === 'temporal' || p.comm === 'server') && p.ppid === process.pid)?.pid;
+}
+
+/**
+ * Proportional set size of every `postgres` process together, MB (smaps_rollup: shared buffers are
+ * divided among the processes that map them, so the sum is the server's real memory). NaN when unreadable.
+ */
+export function postgresPssMb(): number {
+  let kb = 0;
+  let read = 0;
+  for (const p of allProcs()) {
+    if (p.comm !== 'postgres') continue;
+    try {
+      const text = readFileSync(`/proc/${p.pid}/smaps_rollup`, 'utf8');
+      kb += Number(/^Pss:\s+(\d+) kB/m.exec(text)?.[1] ?? 0);
+      read++;
+    } catch {
+      // gone, or not ours to read
+    }
+  }
+  return read ? round(kb / 1024) : NaN;
+}
+
 // ---------------------------------------------------------------- machine
 
 export interface MachineInfo {
@@ -258,6 +283,8 @@ interface CpuSnapshot {
   seconds: Record<string, number>;
   /** CPU seconds of each backend of the bench's database, by pid. */
   backends: Map<number, number>;
+  /** CPU seconds of every `postgres` process, by pid (with `allPostgres`). */
+  server: Map<number, number>;
   machine: number;
 }
 
@@ -283,32 +310,56 @@ export interface CpuUsage {
  * dev server or server (a child of the bench named `temporal`, or `server` on the cluster engine), PostgreSQL (the backends serving the bench's
  * database; one that both starts and ends inside the window is missed), and the machine as a whole.
  */
+export interface CpuMeterOptions {
+  /** Count each given pid's descendants too (a process tree), not the process alone. */
+  trees?: boolean;
+  /**
+   * Also count every process named `postgres` on the machine (`postgresServer`: the whole server, its
+   * other databases' backends and its background processes included; processes that start and end inside
+   * the window are missed).
+   */
+  allPostgres?: boolean;
+}
+
 export class CpuMeter {
   private readonly start: CpuSnapshot;
 
   constructor(
     private readonly pids: Record<string, number | undefined>,
     private readonly database: string,
+    private readonly options: CpuMeterOptions = {},
   ) {
     this.start = this.snapshot();
   }
 
   private snapshot(): CpuSnapshot {
     const seconds: Record<string, number> = {};
+    const procs = allProcs();
+    const children = new Map<number, ProcStat[]>();
+    if (this.options.trees) for (const p of procs) children.set(p.ppid, [...(children.get(p.ppid) ?? []), p]);
+    const treeCpu = (root: ProcStat): number => {
+      let total = root.cpu;
+      if (this.options.trees) for (const child of children.get(root.pid) ?? []) total += treeCpu(child);
+      return total;
+    };
     for (const [name, pid] of Object.entries(this.pids)) {
       const stat = pid === undefined ? undefined : procStat(pid);
-      if (stat) seconds[name] = stat.cpu;
+      if (stat) seconds[name] = treeCpu(stat);
     }
     const usage = process.cpuUsage();
     seconds.bench = (usage.user + usage.system) / 1e6;
     let temporal = 0;
     const backends = new Map<number, number>();
-    for (const p of allProcs()) {
-      if ((p.comm === 'temporal' || p.comm === 'server') && p.ppid === process.pid) temporal += p.cpu;
-      if (p.comm === 'postgres' && cmdline(p.pid).includes(` ${this.database} `)) backends.set(p.pid, p.cpu);
+    const server = new Map<number, number>();
+    for (const p of procs) {
+      if ((p.comm === 'temporal' || p.comm === 'server') && p.ppid === process.pid) temporal += treeCpu(p);
+      if (p.comm === 'postgres') {
+        if (this.options.allPostgres) server.set(p.pid, p.cpu);
+        if (cmdline(p.pid).includes(` ${this.database} `)) backends.set(p.pid, p.cpu);
+      }
     }
     seconds.temporal = temporal;
-    return { at: performance.now(), seconds, backends, machine: machineBusy() };
+    return { at: performance.now(), seconds, backends, server, machine: machineBusy() };
   }
 
   /** Usage since the meter was made. */
@@ -323,8 +374,16 @@ export class CpuMeter {
     let postgres = 0;
     for (const [pid, s] of end.backends) postgres += s - (this.start.backends.get(pid) ?? 0);
     byProcess.postgres = { cpuSeconds: round(postgres, 2), cores: round(postgres / wall, 2) };
+    if (this.options.allPostgres) {
+      let server = 0;
+      for (const [pid, s] of end.server) server += s - (this.start.server.get(pid) ?? 0);
+      byProcess.postgresServer = { cpuSeconds: round(server, 2), cores: round(server / wall, 2) };
+    }
     const machine = end.machine - this.start.machine;
-    const ours = Object.values(byProcess).reduce((a, v) => a + v.cpuSeconds, 0);
+    // The whole server's processes include the bench database's backends: counted once.
+    const ours = Object.entries(byProcess)
+      .filter(([name]) => name !== 'postgresServer')
+      .reduce((a, [, v]) => a + v.cpuSeconds, 0) + Math.max(0, (byProcess.postgresServer?.cpuSeconds ?? 0) - postgres);
     return {
       wallSeconds: round(wall, 2),
       byProcess,

@@ -288,8 +288,9 @@ export function evaluate(r: BenchResults): { figures: Record<string, Record<stri
   return { figures, rows };
 }
 
-export function formatTable(rows: Row[]): string {
-  const header: Row = { figure: 'figure', value: 'value', floor: 'floor', ratio: 'ratio', target: 'target', pass: null };
+/** `labels` renames the header's columns (the capacity run's table has no floor, for one). */
+export function formatTable(rows: Row[], labels: Partial<Record<'figure' | 'value' | 'floor' | 'ratio' | 'target', string>> = {}): string {
+  const header: Row = { figure: 'figure', value: 'value', floor: 'floor', ratio: 'ratio', target: 'target', ...labels, pass: null };
   const cells = (r: Row) => [r.figure, r.value, r.floor, r.ratio, r.target, r === header ? 'result' : r.pass === null ? '' : r.pass ? 'pass' : 'MISS'];
   const all = [header, ...rows].map(cells);
   const widths = all[0]!.map((_, i) => Math.max(...all.map((c) => c[i]!.length)));

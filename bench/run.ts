@@ -6,6 +6,7 @@
  *   npm run bench -- --smoke           tiny sizes (what the test suite runs)
  *   npm run bench -- --pull-large 50000 --cpu-prof
  *   npm run bench -- --temporal cluster   on the Temporal server with PostgreSQL persistence and mTLS
+ *   npm run bench -- --capacity        N tenants at steady state (bench/capacity.ts)
  *
  * It is not a timed test: a missed target never fails it; only a phase that could not run does.
  * See bench/README.md for how each figure is measured.
@@ -15,6 +16,7 @@ import path from 'node:path';
 import { Client, type Connection } from '@temporalio/client';
 import { Command, InvalidArgumentError } from 'commander';
 import { HttpClient } from '../test/helpers/api-client';
+import { runCapacity } from './capacity';
 import { machineInfo } from './measure';
 import {
   type BenchContext,
@@ -110,6 +112,8 @@ function parseOptions(): Options {
 }
 
 async function main(): Promise<number> {
+  // The capacity run has its own options and stages (bench/capacity.ts).
+  if (process.argv.includes('--capacity')) return runCapacity(process.argv);
   const opts = parseOptions();
   const startedAt = new Date();
   const t0 = performance.now();

@@ -13,6 +13,8 @@ export interface SimEvent {
   route: string | null;
   path: string;
   status: number;
+  /** The simulator tenant that served the request (a multi-tenant simulator names it; absent otherwise). */
+  tenant?: string;
 }
 
 export interface ArrivedEvent extends SimEvent {

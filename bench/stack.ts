@@ -37,6 +37,8 @@ export interface BenchStackOptions {
   cpuProfDir?: string;
   /** Log every statement of the bench's database (set before any service connects). */
   logStatements?: boolean;
+  /** Extra environment of the worker and API processes (e.g. the retention settings of a capacity run). */
+  serviceEnv?: Record<string, string>;
   log: (line: string) => void;
 }
 
@@ -58,6 +60,8 @@ export class BenchStack {
   worker: ServiceProcess | undefined;
   api: ServiceProcess | undefined;
   private childEnv: NodeJS.ProcessEnv = {};
+  /** The cluster engine's own databases (persistence, visibility) on the PostgreSQL server. */
+  temporalDatabases: string[] = [];
   private temporalConnection: Connection | undefined;
   private starts = 0;
 
@@ -84,6 +88,14 @@ export class BenchStack {
   /** A new connection to the stack's Temporal (with the client certificate on the cluster); the caller closes it. */
   async connectTemporal(): Promise<Connection> {
     return Connection.connect({ address: this.temporalAddress, tls: this.cluster ? await this.cluster.clientTls() : undefined });
+  }
+
+  /** The dev server's SQLite files (database, WAL, shared memory); empty on the cluster engine. */
+  temporalFiles(): string[] {
+    if (!this.devServer) return [];
+    return readdirSync(this.tmpDir)
+      .filter((f) => f.startsWith('temporal.db'))
+      .map((f) => path.join(this.tmpDir, f));
   }
 
   logFile(name: string): string {
@@ -118,6 +130,7 @@ export class BenchStack {
         log,
       });
       this.cluster = cluster;
+      this.temporalDatabases = [`temporal_bench_${id}`, `temporal_visibility_bench_${id}`];
       temporalStarted = cluster.start();
       this.stops.push({ what: 'Temporal server', stop: () => cluster.stop() });
     } else {
@@ -175,6 +188,7 @@ export class BenchStack {
       WORKER_SHUTDOWN_GRACE_SECONDS: '5',
       API_HOST: '127.0.0.1',
       API_PORT: String(apiPort),
+      ...this.options.serviceEnv,
     };
     delete this.childEnv.NODE_OPTIONS;
 
