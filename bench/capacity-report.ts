@@ -124,6 +124,18 @@ export function steadyRows(s: SteadyResult, label: string): { rows: Row[]; figur
       retentionOk,
     ),
     row(
+      `${label}: rows of the dated tables`,
+      Object.entries(s.storage.rows ?? {})
+        .map(([table, r]) => `${table} ${n(r.start)} → ${n(r.end)}`)
+        .join(', '),
+      `older than ${retention.period ?? 'the period'} at the end (kept by rule, or newer than the last prune): ${Object.entries(s.storage.rows ?? {})
+        .map(([table, r]) => `${table} ${n(r.olderThanPeriodAtEnd)}`)
+        .join(', ')}`,
+      'window',
+      '—',
+      null,
+    ),
+    row(
       `${label}: BMS requests, busiest pull route`,
       worst ? `${n(worst.share * 100, 2)}% of ${s.requests.budgetPerHour}/h` : '—',
       worst ? `${worst.route}: ${n(s.requests.byRoute[worst.route]?.maxTenantPerHour, 1)}/h busiest tenant, ${n(s.requests.byRoute[worst.route]?.perTenantHour, 1)}/h mean` : 'no pull requests',

@@ -347,6 +347,34 @@ export interface StorageResult {
    * retention period (growth per tenant-day × period): the run's period and the product's default.
    */
   keptPerTenantBytes: Record<string, number>;
+  /**
+   * Rows of the tables that grow with time, at the window's start and end, and at the end how many are
+   * older than the retention period (what pruning leaves behind: the rows it never prunes, and what
+   * arrived since its last run). Rows, not bytes, are what retention bounds: PostgreSQL reuses a deleted
+   * row's space only after a vacuum.
+   */
+  rows: Record<string, { start: number; end: number; olderThanPeriodAtEnd: number }>;
+}
+
+/** The tables that grow with time, and the column that dates a row. */
+const DATED_TABLES: Record<string, string> = {
+  record_history: 'at',
+  sync_runs: 'started_at',
+  sync_run_logs: 'at',
+  bms_request_log: 'at',
+  notification_deliveries: 'created_at',
+};
+
+async function datedRows(stack: BenchStack, period: string): Promise<Record<string, { total: number; old: number }>> {
+  const out: Record<string, { total: number; old: number }> = {};
+  const cutoff = new Date(Date.now() - periodDays(period) * 86_400_000);
+  for (const [table, column] of Object.entries(DATED_TABLES)) {
+    const { rows } = (await stack.db.raw(`SELECT count(*)::bigint AS total, count(*) FILTER (WHERE ?? < ?)::bigint AS old FROM ??`, [column, cutoff, table])) as {
+      rows: Array<{ total: string; old: string }>;
+    };
+    out[table] = { total: Number(rows[0]?.total ?? 0), old: Number(rows[0]?.old ?? 0) };
+  }
+  return out;
 }
 
 /** A retention period ("15m", "1h", "90d") in days. */
@@ -479,6 +507,7 @@ export async function steadyState(
   const skippedAtStart = sumSchedules(schedules);
   await simTenants.resetRequests();
   const storageStart = await tableSizes(stack);
+  const rowsStart = await datedRows(stack, opts.retentionEnv.period);
   const temporalStart = await temporalBytes(stack);
   const pids = { api: stack.api?.pid, worker: stack.worker?.pid, simulator: stack.sim.pid };
   const cpu = new CpuMeter(pids, stack.database, { trees: true, allPostgres: true });
@@ -611,6 +640,7 @@ export async function steadyState(
   const hours = (performance.now() - windowStart) / 3_600_000;
   const requests = await simTenants.requests();
   const storageEnd = await tableSizes(stack);
+  const rowsEnd = await datedRows(stack, opts.retentionEnv.period);
   const temporalEnd = await temporalBytes(stack);
   await describeAll(ctx.temporal, tenants, schedules, windowStartDate.getTime());
   const skippedAtEnd = sumSchedules(schedules);
@@ -688,6 +718,9 @@ export async function steadyState(
       temporalGrowthPerTenantDay: round((temporalEnd.bytes - temporalStart.bytes) / (n * days), 0),
       temporalWhat: temporalStart.what,
       retention: await retention(stack, opts.stackStartedAt, opts.retentionEnv),
+      rows: Object.fromEntries(
+        Object.entries(rowsEnd).map(([table, end]) => [table, { start: rowsStart[table]?.total ?? 0, end: end.total, olderThanPeriodAtEnd: end.old }]),
+      ),
       keptPerTenantBytes: Object.fromEntries(
         [...new Set([opts.retentionEnv.period, '90d'])].map((p) => [p, round(Math.max(0, growth.total ?? 0) * periodDays(p), 0)]),
       ),
