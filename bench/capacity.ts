@@ -520,6 +520,18 @@ export async function steadyState(
 
   const windowStart = performance.now();
   const windowStartDate = new Date();
+  // The window's runs, read every minute: retention may prune a run a few minutes after it ends.
+  type RunRow = { id: string; status: string; trigger: string; started_at: Date; finished_at: Date | null };
+  const runsSeen = new Map<string, RunRow>();
+  const accountIds = tenants.map((t) => t.account.accountId);
+  const collectRuns = async () => {
+    const rows = (await stack.db('sync_runs')
+      .whereIn('account_id', accountIds)
+      .where('started_at', '>=', windowStartDate)
+      .select('id', 'status', 'trigger', 'started_at', 'finished_at')) as RunRow[];
+    for (const r of rows) runsSeen.set(r.id, r);
+  };
+  const runsTimer = setInterval(() => void collectRuns().catch((err: unknown) => log(`reading the runs failed: ${(err as Error).message}`)), 60_000);
   const windowEnd = windowStart + windowMs;
   const pushMs: number[] = [];
   let pushFailed = 0;
@@ -653,11 +665,9 @@ export async function steadyState(
   pollerStopped = true;
   await poller;
 
-  const runs = (await stack.db('sync_runs')
-    .whereIn('account_id', tenants.map((t) => t.account.accountId))
-    .where('started_at', '>=', windowStartDate)
-    .where('started_at', '<', windowEndDate)
-    .select('status', 'trigger', 'started_at', 'finished_at')) as Array<{ status: string; trigger: string; started_at: Date; finished_at: Date | null }>;
+  await collectRuns();
+  clearInterval(runsTimer);
+  const runs = [...runsSeen.values()].filter((r) => r.started_at < windowEndDate);
   const count = (xs: string[]) => xs.reduce<Record<string, number>>((acc, x) => ({ ...acc, [x]: (acc[x] ?? 0) + 1 }), {});
   const seen = edits.filter((e) => e.seenAt !== undefined);
   const lateness: number[] = [];
