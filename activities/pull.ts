@@ -16,7 +16,7 @@ import { analyzeTables } from '../db/statistics';
 import { addCounts, emptyCounts, writtenCount } from '../domain/pull-counts';
 import { signalRecordPush } from '../lib/temporal';
 import type { PullCounts } from '../domain/pull-counts';
-import type { BeginPullInput, BeginPullResult, FinishPullInput, PullChunkInput, PullChunkResult, PullCursor, PullEntity } from '../workflows/definitions';
+import type { BeginPullInput, BeginPullResult, CompletePullInput, CompletePullResult, FinishPullInput, PullChunkInput, PullChunkResult, PullCursor, PullEntity } from '../workflows/definitions';
 import { PAGE_SIZE } from '../bms/client';
 import { type ActivityDeps, BmsClients } from './context';
 import { ensureLookups } from './lookups';
@@ -30,6 +30,12 @@ type PullEvents = ReturnType<typeof createNotifyActivities>['pullEvents'];
 
 /** How long one pull activity keeps reading pages before handing a cursor back to the workflow. */
 const CHUNK_BUDGET_MS = 20_000;
+
+/** What a chunk that goes on from entity to entity heartbeats: the entity it is in, and where. */
+interface ChainedCursor {
+  entity: PullEntity;
+  cursor: PullCursor | null;
+}
 
 /** The pass's tally so far plus a page's (`PullCursor.listed`). */
 function addListed(into: PullCursor['listed'], add: { count: number; digest: bigint }): NonNullable<PullCursor['listed']> {
@@ -139,7 +145,16 @@ export function createPullActivities(deps: ActivityDeps, events: PullEvents) {
     return { syncRunId: run.id, startedAt: run.startedAt, entities: entities.filter((e) => pullers[e] !== undefined) };
   }
 
-  async function pullChunk(input: PullChunkInput): Promise<PullChunkResult> {
+  /**
+   * Reads and stores pages of one entity from `start` (else its watermark) until the entity is done or
+   * `deadline` passes; `heartbeat` records progress (a retried attempt resumes after the last page stored).
+   */
+  async function pullEntityChunk(
+    input: PullChunkInput,
+    start: PullCursor | null,
+    deadline: number,
+    heartbeat: (cursor: PullCursor) => void,
+  ): Promise<PullChunkResult> {
     const context = Context.current();
     const signal = context.cancellationSignal;
     const integration = await getIntegration(deps.db, input.accountId);
@@ -150,9 +165,7 @@ export function createPullActivities(deps: ActivityDeps, events: PullEvents) {
       const client = await clients.forAccount(input.accountId, integration);
       const lookups = await ensureLookups(deps.db, client, integration, { signal });
 
-      // A retried chunk resumes after the last page it stored.
-      const resumed = context.info.heartbeatDetails as PullCursor | undefined;
-      let cursor: PullCursor = resumed ?? input.cursor ?? (await firstCursor(input.accountId, input.entity, integration));
+      let cursor: PullCursor = start ?? (await firstCursor(input.accountId, input.entity, integration));
       const counts = emptyCounts();
       const others: Record<string, PullCounts> = {};
       let othersWritten = 0;
@@ -162,7 +175,7 @@ export function createPullActivities(deps: ActivityDeps, events: PullEvents) {
         integration,
         signal,
         store: { deps, accountId: input.accountId, integration, lookups, syncRunId: input.syncRunId },
-        heartbeat: () => context.heartbeat(cursor),
+        heartbeat: () => heartbeat(cursor),
         addRunCounts: (entity, add) => {
           others[entity] = addCounts(others[entity], add);
           othersWritten += writtenCount(add);
@@ -175,7 +188,6 @@ export function createPullActivities(deps: ActivityDeps, events: PullEvents) {
         pending.catch(() => undefined);
         return pending;
       };
-      const deadline = Date.now() + CHUNK_BUDGET_MS;
       const window = Math.max(1, puller.pagesInFlight ?? 1);
       const startWritten = cursor.written ?? 0;
       // Pages being stored, oldest first. The cursor moves past a page only once it and every page before
@@ -206,7 +218,7 @@ export function createPullActivities(deps: ActivityDeps, events: PullEvents) {
             written: startWritten + writtenCount(counts) + othersWritten,
             ...(stored.listed ? { listed: addListed(cursor.listed, stored.listed) } : {}),
           };
-          context.heartbeat(cursor);
+          heartbeat(cursor);
           refreshStatistics(deps, puller, writtenBefore, cursor.written!, head.done);
           if (head.done) {
             if (puller.finish) addCounts(counts, await puller.finish(ctx, cursor));
@@ -232,6 +244,40 @@ export function createPullActivities(deps: ActivityDeps, events: PullEvents) {
         { runId: input.syncRunId, level: 'error', message: `Reading ${input.entity} failed (attempt ${context.info.attempt}): ${message}` },
       ]).catch(() => undefined);
       throw toFailure(err);
+    }
+  }
+
+  /**
+   * Pulls `input.entity` from `input.cursor`, then, while the chunk's time lasts, each entity of
+   * `input.then` in turn, so a small account's whole pass is one activity. Hands back where it stopped:
+   * `entity` is the entity `next` continues (or the last one finished, when `next` is null). A retried
+   * attempt resumes after the last page it stored, of whichever entity it had reached.
+   */
+  async function pullChunk(input: PullChunkInput): Promise<PullChunkResult> {
+    const context = Context.current();
+    const deadline = Date.now() + CHUNK_BUDGET_MS;
+    const chained = input.then !== undefined;
+    let queue: PullEntity[] = [input.entity, ...(input.then ?? [])];
+    let cursor = input.cursor;
+    const resumed = context.info.heartbeatDetails as PullCursor | ChainedCursor | undefined;
+    if (resumed && 'entity' in resumed && queue.includes(resumed.entity)) {
+      queue = queue.slice(queue.indexOf(resumed.entity));
+      cursor = resumed.cursor;
+    } else if (resumed && !('entity' in resumed)) {
+      cursor = resumed;
+    }
+    const countsByEntity: Partial<Record<PullEntity, PullCounts>> = {};
+    for (;;) {
+      const entity = queue[0]!;
+      const result = await pullEntityChunk({ ...input, entity }, cursor, deadline, (at) =>
+        context.heartbeat(chained ? ({ entity, cursor: at } satisfies ChainedCursor) : at),
+      );
+      countsByEntity[entity] = result.counts;
+      if (!chained) return result;
+      if (result.next || queue.length === 1 || Date.now() >= deadline) return { ...result, entity, countsByEntity };
+      queue = queue.slice(1);
+      cursor = null;
+      context.heartbeat({ entity: queue[0]!, cursor: null } satisfies ChainedCursor);
     }
   }
 
@@ -278,5 +324,15 @@ export function createPullActivities(deps: ActivityDeps, events: PullEvents) {
     return integration?.syncRequestedAt !== null && integration?.syncRequestedAt !== undefined && Date.parse(integration.syncRequestedAt) > Date.parse(input.since);
   }
 
-  return { beginPull, pullChunk, finishPull, resumeQueuedPushes, syncRequestedSince };
+  /**
+   * The end of a pass that read everything: queued pushes resumed, the run finished, and whether "Sync
+   * now" was pressed since the pass started (the workflow then runs once more). One activity instead of three.
+   */
+  async function completePull(input: CompletePullInput): Promise<CompletePullResult> {
+    await resumeQueuedPushes({ accountId: input.accountId });
+    await finishPull({ accountId: input.accountId, syncRunId: input.syncRunId, status: 'completed' });
+    return { again: await syncRequestedSince({ accountId: input.accountId, since: input.since }) };
+  }
+
+  return { beginPull, pullChunk, finishPull, resumeQueuedPushes, syncRequestedSince, completePull };
 }

@@ -150,10 +150,15 @@ async function pullSyncNowDuringRun(stack: Stack): Promise<Recorded> {
       { timeoutMs: 20_000, what: 'the pull to begin its pass' },
     );
     if ((await stack.admin.post('/api/v1/integrations/kaseya-bms/sync')).status !== 202) throw new Error('Sync now was refused');
-    await stack.temporal.workflow.getHandle(started.workflowId).result();
+    await stack.temporal.workflow.getHandle(started.workflowId, started.firstExecutionRunId).result();
+    const first = await runHistory(stack.temporal, started.workflowId, started.firstExecutionRunId);
+    // The run it continued as, by its id: the Schedule's buffered trigger may already have started a newer
+    // run of the same workflow id.
+    const next = first.events?.at(-1)?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId;
+    if (!next) throw new Error('the pass did not continue as new');
     return {
-      'pull-sync-now-during-run': await runHistory(stack.temporal, started.workflowId, started.firstExecutionRunId),
-      'pull-after-sync-now': await runHistory(stack.temporal, started.workflowId),
+      'pull-sync-now-during-run': first,
+      'pull-after-sync-now': await runHistory(stack.temporal, started.workflowId, next),
     };
   } finally {
     await stack.simAdmin.delete('/_sim/faults');

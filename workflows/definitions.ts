@@ -169,13 +169,34 @@ export interface PullChunkInput {
   syncRunId: string;
   entity: PullEntity;
   cursor: PullCursor | null;
+  /**
+   * Entities to go on with, in order, once `entity` is done, while the chunk's time lasts. Unset: the
+   * chunk reads `entity` only (runs started before chunks went on from entity to entity).
+   */
+  then?: PullEntity[];
 }
-
 
 export interface PullChunkResult {
   /** null when the entity is done. */
   next: PullCursor | null;
+  /** Counts of the entity the chunk ended in. */
   counts: PullCounts;
+  /** With `then`: the entity `next` continues, or the last one finished when `next` is null. */
+  entity?: PullEntity;
+  /** With `then`: the counts of every entity the chunk read. */
+  countsByEntity?: Partial<Record<PullEntity, PullCounts>>;
+}
+
+export interface CompletePullInput {
+  accountId: string;
+  syncRunId: string;
+  /** When the pass started (database clock, ISO): a "Sync now" pressed after it runs the pull again. */
+  since: string;
+}
+
+export interface CompletePullResult {
+  /** "Sync now" was pressed during the pass: run once more. */
+  again: boolean;
 }
 
 export interface FinishPullInput {

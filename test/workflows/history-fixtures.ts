@@ -41,7 +41,9 @@ export function summarize(history: History): HistorySummary {
   const pulledEntities = events.flatMap((e) => {
     const a = e.activityTaskScheduledEventAttributes;
     if (a?.activityType?.name !== 'pullChunk' || !a.input?.payloads?.[0]) return [];
-    return [defaultPayloadConverter.fromPayload<{ entity: string }>(a.input.payloads[0]).entity];
+    // A chunk reads its entity, then goes on with those of `then` while its time lasts.
+    const input = defaultPayloadConverter.fromPayload<{ entity: string; then?: string[] }>(a.input.payloads[0]);
+    return [input.entity, ...(input.then ?? [])];
   });
   const firstInput = started?.input?.payloads?.[0];
   return {
@@ -93,7 +95,7 @@ export const SCENARIOS = {
       ? undefined
       : 'a completed pull that read every entity',
   'pull-sync-now-during-run': (s: HistorySummary) =>
-    s.workflowType === 'pullWorkflow' && s.activities.at(-1) === 'syncRequestedSince' && s.closedAs === 'continued-as-new'
+    s.workflowType === 'pullWorkflow' && ['syncRequestedSince', 'completePull'].includes(s.activities.at(-1) ?? '') && s.closedAs === 'continued-as-new'
       ? undefined
       : 'a pull pass that ran once more for a Sync now pressed during it',
   'pull-after-sync-now': (s: HistorySummary) =>

@@ -7,7 +7,7 @@ import { activityInfo } from '@temporalio/activity';
 import { type Client, WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Activities } from '../../activities';
-import type { PullCounts } from '../../domain/pull-counts';
+import { addCounts, type PullCounts } from '../../domain/pull-counts';
 import type { BeginPullResult, PullChunkInput, PullChunkResult, PullEntity } from '../../workflows/definitions';
 import { pullWorkflow } from '../../workflows/pull';
 import { ended, uniqueId, withWorker, workflowTestEnv } from './workflow-env';
@@ -23,6 +23,8 @@ function pullStubs(options: {
   begin?: (n: number) => Partial<BeginPullResult>;
   syncRequested?: (n: number) => boolean;
   chunk?: (input: PullChunkInput, attempt: number) => PullChunkResult | undefined;
+  /** Pages one chunk reads (default 1). */
+  pagesPerChunk?: number;
 } = {}) {
   const pages = options.pages ?? { accounts: 3, contacts: 1, assets: 2 };
   const calls: string[] = [];
@@ -42,9 +44,26 @@ function pullStubs(options: {
       calls.push(`pullChunk ${input.entity} ${input.cursor?.page ?? 'start'}`);
       const replaced = options.chunk?.(input, attempt);
       if (replaced) return Promise.resolve(replaced);
-      const page = input.cursor?.page ?? 1;
-      const more = page < (pages[input.entity] ?? 0);
-      return Promise.resolve({ next: more ? { page: page + 1, from: null, maxModifiedOn: null } : null, counts: counts(page) });
+      // Reads `pagesPerChunk` pages, going on to the entities of `then` when one is done.
+      const queue = [input.entity, ...(input.then ?? [])];
+      const byEntity: Partial<Record<PullEntity, PullCounts>> = {};
+      let page = input.cursor?.page ?? 1;
+      let budget = options.pagesPerChunk ?? 1;
+      for (;;) {
+        const entity = queue[0]!;
+        byEntity[entity] = addCounts(byEntity[entity], counts(page));
+        budget--;
+        const more = page < (pages[entity] ?? 0);
+        const chained = input.then ? { entity, countsByEntity: byEntity } : {};
+        if (more && budget > 0) {
+          page++;
+          continue;
+        }
+        if (more) return Promise.resolve({ next: { page: page + 1, from: null, maxModifiedOn: null }, counts: byEntity[entity], ...chained });
+        if (!input.then || queue.length === 1 || budget === 0) return Promise.resolve({ next: null, counts: byEntity[entity], ...chained });
+        queue.shift();
+        page = 1;
+      }
     },
     resumeQueuedPushes() {
       calls.push('resumeQueuedPushes');
@@ -58,6 +77,11 @@ function pullStubs(options: {
     syncRequestedSince() {
       calls.push('syncRequestedSince');
       return Promise.resolve(options.syncRequested?.(++syncChecks) ?? false);
+    },
+    completePull(input) {
+      calls.push('completePull');
+      finished.push({ syncRunId: input.syncRunId, status: 'completed' });
+      return Promise.resolve({ again: options.syncRequested?.(++syncChecks) ?? false });
     },
   };
   return { activities, calls, chunks, finished };
@@ -86,10 +110,21 @@ describe('pull workflow', function () {
         'pullChunk contacts start',
         'pullChunk assets start',
         'pullChunk assets 2',
-        'resumeQueuedPushes',
-        'finishPull completed',
-        'syncRequestedSince',
+        'completePull',
       ]);
+      assert.deepEqual(summary, {
+        syncRunId: 'run-1',
+        counts: { accounts: counts(1 + 2 + 3), contacts: counts(1), assets: counts(1 + 2) },
+      });
+    });
+  });
+
+  it("goes on from entity to entity within a chunk, so a small account's pass is three activities", async () => {
+    const { activities, calls } = pullStubs({ pagesPerChunk: 4 });
+    await withWorker(activities, async (taskQueue) => {
+      const summary = await ended(await start(taskQueue));
+      // 3 + 1 + 2 pages, 4 a chunk: accounts 1-3 and contacts 1, then assets 1-2.
+      assert.deepEqual(calls, ['beginPull', 'pullChunk accounts start', 'pullChunk assets start', 'completePull']);
       assert.deepEqual(summary, {
         syncRunId: 'run-1',
         counts: { accounts: counts(1 + 2 + 3), contacts: counts(1), assets: counts(1 + 2) },
@@ -102,7 +137,7 @@ describe('pull workflow', function () {
     await withWorker(activities, async (taskQueue) => {
       const handle = await start(taskQueue);
       const summary = await ended(handle);
-      const pass = ['beginPull', 'pullChunk accounts start', 'pullChunk contacts start', 'pullChunk assets start', 'resumeQueuedPushes', 'finishPull completed', 'syncRequestedSince'];
+      const pass = ['beginPull', 'pullChunk accounts start', 'pullChunk contacts start', 'pullChunk assets start', 'completePull'];
       assert.deepEqual(calls, [...pass, ...pass]);
       assert.deepEqual(finished.map((f) => f.syncRunId), ['run-1', 'run-2']);
       assert.equal(summary.syncRunId, 'run-2');

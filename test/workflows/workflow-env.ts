@@ -31,6 +31,7 @@ const ACTIVITY_NAMES = [
   'finishPull',
   'resumeQueuedPushes',
   'syncRequestedSince',
+  'completePull',
   'deliverNotification',
   'markNotificationFailed',
 ] as const satisfies ReadonlyArray<keyof Activities>;
