@@ -995,6 +995,18 @@ export async function runCapacity(argv: string[]): Promise<number> {
   let engineLabel = '';
   let postgres: string | undefined;
 
+  /** Sets up `count` tenants on the stack, as the options say. */
+  const setupOn = (ctx: BenchContext, simTenants: SimTenants, count: number, label: string) =>
+    setupTenants(ctx, simTenants, {
+      from: 1,
+      count,
+      size: opts.size,
+      intervalMinutes: opts.intervalMinutes,
+      concurrency: opts.setupConcurrency,
+      deadlineMinutes: setupMinutes(count),
+      label,
+    });
+
   const runs: CapacityRun[] = [];
   let fairness: FairnessRun | undefined;
   if (!opts.fairness) {
@@ -1006,15 +1018,7 @@ export async function runCapacity(argv: string[]): Promise<number> {
           engineLabel = ctx.stack.engineLabel;
           postgres = ctx.stack.postgresVersion;
           const simTenants = new SimTenants(ctx.sim);
-          const { tenants, setup } = await setupTenants(ctx, simTenants, {
-            from: 1,
-            count,
-            size: opts.size,
-            intervalMinutes: opts.intervalMinutes,
-            concurrency: opts.setupConcurrency,
-            deadlineMinutes: setupMinutes(count),
-            label: 'capacity',
-          });
+          const { tenants, setup } = await setupOn(ctx, simTenants, count, 'capacity');
           run.setup = setup;
           run.steady = await steadyState(ctx, simTenants, tenants, { ...opts, retentionEnv, stackStartedAt });
         });
@@ -1030,15 +1034,7 @@ export async function runCapacity(argv: string[]): Promise<number> {
         engineLabel = ctx.stack.engineLabel;
         postgres = ctx.stack.postgresVersion;
         const simTenants = new SimTenants(ctx.sim);
-        const { tenants, setup } = await setupTenants(ctx, simTenants, {
-          from: 1,
-          count: opts.fairnessTenants,
-          size: opts.size,
-          intervalMinutes: opts.intervalMinutes,
-          concurrency: opts.setupConcurrency,
-          deadlineMinutes: setupMinutes(opts.fairnessTenants),
-          label: 'fairness',
-        });
+        const { tenants, setup } = await setupOn(ctx, simTenants, opts.fairnessTenants, 'fairness');
         f.setup = setup;
         log('fairness: steady state without the big tenant');
         f.without = await steadyState(ctx, simTenants, tenants, { ...opts, retentionEnv, stackStartedAt });
