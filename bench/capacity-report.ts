@@ -50,6 +50,12 @@ export function worstPullShare(s: SteadyResult): { route: string; share: number 
   return { route, share: r.shareOfBudget };
 }
 
+/** The busiest tenant's rate: per pull × pulls an hour where known, and over the window. */
+function busiest(r: SteadyResult['requests']['byRoute'][string]): string {
+  const byPulls = r.maxTenantPerHourByPulls ?? null;
+  return byPulls === null ? `${n(r.maxTenantPerHour, 1)}/h over the window` : `${n(byPulls, 1)}/h per pull × pulls an hour (${n(r.maxTenantPerHour, 1)}/h over the window)`;
+}
+
 /** Rows and figures of one steady state (`label` names it in the table). */
 export function steadyRows(s: SteadyResult, label: string): { rows: Row[]; figures: Record<string, unknown> } {
   const rows: Row[] = [];
@@ -138,14 +144,14 @@ export function steadyRows(s: SteadyResult, label: string): { rows: Row[]; figur
     row(
       `${label}: BMS requests, busiest pull route`,
       worst ? `${n(worst.share * 100, 2)}% of ${s.requests.budgetPerHour}/h` : '—',
-      worst ? `${worst.route}: ${n(s.requests.byRoute[worst.route]?.maxTenantPerHour, 1)}/h busiest tenant, ${n(s.requests.byRoute[worst.route]?.perTenantHour, 1)}/h mean` : 'no pull requests',
+      worst ? `${worst.route}: busiest tenant ${busiest(s.requests.byRoute[worst.route]!)}, ${n(s.requests.byRoute[worst.route]?.perTenantHour, 1)}/h mean` : 'no pull requests',
       'tenant-hour',
       `≤ ${CAPACITY_TARGETS.endpointBudgetShare * 100}%`,
       budgetOk,
     ),
   );
   for (const [route, r] of Object.entries(s.requests.byRoute).sort((a, b) => b[1].perTenantHour - a[1].perTenantHour)) {
-    rows.push(row(`  ${route} (${r.kind})`, `${n(r.perTenantHour, 1)} /tenant-hour`, `busiest tenant ${n(r.maxTenantPerHour, 1)}/h`, `${n(r.shareOfBudget * 100, 2)}%`, '—', null));
+    rows.push(row(`  ${route} (${r.kind})`, `${n(r.perTenantHour, 1)} /tenant-hour`, `busiest tenant ${busiest(r)}`, `${n(r.shareOfBudget * 100, 2)}%`, '—', null));
   }
   const figures = {
     pushLatency: { p50Ms: s.push.p50, p99Ms: s.push.p99, n: s.push.n, notApplied: s.push.notApplied, refused: s.push.failed, target: `p99 ≤ ${CAPACITY_TARGETS.pushLatencyP99Ms} ms`, pass: pushOk },

@@ -146,6 +146,14 @@ export class SimTenants {
     if (res.status !== 200) throw new Error(`read the simulator's request counters: HTTP ${res.status}`);
     return res.body as SimRequests;
   }
+
+  /** One tenant's requests served per route since the last reset. */
+  async requestsOf(tenant: SimTenant): Promise<Record<string, number>> {
+    const res = await this.sim.call('GET', '/_sim/requests', undefined, tenant.headers);
+    if (res.status !== 200) throw new Error(`read the request counters of simulator tenant ${tenant.name}: HTTP ${res.status}`);
+    const body = res.body as { byRoute?: Record<string, { served?: number }> };
+    return Object.fromEntries(Object.entries(body.byRoute ?? {}).map(([route, r]) => [route, r.served ?? 0]));
+  }
 }
 
 export interface SimRequests {
@@ -397,7 +405,16 @@ export interface RetentionResult {
 export interface RequestsResult {
   hours: number;
   /** Per route: served per tenant-hour (mean), the busiest tenant's per hour, and the share of the budget. */
-  byRoute: Record<string, { kind: 'pull' | 'push' | 'other'; served: number; perTenantHour: number; maxTenantPerHour: number; shareOfBudget: number }>;
+  /**
+   * Per route: served per tenant-hour (mean); the busiest tenant's per hour over the window (a tenant whose
+   * Schedule fired once more than the window's length holds reads high), and per pull × pulls an hour
+   * (its requests ÷ its pulls that finished while counted, × 60 / interval: steady state whatever the
+   * window's edges); the share of the budget is the latter's.
+   */
+  byRoute: Record<
+    string,
+    { kind: 'pull' | 'push' | 'other'; served: number; perTenantHour: number; maxTenantPerHour: number; maxTenantPerHourByPulls: number | null; shareOfBudget: number }
+  >;
   budgetPerHour: number;
 }
 
@@ -505,6 +522,7 @@ export async function steadyState(
   const schedules = new Map<string, ScheduleCounters>();
   await describeAll(ctx.temporal, tenants, schedules, 0);
   const skippedAtStart = sumSchedules(schedules);
+  const countersFrom = new Date();
   await simTenants.resetRequests();
   const storageStart = await tableSizes(stack);
   const rowsStart = await datedRows(stack, opts.retentionEnv.period);
@@ -521,14 +539,15 @@ export async function steadyState(
   const windowStart = performance.now();
   const windowStartDate = new Date();
   // The window's runs, read every minute: retention may prune a run a few minutes after it ends.
-  type RunRow = { id: string; status: string; trigger: string; started_at: Date; finished_at: Date | null };
+  type RunRow = { id: string; account_id: string; status: string; trigger: string; started_at: Date; finished_at: Date | null };
   const runsSeen = new Map<string, RunRow>();
   const accountIds = tenants.map((t) => t.account.accountId);
   const collectRuns = async () => {
     const rows = (await stack.db('sync_runs')
       .whereIn('account_id', accountIds)
-      .where('started_at', '>=', windowStartDate)
-      .select('id', 'status', 'trigger', 'started_at', 'finished_at')) as RunRow[];
+      // A few minutes early too: the pulls that finished after the request counters were reset.
+      .where('started_at', '>=', new Date(countersFrom.getTime() - 5 * 60_000))
+      .select('id', 'account_id', 'status', 'trigger', 'started_at', 'finished_at')) as RunRow[];
     for (const r of rows) runsSeen.set(r.id, r);
   };
   const runsTimer = setInterval(() => void collectRuns().catch((err: unknown) => log(`reading the runs failed: ${(err as Error).message}`)), 60_000);
@@ -650,7 +669,10 @@ export async function steadyState(
   const memoryUsage = memory.stop();
   const windowEndDate = new Date();
   const hours = (performance.now() - windowStart) / 3_600_000;
+  const requestsReadAt = new Date();
   const requests = await simTenants.requests();
+  const readLimit = pLimit(10);
+  const requestsByTenant = await Promise.all(tenants.map((t) => readLimit(() => simTenants.requestsOf(t.sim))));
   const storageEnd = await tableSizes(stack);
   const rowsEnd = await datedRows(stack, opts.retentionEnv.period);
   const temporalEnd = await temporalBytes(stack);
@@ -667,7 +689,14 @@ export async function steadyState(
 
   await collectRuns();
   clearInterval(runsTimer);
-  const runs = [...runsSeen.values()].filter((r) => r.started_at < windowEndDate);
+  const runs = [...runsSeen.values()].filter((r) => r.started_at >= windowStartDate && r.started_at < windowEndDate);
+  // Pulls per tenant that finished while the request counters counted, for the per-pull request rates.
+  const pullsCounted = new Map<string, number>();
+  for (const r of runsSeen.values()) {
+    if (r.finished_at && new Date(r.finished_at) >= countersFrom && new Date(r.finished_at) <= requestsReadAt) {
+      pullsCounted.set(r.account_id, (pullsCounted.get(r.account_id) ?? 0) + 1);
+    }
+  }
   const count = (xs: string[]) => xs.reduce<Record<string, number>>((acc, x) => ({ ...acc, [x]: (acc[x] ?? 0) + 1 }), {});
   const seen = edits.filter((e) => e.seenAt !== undefined);
   const lateness: number[] = [];
@@ -685,12 +714,22 @@ export async function steadyState(
   for (const [route, s] of Object.entries(requests.byRoute)) {
     if (AUTH_ROUTES.has(route)) continue;
     const maxTenantPerHour = (s.maxTenantServed ?? (n === 1 ? s.served : NaN)) / hours;
+    let byPulls: number | null = null;
+    tenants.forEach((t, i) => {
+      const pulls = pullsCounted.get(t.account.accountId) ?? 0;
+      const served = requestsByTenant[i]![route] ?? 0;
+      if (pulls > 0) byPulls = Math.max(byPulls ?? 0, (served / pulls) * (60 / opts.intervalMinutes));
+    });
+    const kind = routeKind(route);
+    // Pull routes are judged per pull; the rest (pushes, other) over the window.
+    const judged = kind === 'pull' && byPulls !== null ? byPulls : maxTenantPerHour;
     byRoute[route] = {
-      kind: routeKind(route),
+      kind,
       served: s.served,
       perTenantHour: round(s.served / (n * hours), 1),
       maxTenantPerHour: round(maxTenantPerHour, 1),
-      shareOfBudget: round(maxTenantPerHour / BMS_BUDGET_PER_HOUR, 4),
+      maxTenantPerHourByPulls: byPulls === null ? null : round(byPulls, 1),
+      shareOfBudget: round(judged / BMS_BUDGET_PER_HOUR, 4),
     };
   }
   const result: SteadyResult = {

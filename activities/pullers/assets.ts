@@ -52,13 +52,21 @@ const GET_CONCURRENCY = 5;
 /** Accounts listed again per pass to confirm that assets missing from the listing are gone. */
 const VERIFY_ACCOUNTS_PER_PASS = 100;
 
+/** Every listed asset is read again at least this often, when the budget share below allows. */
+export const DEEP_REFRESH_CYCLE_MINUTES = 60;
+
 /**
- * How many linked assets a pass reads again although their summary did not move: 6 per minute of the
- * pull interval (90 at the default 15 minutes, i.e. 360 GETs an hour, about a quarter of BMS's
- * 1,500/hour for the endpoint, leaving the rest for changed assets and pushes), at least 10, at most 200.
+ * How many linked assets a pass reads again although their summary did not move: enough to read each of
+ * the `listed` assets once every hour (DEEP_REFRESH_CYCLE_MINUTES), at least 10 (or all of them when
+ * fewer), and never more than 6 per minute of the pull interval (at most 200): 360 GETs an hour, about a
+ * quarter of BMS's 1,500/hour for the endpoint, leaving the rest for changed assets and pushes. A tenant
+ * of 100 assets on a 5-minute interval reads 10 a pass (120 an hour, 8 % of the budget); one of 2,000 on
+ * the default 15 minutes reads 90 (the cap).
  */
-export function deepRefreshPerPass(intervalMinutes: number): number {
-  return Math.min(200, Math.max(10, Math.round(intervalMinutes * 6)));
+export function deepRefreshPerPass(intervalMinutes: number, listed: number): number {
+  const cap = Math.min(200, Math.max(1, Math.round(intervalMinutes * 6)));
+  const cycle = Math.ceil((Math.max(0, listed) * intervalMinutes) / DEEP_REFRESH_CYCLE_MINUTES);
+  return Math.min(cap, Math.max(cycle, Math.min(10, Math.max(0, listed))));
 }
 
 /**
@@ -307,7 +315,7 @@ export const assetsPull: PagePull = {
   async finish(ctx, cursor) {
     const counts = emptyCounts();
     counts.orphaned += await orphanMissing(ctx, cursor);
-    const due = await dueForRefresh(ctx, deepRefreshPerPass(ctx.integration.settings.pull.intervalMinutes));
+    const due = await dueForRefresh(ctx, deepRefreshPerPass(ctx.integration.settings.pull.intervalMinutes, cursor.listed?.count ?? 0));
     addCounts(counts, await fetchAndStore(ctx, due.ids));
     if (due.after !== null) await setPullState(ctx.deps.db, ctx.store.accountId, 'assets', { ...due.state, refreshAfter: due.after });
     listings.delete(`${ctx.store.accountId}/${ctx.store.syncRunId}`);

@@ -346,7 +346,7 @@ describe('configuration pull over 2,000 assets', function () {
   let stack: Stack;
   /** Linked, live configurations' assets: what the deep refresh rotates over. */
   let linked: number[];
-  const slice = deepRefreshPerPass(15);
+  const slice = deepRefreshPerPass(15, 2000);
 
   before(async () => {
     stack = await startStack({

@@ -49,10 +49,24 @@ describe('asset pull', () => {
     }
   });
 
-  it('reads 6 assets per minute of the pull interval again, between 10 and 200', () => {
-    assert.equal(deepRefreshPerPass(15), 90);
-    assert.equal(deepRefreshPerPass(1), 10);
-    assert.equal(deepRefreshPerPass(60), 200);
-    assert.equal(deepRefreshPerPass(24 * 60), 200);
+  it('reads each listed asset again once an hour, at least 10 a pass, at most 6 per minute of the interval (200 at most)', () => {
+    // Small tenants: the hourly cycle (100 assets every 5 minutes: 9, raised to the floor of 10).
+    assert.equal(deepRefreshPerPass(5, 100), 10);
+    assert.equal(deepRefreshPerPass(15, 300), 75);
+    assert.equal(deepRefreshPerPass(5, 3), 3, 'never more than were listed');
+    assert.equal(deepRefreshPerPass(5, 0), 0);
+    // Big tenants: the budget share (360 GETs an hour).
+    assert.equal(deepRefreshPerPass(15, 2000), 90);
+    assert.equal(deepRefreshPerPass(5, 10_000), 30);
+    assert.equal(deepRefreshPerPass(1, 10_000), 6);
+    assert.equal(deepRefreshPerPass(1, 100), 6, 'at a 1-minute interval the cap (6) is below the floor of 10');
+    assert.equal(deepRefreshPerPass(60, 100_000), 200);
+    assert.equal(deepRefreshPerPass(24 * 60, 100_000), 200);
+    for (const interval of [1, 5, 15, 60, 24 * 60]) {
+      for (const listed of [0, 10, 100, 1000, 100_000]) {
+        const perHour = (deepRefreshPerPass(interval, listed) * 60) / interval;
+        assert.ok(perHour <= 360, `${interval} min, ${listed} assets: ${perHour} GETs an hour`);
+      }
+    }
   });
 });
