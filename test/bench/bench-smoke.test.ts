@@ -4,13 +4,8 @@
  * benchmark is not a timed test); only that each figure was produced.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
+import { BenchChild } from './run-bench';
 
-const ROOT = path.resolve(__dirname, '..', '..');
 const FIGURES = ['pushLatency', 'pushThroughput', 'pullRate', 'noChangePull', 'requestCost', 'memory', 'scaling'] as const;
 
 interface BenchReport {
@@ -23,39 +18,12 @@ interface BenchReport {
 
 describe('bench: smoke variant', function () {
   this.timeout(240_000);
-  let dir: string;
-  let child: ChildProcess | undefined;
-
-  before(() => {
-    dir = mkdtempSync(path.join(os.tmpdir(), 'docsync-bench-smoke-'));
-  });
-
-  after(async () => {
-    if (child && child.exitCode === null && child.signalCode === null) {
-      const exited = once(child, 'exit');
-      child.kill('SIGINT'); // the bench stops its stack on SIGINT
-      await exited;
-    }
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const bench = new BenchChild();
+  after(() => bench.stop());
 
   it('runs every phase and writes every figure', async () => {
-    const out = path.join(dir, 'smoke.json');
-    child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'bench', 'run.ts'), '--smoke', '--out', out], {
-      cwd: ROOT,
-      env: process.env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    const keep = (chunk: Buffer) => {
-      output = (output + chunk.toString()).slice(-20_000);
-    };
-    child.stdout?.on('data', keep);
-    child.stderr?.on('data', keep);
-    const [code] = (await once(child, 'exit')) as [number | null];
-    assert.equal(code, 0, `the smoke bench failed:\n${output}`);
-
-    const report = JSON.parse(readFileSync(out, 'utf8')) as BenchReport;
+    const report = await bench.run<BenchReport>(['--smoke'], 'the smoke bench');
+    const output = bench.output;
     assert.equal(report.mode, 'smoke');
     assert.deepEqual(report.errors, []);
     assert.ok(report.machine.cpuCount > 0 && report.machine.cpuModel && report.machine.node, 'machine info');

@@ -5,13 +5,8 @@
  * each figure was produced from real events.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
+import { BenchChild } from './run-bench';
 
-const ROOT = path.resolve(__dirname, '..', '..');
 const TENANTS = 2;
 
 interface CapacityReport {
@@ -24,41 +19,14 @@ interface CapacityReport {
 
 describe('bench: capacity smoke run', function () {
   this.timeout(240_000);
-  let dir: string;
-  let child: ChildProcess | undefined;
-
-  before(() => {
-    dir = mkdtempSync(path.join(os.tmpdir(), 'docsync-capacity-smoke-'));
-  });
-
-  after(async () => {
-    if (child && child.exitCode === null && child.signalCode === null) {
-      const exited = once(child, 'exit');
-      child.kill('SIGINT'); // the bench stops its stack on SIGINT
-      await exited;
-    }
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const bench = new BenchChild();
+  after(() => bench.stop());
 
   it(`runs ${TENANTS} tenants at steady state and writes every figure`, async () => {
-    const out = path.join(dir, 'capacity.json');
     const args = ['--capacity', '--tenants', String(TENANTS), '--minutes', '1', '--interval', '1'];
-    args.push('--accounts', '20', '--contacts', '20', '--locations', '20', '--assets', '5', '--bms-edits-per-min', '2', '--saves-per-min', '2', '--out', out);
-    child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'bench', 'run.ts'), ...args], {
-      cwd: ROOT,
-      env: process.env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    const keep = (chunk: Buffer) => {
-      output = (output + chunk.toString()).slice(-20_000);
-    };
-    child.stdout?.on('data', keep);
-    child.stderr?.on('data', keep);
-    const [code] = (await once(child, 'exit')) as [number | null];
-    assert.equal(code, 0, `the capacity run failed:\n${output}`);
-
-    const report = JSON.parse(readFileSync(out, 'utf8')) as CapacityReport;
+    args.push('--accounts', '20', '--contacts', '20', '--locations', '20', '--assets', '5', '--bms-edits-per-min', '2', '--saves-per-min', '2');
+    const report = await bench.run<CapacityReport>(args, 'the capacity run');
+    const output = bench.output;
     assert.equal(report.mode, 'capacity');
     assert.deepEqual(report.errors, []);
     const run = report.details.runs[0];
