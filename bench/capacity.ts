@@ -714,13 +714,15 @@ export async function steadyState(
   for (const [route, s] of Object.entries(requests.byRoute)) {
     if (AUTH_ROUTES.has(route)) continue;
     const maxTenantPerHour = (s.maxTenantServed ?? (n === 1 ? s.served : NaN)) / hours;
-    let byPulls: number | null = null;
-    tenants.forEach((t, i) => {
-      const pulls = pullsCounted.get(t.account.accountId) ?? 0;
-      const served = requestsByTenant[i]![route] ?? 0;
-      if (pulls > 0) byPulls = Math.max(byPulls ?? 0, (served / pulls) * (60 / opts.intervalMinutes));
-    });
     const kind = routeKind(route);
+    let byPulls: number | null = null;
+    if (kind === 'pull') {
+      tenants.forEach((t, i) => {
+        const pulls = pullsCounted.get(t.account.accountId) ?? 0;
+        const served = requestsByTenant[i]![route] ?? 0;
+        if (pulls > 0) byPulls = Math.max(byPulls ?? 0, (served / pulls) * (60 / opts.intervalMinutes));
+      });
+    }
     // Pull routes are judged per pull; the rest (pushes, other) over the window.
     const judged = kind === 'pull' && byPulls !== null ? byPulls : maxTenantPerHour;
     byRoute[route] = {
