@@ -17,3 +17,13 @@ export async function analyzeTables(db: Db, tables: string[], options: { sampleT
     await trx.raw(`ANALYZE ${list}`);
   });
 }
+
+/**
+ * Whether autovacuum is off on the server. The sync tables are updated all the time (links, snapshots,
+ * runs): without it their dead rows and planner statistics are never cleaned, and every query on them
+ * slows as they grow.
+ */
+export async function autovacuumOff(db: Db): Promise<boolean> {
+  const { rows } = (await db.raw(`SELECT setting FROM pg_settings WHERE name = 'autovacuum'`)) as { rows: Array<{ setting: string }> };
+  return rows[0]?.setting === 'off';
+}

@@ -6,6 +6,7 @@ import { connectClient, ensureRetentionSchedule } from '../lib/temporal';
 import { createLogger } from '../lib/logger';
 import { loadSecretBox } from '../lib/secrets';
 import { createRateBudget } from '../db/rate-budget';
+import { autovacuumOff } from '../db/statistics';
 import { hostPort, startMetricsServer } from '../lib/metrics';
 import { workflowBundlePath } from './bundle';
 import { startWorkers } from './worker';
@@ -26,6 +27,11 @@ async function main(): Promise<void> {
   const metricsServer = config.metrics.workerPort !== undefined ? await startMetricsServer({ host: config.metrics.host, port: config.metrics.workerPort }) : undefined;
   if (metricsServer) logger.info({ url: metricsServer.url }, 'worker metrics listening');
   const db = createDb({ url: resolveDatabaseUrl(config), poolMax: config.database.poolMax });
+  if (await autovacuumOff(db)) {
+    logger.warn(
+      'autovacuum is off on the PostgreSQL server: the sync tables are updated constantly, and without it their dead rows and planner statistics are never cleaned, so every query slows as they grow. Turn it on (docs/operations.md, "PostgreSQL")',
+    );
+  }
   const temporal = await connectClient(config.temporal);
   const workers = await startWorkers({
     workflowBundle: { codePath: await workflowBundlePath() },
