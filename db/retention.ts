@@ -7,7 +7,8 @@
  * What is never pruned, per table:
  * - record_history: a record's `created` entry (how the record came to be: pulled or made here), the
  *   newest `keepPerRecord` entries of each record (its history page, the latest change), and push refusals
- *   not yet in a push digest. Once the record itself is deleted, its old entries all go.
+ *   not yet in a push digest. Once the record itself is deleted, its old entries all go (at the next full
+ *   walk, within a day: between two, a prune re-examines only the records that got new entries).
  * - sync_runs (and their sync_run_logs): a run still running, each account's newest run and newest
  *   completed run (the Integration page and the freshness metric read them), and the run an account's
  *   failure streak points at. A run's logs are deleted with it, never apart from it.
@@ -145,34 +146,93 @@ const RECORD_EXISTS = `CASE h.record_type
   OR EXISTS (SELECT 1 FROM held_records x WHERE x.id = h.record_id)`;
 
 /**
- * record_history, walked by id windows: an entry older than the cutoff goes unless it is its (existing)
- * record's `created` entry, among its newest `keep` entries, or a push refusal after the account's last
+ * Whether the history entry `h` may go, whatever its age: it is not its (existing) record's `created`
+ * entry nor among its newest `keep` (bindings: keep, keep), nor a push refusal after the account's last
  * push digest (the next digest lists it).
  */
+const HISTORY_PRUNABLE = `NOT (
+    (${RECORD_EXISTS})
+    AND (
+      h.kind = 'created'
+      OR (SELECT count(*) FROM (SELECT 1 FROM record_history n
+                                WHERE n.record_type = h.record_type AND n.record_id = h.record_id AND n.id > h.id
+                                LIMIT ?) newer) < ?
+    )
+  )
+  AND NOT (h.kind = 'error' AND h.origin = 'push'
+           AND h.at > coalesce((SELECT i.push_digest_at FROM integrations i WHERE i.account_id = h.account_id), 'infinity'))`;
+
+/** A full walk of record_history (from its first entry) at least this often; the prunes between walk on from the last. */
+export const HISTORY_FULL_WALK_EVERY_MS = 86_400_000;
+
+/**
+ * record_history's cursor: `full:<id>` walks from the first entry (the first prune, then once a day),
+ * `recheck:<id>` re-examines the entries up to that id of the records that got entries after it, and a
+ * plain `<id>` walks on from there (an id alone is also what a walk's cursor was before the rechecks).
+ */
+function historyCursor(cursor: string): { phase: 'full' | 'recheck' | 'walk'; id: string } {
+  const m = /^(full|recheck):(\d+)$/.exec(cursor);
+  if (m) return { phase: m[1] as 'full' | 'recheck', id: m[2]! };
+  if (/^\d+$/.test(cursor)) return { phase: 'walk', id: cursor };
+  throw new RangeError(`not a record_history cursor: ${cursor}`);
+}
+
+/** Where a prune of record_history starts: a full walk when none has ended within a day, else the recheck. */
+async function historyStart(db: Conn): Promise<string> {
+  const row = (await db('retention_cursors')
+    .where({ task: 'record_history' })
+    .first('walked_to', db.raw('coalesce(full_walk_at < clock_timestamp() - make_interval(secs => ?), true) AS full_due', [HISTORY_FULL_WALK_EVERY_MS / 1000]))) as
+    | { walked_to: string; full_due: boolean }
+    | undefined;
+  return !row || row.full_due ? 'full:0' : `recheck:${row.walked_to}`;
+}
+
+/**
+ * record_history. A walk goes by id windows: an entry older than the cutoff goes unless HISTORY_PRUNABLE
+ * keeps it; it ends at the first window holding an entry at or after the cutoff, and where it ended is
+ * kept (`retention_cursors`). Entries a walk kept stay kept until their record gets a newer entry (its
+ * newest `keep` move on), the record is deleted, or the account's push digest passes a refusal: so the
+ * next prune first re-examines the older entries of the records that got entries since (the recheck),
+ * then walks on from there, and never walks again the entries kept forever. A full walk, at least once a
+ * day, catches the rest (deleted records, digested refusals, an entry whose id was taken before the last
+ * walk but written after it).
+ */
 async function pruneHistory(db: Conn, o: StepOptions, cursor: string | null): Promise<PruneStep> {
+  const { phase, id } = historyCursor(cursor ?? (await historyStart(db)));
+  if (phase === 'recheck') {
+    const result = (await db.raw(
+      `DELETE FROM record_history WHERE ctid = ANY(ARRAY(
+         SELECT h.ctid
+         FROM (SELECT DISTINCT record_type, record_id FROM record_history WHERE id > ?) t
+         JOIN record_history h ON h.record_type = t.record_type AND h.record_id = t.record_id AND h.id <= ?
+         WHERE h.at < ? AND ${HISTORY_PRUNABLE}
+         LIMIT ?))`,
+      [id, id, o.cutoff, o.keep, o.keep, o.batch],
+    )) as { rowCount: number };
+    // Once no batch is full, the walk goes on from where the last one ended.
+    return { deleted: { record_history: result.rowCount }, done: false, cursor: result.rowCount < o.batch ? id : `recheck:${id}` };
+  }
   const { rows } = (await db.raw(
     `WITH win AS (SELECT id, at FROM record_history WHERE id > ? ORDER BY id LIMIT ?),
           gone AS (
             DELETE FROM record_history h USING win w
-            WHERE h.id = w.id AND w.at < ?
-              AND NOT (
-                (${RECORD_EXISTS})
-                AND (
-                  h.kind = 'created'
-                  OR (SELECT count(*) FROM (SELECT 1 FROM record_history n
-                                            WHERE n.record_type = h.record_type AND n.record_id = h.record_id AND n.id > h.id
-                                            LIMIT ?) newer) < ?
-                )
-              )
-              AND NOT (h.kind = 'error' AND h.origin = 'push'
-                       AND h.at > coalesce((SELECT i.push_digest_at FROM integrations i WHERE i.account_id = h.account_id), 'infinity'))
+            WHERE h.id = w.id AND w.at < ? AND ${HISTORY_PRUNABLE}
             RETURNING h.id)
      SELECT (SELECT count(*) FROM gone)::int AS deleted, (SELECT max(id) FROM win)::text AS last_id,
             coalesce((SELECT bool_or(at >= ?) FROM win), false) AS reached`,
-    [cursor ?? '0', o.batch, o.cutoff, o.keep, o.keep, o.cutoff],
+    [id, o.batch, o.cutoff, o.keep, o.keep, o.cutoff],
   )) as { rows: Array<{ deleted: number; last_id: string | null; reached: boolean }> };
   const r = rows[0]!;
-  return { deleted: { record_history: r.deleted }, done: r.last_id === null || r.reached, cursor: r.last_id ?? cursor };
+  const deleted = { record_history: r.deleted };
+  if (r.last_id !== null && !r.reached) return { deleted, done: false, cursor: phase === 'full' ? `full:${r.last_id}` : r.last_id };
+  // Every entry up to `id` was examined (this window was not whole below the cutoff, or was empty).
+  await db.raw(
+    `INSERT INTO retention_cursors (task, walked_to, full_walk_at, updated_at) VALUES ('record_history', ?, ${phase === 'full' ? 'clock_timestamp()' : 'NULL'}, clock_timestamp())
+     ON CONFLICT (task) DO UPDATE SET walked_to = excluded.walked_to, updated_at = excluded.updated_at,
+       full_walk_at = coalesce(excluded.full_walk_at, retention_cursors.full_walk_at)`,
+    [id],
+  );
+  return { deleted, done: true, cursor: id };
 }
 
 /** Deletes the rows of `table` whose `column` is one of `ids`, `batch` per statement; returns how many. */

@@ -19,6 +19,7 @@ import * as linkWaitingFor from './20261206180000_link_waiting_for';
 import * as adoptions from './20261207090000_adoptions';
 import * as matchReview from './20261207090000_match_review';
 import * as retention from './20261208090000_retention';
+import * as retentionCursors from './20261209090000_retention_cursors';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -42,6 +43,7 @@ const migrations: Array<[name: string, migration: Migration]> = [
   ['20261207090000_adoptions', adoptions],
   ['20261207090000_match_review', matchReview],
   ['20261208090000_retention', retention],
+  ['20261209090000_retention_cursors', retentionCursors],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {

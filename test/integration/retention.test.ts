@@ -100,6 +100,61 @@ describe('retention pruning', function () {
       assert.equal(deleted.record_history, rows.length - left.length);
       assert.ok(steps > 3, `walked in ${steps} steps of 7 rows`);
     });
+    it('walks on from where the last walk ended and re-examines only the records that got entries since; a full walk a day catches deleted records', async () => {
+      // A database of its own: a walk ends at the first entry newer than the cutoff, which the test above leaves.
+      const db = await isolatedDatabase('docsync_retention_walk');
+      const accountId = await newAccount(db);
+      const quiet = await Promise.all(Array.from({ length: 40 }, () => newOrganization(db, accountId)));
+      const busy = await newOrganization(db, accountId);
+      const doomed = await newOrganization(db, accountId);
+      const entry = (recordId: string, kind: string, when: Date) => ({
+        account_id: accountId,
+        record_type: 'organization',
+        record_id: recordId,
+        kind,
+        origin: 'ui',
+        summary: `${kind} at ${when.toISOString()}`,
+        at: when,
+      });
+      await db('record_history').insert([
+        ...quiet.map((id) => entry(id, 'created', at(300))), // kept forever: what a full walk walks again
+        entry(busy, 'created', at(300)),
+        ...Array.from({ length: 5 }, (_, i) => entry(busy, 'updated', at(290, i))),
+        entry(doomed, 'created', at(300)),
+        ...Array.from({ length: 2 }, (_, i) => entry(doomed, 'updated', at(280, i))),
+      ]);
+      const options = { cutoff: CUTOFF, batchSize: 5, keepPerRecord: 3 };
+      const kinds = async (recordId: string) =>
+        ((await db('record_history').where({ record_id: recordId }).orderBy('id').select('kind', 'at')) as Array<{ kind: string; at: Date }>).map(
+          (r) => `${r.kind}:${Math.round((Date.now() - r.at.getTime()) / DAY)}`,
+        );
+
+      // The first prune walks every entry; it keeps busy's created entry and newest 3.
+      const first = await pruneAll(db, 'record_history', options);
+      assert.ok(first.steps >= 10, `a full walk in windows of 5: ${first.steps} steps`);
+      assert.deepEqual(await kinds(busy), ['created:300', 'updated:290', 'updated:290', 'updated:290']);
+      const cursor = (await db('retention_cursors').where({ task: 'record_history' }).first()) as { walked_to: string; full_walk_at: Date | null };
+      assert.ok(cursor?.full_walk_at, 'the full walk is recorded');
+      const newest = (await db('record_history').max('id as id').first()) as { id: string };
+      assert.equal(String(cursor.walked_to), String(newest.id), 'it walked to the last entry');
+
+      // busy gets two new entries (its older updates leave its newest 3); doomed's organization is deleted.
+      await db('record_history').insert([entry(busy, 'updated', at(0)), entry(busy, 'updated', at(0, 1))]);
+      await db('organizations').where({ id: doomed }).del();
+      const second = await pruneAll(db, 'record_history', options);
+      assert.ok(second.steps <= 3, `the recheck and the walk on from the last entry: ${second.steps} steps`);
+      assert.equal(second.deleted.record_history, 2);
+      assert.deepEqual(await kinds(busy), ['created:300', 'updated:290', 'updated:0', 'updated:0']);
+      assert.equal((await kinds(doomed)).length, 3, 'a deleted record waits for the next full walk');
+
+      // A day after the last full walk, the next prune walks everything again.
+      await db('retention_cursors').where({ task: 'record_history' }).update({ full_walk_at: at(2) });
+      const third = await pruneAll(db, 'record_history', options);
+      assert.ok(third.steps >= 10, `a full walk: ${third.steps} steps`);
+      assert.deepEqual(await kinds(doomed), []);
+      assert.deepEqual(await kinds(busy), ['created:300', 'updated:290', 'updated:0', 'updated:0']);
+      assert.equal((await kinds(quiet[0]!)).length, 1);
+    });
   });
 
   describe('runs and their logs', () => {
