@@ -338,7 +338,19 @@ export interface SteadyResult {
   memory: { byProcess: Record<string, MemorySummary>; postgresPssPeakMb: number };
   storage: StorageResult;
   requests: RequestsResult;
+  /** Each sample with its moment (epoch ms), so a part of the window can be looked at (the fairness run's big pull). */
+  timeline: SteadyTimeline;
 }
+
+export interface SteadyTimeline {
+  /** [save answered, push latency ms] */
+  push: Array<[number, number]>;
+  /** [first read, seen, freshness s, after the pull's start s] */
+  freshness: Array<[number, number, number, number]>;
+  /** [scheduled, lateness ms] */
+  lateness: Array<[number, number]>;
+}
+
 
 export interface StorageResult {
   productTablesStart: Record<string, number>;
@@ -553,6 +565,7 @@ export async function steadyState(
   const runsTimer = setInterval(() => void collectRuns().catch((err: unknown) => log(`reading the runs failed: ${(err as Error).message}`)), 60_000);
   const windowEnd = windowStart + windowMs;
   const pushMs: number[] = [];
+  const pushTimes: Array<[number, number]> = [];
   let pushFailed = 0;
   let pushNotApplied = 0;
   const edits: PendingEdit[] = [];
@@ -586,7 +599,10 @@ export async function steadyState(
     try {
       const event = await applied;
       if (event.status < 200 || event.status >= 300) pushFailed++;
-      else pushMs.push(event.arrivedAt - answered);
+      else {
+        pushMs.push(event.arrivedAt - answered);
+        pushTimes.push([Math.round(performance.timeOrigin + answered), round(event.arrivedAt - answered, 1)]);
+      }
     } catch {
       pushNotApplied++;
     }
@@ -700,7 +716,16 @@ export async function steadyState(
   const count = (xs: string[]) => xs.reduce<Record<string, number>>((acc, x) => ({ ...acc, [x]: (acc[x] ?? 0) + 1 }), {});
   const seen = edits.filter((e) => e.seenAt !== undefined);
   const lateness: number[] = [];
-  for (const c of schedules.values()) for (const [scheduledAt, takenAt] of c.actions) if (scheduledAt >= windowStartDate.getTime() && scheduledAt < windowEndDate.getTime()) lateness.push(takenAt - scheduledAt);
+  const latenessTimes: Array<[number, number]> = [];
+  for (const c of schedules.values()) {
+    for (const [scheduledAt, takenAt] of c.actions) {
+      if (scheduledAt >= windowStartDate.getTime() && scheduledAt < windowEndDate.getTime()) {
+        lateness.push(takenAt - scheduledAt);
+        latenessTimes.push([scheduledAt, takenAt - scheduledAt]);
+      }
+    }
+  }
+  const epoch = (t: number) => Math.round(performance.timeOrigin + t);
 
   const perTenantHour = Object.fromEntries(Object.entries(cpuUsage.byProcess).map(([name, v]) => [name, round(v.cpuSeconds / (n * hours), 2)]));
   const growth: Record<string, number> = {};
@@ -777,6 +802,11 @@ export async function steadyState(
       ),
     },
     requests: { hours: round(hours, 4), byRoute, budgetPerHour: BMS_BUDGET_PER_HOUR },
+    timeline: {
+      push: pushTimes,
+      freshness: seen.map((e) => [epoch(e.pollFrom), epoch(e.seenAt!), round((e.seenAt! - e.answeredAt) / 1000, 2), round((e.seenAt! - e.pollFrom) / 1000, 2)]),
+      lateness: latenessTimes,
+    },
   };
   log(
     `steady state: push p99 ${result.push.p99} ms (${result.push.n}), freshness p99 ${result.freshness.p99} s (${seen.length}/${edits.length} seen), ` +
@@ -825,6 +855,9 @@ export interface BigTenantResult {
   seeded: Record<string, number>;
   /** Connect → first pull completed, seconds; null when it had not finished by the end of the window. */
   firstPullSeconds: number | null;
+  /** When it connected, and when its first pull ended (epoch ms; null while it runs). */
+  connectedAt: number;
+  firstPullEndedAt: number | null;
   status: string;
 }
 
@@ -846,6 +879,8 @@ export async function startBigTenant(ctx: BenchContext, simTenants: SimTenants, 
     return {
       seeded: sim.counts,
       firstPullSeconds: run?.finished_at && run.status === 'completed' ? round((new Date(run.finished_at).getTime() - connectedAt) / 1000, 1) : null,
+      connectedAt,
+      firstPullEndedAt: run?.finished_at ? new Date(run.finished_at).getTime() : null,
       status: run?.status ?? 'not started',
     };
   };
