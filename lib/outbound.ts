@@ -215,7 +215,7 @@ export class OutboundPolicy {
     );
     if (matching.length === 0) {
       throw new DestinationRefusedError(
-        `${host} is not an allowed Kaseya BMS host; other hosts must be added to BMS_ALLOWED_HOSTS`,
+        `${host} is not an allowed destination: the Kaseya BMS hosts are, and any other host must be added to BMS_ALLOWED_HOSTS`,
       );
     }
     const onPort = matching.filter((d) => d.port === undefined || d.port === port);

@@ -129,7 +129,7 @@ describe('outbound: the password stays bound to its address; the destination pol
   it('refuses addresses the policy does not allow, naming the field, before sending anything', async () => {
     const port = new URL(silent.url).port;
     const cases: Array<{ change: Record<string, string>; status: number; field: string; message?: RegExp }> = [
-      { change: { apiUrl: `http://localhost:${port}` }, status: 422, field: 'apiUrl', message: /not an allowed Kaseya BMS host/ },
+      { change: { apiUrl: `http://localhost:${port}` }, status: 422, field: 'apiUrl', message: /not an allowed destination: the Kaseya BMS hosts are, and any other host must be added to BMS_ALLOWED_HOSTS/ },
       { change: { apiUrl: `http://[::1]:${port}` }, status: 422, field: 'apiUrl' },
       { change: { apiUrl: `http://[::ffff:127.0.0.2]:${port}` }, status: 422, field: 'apiUrl' },
       { change: { apiUrl: 'http://10.0.0.7' }, status: 422, field: 'apiUrl' },

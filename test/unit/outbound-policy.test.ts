@@ -66,7 +66,7 @@ describe('outbound destination policy', () => {
 
     it('refuses plain http to them, and any other host', () => {
       assert.match(refused(kaseyaOnly, 'http://api.bms.kaseya.com'), /Plain http is not allowed/);
-      assert.match(refused(kaseyaOnly, 'https://api.bms.kaseya.com.evil.example'), /not an allowed Kaseya BMS host/);
+      assert.match(refused(kaseyaOnly, 'https://api.bms.kaseya.com.evil.example'), /not an allowed destination: the Kaseya BMS hosts are, and any other host must be added to BMS_ALLOWED_HOSTS/);
       assert.match(refused(kaseyaOnly, 'https://localhost:4010'), /not an allowed/);
     });
 
