@@ -163,29 +163,39 @@ export async function ensurePullSchedule(
     staticSummary: 'Pull changes from Kaseya BMS',
     priority: accountPriority(accountId),
   };
+  const handle = client.schedule.getHandle(scheduleId);
+  let neverRan: boolean;
   try {
     await client.schedule.create({
       scheduleId,
       spec,
       action,
       policies: { overlap: ScheduleOverlapPolicy.BUFFER_ONE, catchupWindow: '5 minutes', pauseOnFailure: false },
-      // A new connection gets its first full pull at once, not after the first interval.
-      state: { triggerImmediately: true },
       typedSearchAttributes: [{ key: AccountIdKey, value: accountId }],
     });
+    neverRan = true;
   } catch (err) {
     if (!(err instanceof ScheduleAlreadyRunning)) throw err;
     // An update carries the whole Schedule, its paused state too: resuming goes in the same update, since a
     // separate unpause sent beside it may be applied before it and then undone by it.
-    await client.schedule
-      .getHandle(scheduleId)
-      .update((previous) => ({
+    neverRan = false;
+    await handle.update((previous) => {
+      const paused = options.unpauseNote ? false : previous.state.paused;
+      neverRan = !paused && previous.info.numActionsTaken === 0 && previous.info.runningActions.length === 0;
+      return {
         ...previous,
         spec,
         action: { ...previous.action, priority: accountPriority(accountId) },
         ...(options.unpauseNote ? { state: { ...previous.state, paused: false, note: options.unpauseNote } } : {}),
-      }));
+      };
+    });
   }
+  // A new connection gets its first full pull at once, not after the first interval (also when the call
+  // that made the Schedule failed before this). It is a trigger under the Schedule's own overlap policy,
+  // not the create request's `triggerImmediately`: the SDK sends that one as ALLOW_ALL, and the server
+  // then does not count the first pull as running, so a long first pull had the next scheduled one
+  // started beside it.
+  if (neverRan) await handle.trigger(ScheduleOverlapPolicy.BUFFER_ONE);
   return scheduleId;
 }
 

@@ -141,6 +141,47 @@ describe('organization pull', function () {
     assert.equal(after.length, 2, 'no third pass');
   });
 
+  it("counts the first pull on connect as running: a Sync now pressed during it waits, it does not run beside it", async function () {
+    this.timeout(180_000);
+    const other = await stack.otherAccount();
+    // The first list page answers slowly, so the press surely lands while the first pull runs.
+    await stack.simAdmin.put('/_sim/faults', { rules: [{ route: 'GET /v2/crm/accounts/summary', mode: 'slow', delayMs: 3000, count: 1 }] });
+    try {
+      const connected = await other.admin.put('/api/v1/integrations/kaseya-bms', { apiUrl: stack.sim.url, v1Url: stack.sim.url, ...SIM_CREDENTIALS });
+      assert.equal(connected.status, 200, JSON.stringify(connected.body));
+      const schedule = stack.temporal.schedule.getHandle(pullScheduleId(other.accountId));
+      // The Schedule itself knows its first pull is running (it did not when that pull was the create
+      // request's triggerImmediately, which the SDK sends as ALLOW_ALL).
+      const first = await waitFor(async () => (await schedule.describe()).info.runningActions[0]?.workflow, {
+        timeoutMs: 20_000,
+        intervalMs: 50,
+        what: "the first pull among the Schedule's running actions",
+      });
+      assert.equal((await other.admin.post('/api/v1/integrations/kaseya-bms/sync')).status, 202);
+      // Every run the Schedule's actions made (the first pull, the press, what they continued as) has
+      // closed; one after the other, none beside another.
+      const runs = await waitFor(
+        async () => {
+          const info = (await schedule.describe()).info;
+          if (info.numActionsTaken < 2) return undefined;
+          const ids = [...new Set(info.recentActions.map(({ action }) => action.workflow.workflowId))];
+          const all = [];
+          for (const id of ids) for await (const run of stack.temporal.workflow.list({ query: `WorkflowId = '${id}'` })) all.push(run);
+          return all.length >= 2 && all.every((r) => r.closeTime) ? all : undefined;
+        },
+        { timeoutMs: 150_000, intervalMs: 200, what: 'the first pull and the press to close' },
+      );
+      runs.sort((x, y) => x.startTime.getTime() - y.startTime.getTime());
+      assert.equal(runs[0]!.workflowId, first.workflowId);
+      for (let i = 1; i < runs.length; i++) {
+        const [before, after] = [runs[i - 1]!, runs[i]!];
+        assert.ok(after.startTime >= before.closeTime!, `a run started at ${after.startTime.toISOString()}, before the one started at ${before.startTime.toISOString()} closed at ${before.closeTime!.toISOString()}`);
+      }
+    } finally {
+      await stack.simAdmin.delete('/_sim/faults');
+    }
+  });
+
   it('stores a first pull of many pages, several at once: every account once, parents on other pages linked', async function () {
     this.timeout(180_000);
     const seeded = await stack.simAdmin.post('/_sim/seed', { accounts: 450, contactsPerAccount: 0 });
