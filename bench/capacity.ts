@@ -872,16 +872,29 @@ export async function startBigTenant(ctx: BenchContext, simTenants: SimTenants, 
     await account.api.patch('/api/v1/integrations/kaseya-bms/sync-settings', { twoWayEnabled: true, settings: { pull: { intervalMinutes } } }),
     'sync settings of the big tenant',
   );
+  // The first run is watched while it runs: retention may prune its row minutes after it ends.
+  type FirstRun = { status: string; started_at: Date; finished_at: Date | null };
+  let first: FirstRun | undefined;
+  let watching = true;
+  const watcher = (async () => {
+    while (watching && !(first?.finished_at && first.status !== 'running')) {
+      try {
+        first = ((await ctx.stack.db('sync_runs').where('account_id', account.accountId).orderBy('started_at').first('status', 'started_at', 'finished_at')) as FirstRun | undefined) ?? first;
+      } catch (err) {
+        ctx.log(`fairness: reading the big tenant's first run failed: ${(err as Error).message}`);
+      }
+      await sleep(1000);
+    }
+  })();
   return async () => {
-    const run = (await ctx.stack.db('sync_runs').where('account_id', account.accountId).orderBy('started_at').first('status', 'started_at', 'finished_at')) as
-      | { status: string; started_at: Date; finished_at: Date | null }
-      | undefined;
+    watching = false;
+    await watcher;
     return {
       seeded: sim.counts,
-      firstPullSeconds: run?.finished_at && run.status === 'completed' ? round((new Date(run.finished_at).getTime() - connectedAt) / 1000, 1) : null,
+      firstPullSeconds: first?.finished_at && first.status === 'completed' ? round((new Date(first.finished_at).getTime() - connectedAt) / 1000, 1) : null,
       connectedAt,
-      firstPullEndedAt: run?.finished_at ? new Date(run.finished_at).getTime() : null,
-      status: run?.status ?? 'not started',
+      firstPullEndedAt: first?.finished_at ? new Date(first.finished_at).getTime() : null,
+      status: first?.status ?? 'not started',
     };
   };
 }
