@@ -351,7 +351,6 @@ export interface SteadyTimeline {
   lateness: Array<[number, number]>;
 }
 
-
 export interface StorageResult {
   productTablesStart: Record<string, number>;
   productTablesEnd: Record<string, number>;
@@ -416,7 +415,6 @@ export interface RetentionResult {
 
 export interface RequestsResult {
   hours: number;
-  /** Per route: served per tenant-hour (mean), the busiest tenant's per hour, and the share of the budget. */
   /**
    * Per route: served per tenant-hour (mean); the busiest tenant's per hour over the window (a tenant whose
    * Schedule fired once more than the window's length holds reads high), and per pull × pulls an hour
@@ -564,8 +562,8 @@ export async function steadyState(
   };
   const runsTimer = setInterval(() => void collectRuns().catch((err: unknown) => log(`reading the runs failed: ${(err as Error).message}`)), 60_000);
   const windowEnd = windowStart + windowMs;
-  const pushMs: number[] = [];
-  const pushTimes: Array<[number, number]> = [];
+  /** [save answered (epoch ms), push latency ms] of each applied push. */
+  const pushes: Array<[number, number]> = [];
   let pushFailed = 0;
   let pushNotApplied = 0;
   const edits: PendingEdit[] = [];
@@ -599,10 +597,7 @@ export async function steadyState(
     try {
       const event = await applied;
       if (event.status < 200 || event.status >= 300) pushFailed++;
-      else {
-        pushMs.push(event.arrivedAt - answered);
-        pushTimes.push([Math.round(performance.timeOrigin + answered), round(event.arrivedAt - answered, 1)]);
-      }
+      else pushes.push([Math.round(performance.timeOrigin + answered), event.arrivedAt - answered]);
     } catch {
       pushNotApplied++;
     }
@@ -668,7 +663,7 @@ export async function steadyState(
         }
         if (now - lastLog > 60_000) {
           lastLog = now;
-          log(`steady state: ${round((now - windowStart) / 60_000, 1)}/${opts.minutes} min, ${pushMs.length} pushes applied, ${edits.filter((e) => e.seenAt).length}/${edits.length} edits seen`);
+          log(`steady state: ${round((now - windowStart) / 60_000, 1)}/${opts.minutes} min, ${pushes.length} pushes applied, ${edits.filter((e) => e.seenAt).length}/${edits.length} edits seen`);
         }
         const wait = windowStart + action.at - now;
         if (wait <= 0) break;
@@ -685,7 +680,6 @@ export async function steadyState(
   const memoryUsage = memory.stop();
   const windowEndDate = new Date();
   const hours = (performance.now() - windowStart) / 3_600_000;
-  const requestsReadAt = new Date();
   const requests = await simTenants.requests();
   const readLimit = pLimit(10);
   const requestsByTenant = await Promise.all(tenants.map((t) => readLimit(() => simTenants.requestsOf(t.sim))));
@@ -709,20 +703,17 @@ export async function steadyState(
   // Pulls per tenant that finished while the request counters counted, for the per-pull request rates.
   const pullsCounted = new Map<string, number>();
   for (const r of runsSeen.values()) {
-    if (r.finished_at && new Date(r.finished_at) >= countersFrom && new Date(r.finished_at) <= requestsReadAt) {
+    if (r.finished_at && new Date(r.finished_at) >= countersFrom && new Date(r.finished_at) <= windowEndDate) {
       pullsCounted.set(r.account_id, (pullsCounted.get(r.account_id) ?? 0) + 1);
     }
   }
   const count = (xs: string[]) => xs.reduce<Record<string, number>>((acc, x) => ({ ...acc, [x]: (acc[x] ?? 0) + 1 }), {});
   const seen = edits.filter((e) => e.seenAt !== undefined);
-  const lateness: number[] = [];
-  const latenessTimes: Array<[number, number]> = [];
+  /** [scheduled (epoch ms), lateness ms] of each Schedule action due in the window. */
+  const lateness: Array<[number, number]> = [];
   for (const c of schedules.values()) {
     for (const [scheduledAt, takenAt] of c.actions) {
-      if (scheduledAt >= windowStartDate.getTime() && scheduledAt < windowEndDate.getTime()) {
-        lateness.push(takenAt - scheduledAt);
-        latenessTimes.push([scheduledAt, takenAt - scheduledAt]);
-      }
+      if (scheduledAt >= windowStartDate.getTime() && scheduledAt < windowEndDate.getTime()) lateness.push([scheduledAt, takenAt - scheduledAt]);
     }
   }
   const epoch = (t: number) => Math.round(performance.timeOrigin + t);
@@ -763,7 +754,7 @@ export async function steadyState(
     tenants: n,
     minutes: opts.minutes,
     intervalMinutes: opts.intervalMinutes,
-    push: { ...distribution(pushMs), sent: pushMs.length + pushFailed + pushNotApplied, notApplied: pushNotApplied, failed: pushFailed },
+    push: { ...distribution(pushes.map(([, ms]) => ms)), sent: pushes.length + pushFailed + pushNotApplied, notApplied: pushNotApplied, failed: pushFailed },
     freshness: {
       ...distribution(seen.map((e) => (e.seenAt! - e.answeredAt) / 1000)),
       edits: edits.length,
@@ -773,7 +764,7 @@ export async function steadyState(
       afterPullStart: distribution(seen.map((e) => (e.seenAt! - e.pollFrom) / 1000)),
     },
     lateness: {
-      ...distribution(lateness),
+      ...distribution(lateness.map(([, ms]) => ms)),
       skippedOverlap: skippedAtEnd.skippedOverlap - skippedAtStart.skippedOverlap,
       missedCatchupWindow: skippedAtEnd.missedCatchupWindow - skippedAtStart.missedCatchupWindow,
     },
@@ -803,9 +794,9 @@ export async function steadyState(
     },
     requests: { hours: round(hours, 4), byRoute, budgetPerHour: BMS_BUDGET_PER_HOUR },
     timeline: {
-      push: pushTimes,
+      push: pushes.map(([at, ms]) => [at, round(ms, 1)]),
       freshness: seen.map((e) => [epoch(e.pollFrom), epoch(e.seenAt!), round((e.seenAt! - e.answeredAt) / 1000, 2), round((e.seenAt! - e.pollFrom) / 1000, 2)]),
-      lateness: latenessTimes,
+      lateness,
     },
   };
   log(
